@@ -1,0 +1,41 @@
+# orgbuild — the two commands of the quick start are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app orgbuild
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test install install-test db demo serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+install-test: $(TEST_STAMP)
+
+db: install
+	$(FLASK) init-db
+
+demo: db
+	$(FLASK) demo
+
+## Create the environment, prepare the SQLite database with the demo district, serve on 127.0.0.1:5000.
+run: demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## Install what the tests need and run them all.
+test: install-test
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite*

@@ -1,0 +1,49 @@
+"""Command line under ``flask --app orgbuild …``: thin wrappers over the services.
+
+Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress.
+"""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from . import accounts, reference
+from .extensions import db
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on `app`."""
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(create_user_command)
+
+
+def ensure_schema() -> None:
+    """Bring the schema to the latest migration (never ``create_all`` outside tests)."""
+    upgrade()
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create or upgrade the schema and load the district's streets and communities."""
+    ensure_schema()
+    added = reference.load_reference(current_app.config["DISTRICT"])
+    click.echo(f"Database ready ({db.engine.url.render_as_string(hide_password=True)}); reference rows added: {added}.")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "supervisor", "officer"]), required=True)
+@click.option("--street", "streets", multiple=True, help="A street the user works on (repeatable).")
+@click.option("--password", help="Prompted for when absent.")
+@click.option("--name", "display_name", default="", help="Display name.")
+def create_user_command(username: str, role: str, streets: tuple[str, ...], password: str | None, display_name: str) -> None:
+    """Create a user account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        found = accounts.find_streets(list(streets))
+        user = accounts.create_user(username, password, role, found, display_name=display_name)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.role} {user.username}" + (f" for {', '.join(s.name for s in user.streets)}" if user.streets else ""))

@@ -1,0 +1,57 @@
+"""Configuration from the environment, with safe development defaults.
+
+``ORGBUILD_ENV=production`` turns on the production checks: a real ``SECRET_KEY`` is required,
+cookies are Secure, and debug pages are off.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET = "dev-only-not-secret"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says what to set."""
+
+
+def from_environment(instance_path: str) -> dict:
+    """Read the settings from environment variables."""
+    env = os.environ
+    production = env.get("ORGBUILD_ENV", "development") == "production"
+    sqlite_default = "sqlite:///" + os.path.join(instance_path, "orgbuild.sqlite")
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", sqlite_default),
+        "REDIS_URL": env.get("REDIS_URL"),
+        "DISTRICT": env.get("ORGBUILD_DISTRICT", "luohu"),
+        "MAX_CONTENT_LENGTH": int(env.get("ORGBUILD_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        "BRANCH_THRESHOLDS": tuple(
+            int(x) for x in env.get("ORGBUILD_BRANCH_THRESHOLDS", "3,30,100").split(",")
+        ),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": env.get("ORGBUILD_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ["zh_CN", "en"],
+        "PER_PAGE": 50,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+
+
+def check_production(config: dict) -> None:
+    """Refuse to start a production app with a missing or default secret."""
+    if config.get("ENV_NAME") != "production":
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if secret in ("", DEFAULT_SECRET) or len(secret) < 16:
+        raise ConfigError(
+            "SECRET_KEY is missing, the development default, or shorter than 16 characters; "
+            "set a long random SECRET_KEY in the environment for production."
+        )

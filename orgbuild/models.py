@@ -1,0 +1,321 @@
+"""The data model: streets, organisations, their visits, branches, onboarding and status history,
+users, targets, import batches and the audit trail (SQLAlchemy 2.0 typed models).
+
+Models hold data and small derived properties only; they never commit (services do).
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time in UTC (a callable default, evaluated per row)."""
+    return datetime.now(UTC)
+
+
+ROLES = ("admin", "supervisor", "officer")
+
+user_streets = Table(
+    "user_streets",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("street_id", ForeignKey("streets.id", ondelete="CASCADE"), primary_key=True),
+)
+
+branch_covered_orgs = Table(
+    "branch_covered_orgs",
+    db.metadata,
+    Column("branch_id", ForeignKey("branches.id", ondelete="CASCADE"), primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Street(db.Model):
+    """A street (街道) of the district."""
+
+    __tablename__ = "streets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)  # full name, e.g. 桂园街道
+    short_name: Mapped[str] = mapped_column(String(50), unique=True)  # e.g. 桂园
+    communities: Mapped[list[Community]] = relationship(
+        back_populates="street", order_by="Community.name", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Street {self.name}>"
+
+
+class Community(db.Model):
+    """A community (社区) within a street; editable, since communities change."""
+
+    __tablename__ = "communities"
+    __table_args__ = (UniqueConstraint("street_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    street: Mapped[Street] = relationship(back_populates="communities")
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in: admin, supervisor or field officer."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20), default="officer")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    #: bumped when the password changes or the user is deactivated: old sessions stop working
+    session_token: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    streets: Mapped[list[Street]] = relationship(secondary=user_streets, order_by="Street.code")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
+        return bool(self.active)
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class Organization(db.Model):
+    """A surveyed "two new" organisation and where it stands in the campaign."""
+
+    __tablename__ = "organizations"
+    __table_args__ = (
+        Index("ix_org_street_status", "street_id", "status"),
+        Index("ix_org_party_league", "has_party_org", "has_league_org"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    industry: Mapped[str | None] = mapped_column(String(1))  # GB/T 4754-2017 section letter
+    org_type: Mapped[str | None] = mapped_column(String(40))
+    employees: Mapped[int | None] = mapped_column(Integer)
+    youth_count: Mapped[int | None] = mapped_column(Integer)  # young employees aged 35 or under
+    league_members: Mapped[int | None] = mapped_column(Integer)
+    party_members: Mapped[int | None] = mapped_column(Integer)
+    has_party_org: Mapped[bool] = mapped_column(Boolean, default=False)
+    party_secretary: Mapped[str | None] = mapped_column(String(80))
+    has_league_org: Mapped[bool] = mapped_column(Boolean, default=False)
+    league_contact: Mapped[str | None] = mapped_column(String(120))  # 团组织负责人及电话
+    contact_person: Mapped[str | None] = mapped_column(String(80))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(300))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="surveyed", index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    street: Mapped[Street] = relationship()
+    community: Mapped[Community | None] = relationship()
+    officer: Mapped[User | None] = relationship()
+    visits: Mapped[list[Visit]] = relationship(
+        back_populates="organization", order_by="Visit.visit_date.desc(), Visit.id.desc()"
+    )
+    branches: Mapped[list[Branch]] = relationship(
+        back_populates="organization", foreign_keys="Branch.organization_id", order_by="Branch.id"
+    )
+    onboardings: Mapped[list[Onboarding]] = relationship(back_populates="organization", order_by="Onboarding.id")
+    events: Mapped[list[StatusEvent]] = relationship(
+        back_populates="organization", order_by="StatusEvent.created_at, StatusEvent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def branch(self) -> Branch | None:
+        """The founding record in force (not reverted), if any."""
+        live = [b for b in self.branches if not b.reverted]
+        return live[-1] if live else None
+
+    @property
+    def onboarding(self) -> Onboarding | None:
+        """The onboarding record in force (not reverted), if any."""
+        live = [o for o in self.onboardings if not o.reverted]
+        return live[-1] if live else None
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.credit_code} {self.status}>"
+
+
+class Visit(db.Model):
+    """A visit by an officer to the organisation's party organisation."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visit_org_date", "organization_id", "visit_date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    visit_date: Mapped[date] = mapped_column(Date)
+    met_with: Mapped[str] = mapped_column(String(120), default="")
+    outcome: Mapped[str] = mapped_column(String(20))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    next_follow_up: Mapped[date | None] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="visits")
+    officer: Mapped[User | None] = relationship()
+
+
+class Branch(db.Model):
+    """The founding record of a league organisation (团支部 / 团总支 / 团委 / 联合团支部)."""
+
+    __tablename__ = "branches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    branch_type: Mapped[str] = mapped_column(String(20))
+    parent_org: Mapped[str] = mapped_column(String(200), default="")  # parent league organisation
+    application_date: Mapped[date | None] = mapped_column(Date)
+    approval_doc_no: Mapped[str] = mapped_column(String(80), default="")
+    approval_date: Mapped[date | None] = mapped_column(Date)
+    election_date: Mapped[date | None] = mapped_column(Date)
+    founded_on: Mapped[date] = mapped_column(Date, index=True)
+    secretary: Mapped[str] = mapped_column(String(80), default="")
+    deputy_secretary: Mapped[str] = mapped_column(String(80), default="")
+    committee_members: Mapped[str] = mapped_column(String(300), default="")
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+    youth_count: Mapped[int | None] = mapped_column(Integer)
+    term_years: Mapped[int | None] = mapped_column(Integer)
+    covered_units: Mapped[str] = mapped_column(Text, default="")  # joint branch: units not on record
+    reverted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="branches", foreign_keys=[organization_id])
+    covered_orgs: Mapped[list[Organization]] = relationship(secondary=branch_covered_orgs)
+    created_by: Mapped[User | None] = relationship()
+
+
+class Onboarding(db.Model):
+    """The organisation's league body entered on the 智慧团建 platform."""
+
+    __tablename__ = "onboardings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    onboarded_on: Mapped[date] = mapped_column(Date, index=True)
+    platform_code: Mapped[str] = mapped_column(String(80), default="")
+    reverted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="onboardings")
+    created_by: Mapped[User | None] = relationship()
+
+
+class StatusEvent(db.Model):
+    """One applied transition: from, to, which, who, when and why."""
+
+    __tablename__ = "status_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    transition: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    organization: Mapped[Organization] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Target(db.Model):
+    """A campaign target: year, metric, scope (district when street is empty) and value."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("year", "metric", "street_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(30))  # new_branches / onboarded / visited
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
+    value: Mapped[int] = mapped_column(Integer)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    street: Mapped[Street | None] = relationship()
+
+
+class ImportBatch(db.Model):
+    """One applied survey import: who, when, which file and what it did."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    strict: Mapped[bool] = mapped_column(Boolean, default=False)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_csv: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    user: Mapped[User | None] = relationship()
+
+
+class AuditEvent(db.Model):
+    """The audit trail: every create, update, transition, import and user change."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(30))  # create / update / transition / import / user
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    summary: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[dict | None] = mapped_column(JSON)  # {"field": [old, new]}
+
+    user: Mapped[User | None] = relationship()
+
+
+class Setting(db.Model):
+    """A small key/value store for installation settings (e.g. that the demo district is loaded)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")

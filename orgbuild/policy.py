@@ -1,0 +1,97 @@
+"""Who may see and do what: the one place that answers it.
+
+Views, CLI-facing services and the API ask here; nothing else decides. Every query of
+organisations goes through :func:`scope_orgs` so that an officer sees only their streets.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Select, false, select
+
+from .models import Organization, User
+from .workflow import SUPERVISOR_ROLES
+
+#: Transitions each role may request (the status machine still decides whether they apply).
+ROLE_EVENTS = {
+    "officer": {"record_visit", "establish", "onboard", "mark_ineligible", "reopen", "close"},
+    "supervisor": {"record_visit", "establish", "onboard", "mark_ineligible", "reopen", "close", "revert"},
+    "admin": {"record_visit", "establish", "onboard", "mark_ineligible", "reopen", "close", "revert"},
+}
+
+
+def is_supervisor(user: User) -> bool:
+    """Supervisors and admins."""
+    return bool(user and user.is_authenticated and user.role in SUPERVISOR_ROLES)
+
+
+def street_ids(user: User) -> set[int] | None:
+    """The streets the user is limited to, or None for the whole district.
+
+    Officers see only their streets (none assigned: nothing); a supervisor or admin with streets
+    assigned sees those, without any the whole district.
+    """
+    ids = {s.id for s in user.streets}
+    if user.role == "officer":
+        return ids
+    return ids or None
+
+
+def scope_orgs(user: User, query: Select | None = None) -> Select:
+    """Limit a select of organisations to what `user` may see."""
+    query = query if query is not None else select(Organization)
+    if not (user and user.is_authenticated and user.active):
+        return query.where(false())
+    ids = street_ids(user)
+    if ids is None:
+        return query
+    if not ids:
+        return query.where(false())
+    return query.where(Organization.street_id.in_(ids))
+
+
+def can_see_org(user: User, org: Organization) -> bool:
+    """Whether `user` may open `org` (outside the scope: answer 404, do not confirm it exists)."""
+    if not (user and user.is_authenticated and user.active):
+        return False
+    ids = street_ids(user)
+    return ids is None or org.street_id in ids
+
+
+def can_edit_org(user: User, org: Organization) -> bool:
+    """Whether `user` may edit the survey data of `org`."""
+    return can_see_org(user, org)
+
+
+def can_create_org_in(user: User, street_id: int) -> bool:
+    """Whether `user` may record a new organisation in the street."""
+    ids = street_ids(user)
+    return ids is None or street_id in ids
+
+
+def can_request(user: User, org: Organization, event: str) -> bool:
+    """Whether `user`'s role may request `event` on `org` (the machine decides the rest)."""
+    return can_see_org(user, org) and event in ROLE_EVENTS.get(user.role, set())
+
+
+def can_import(user: User) -> bool:
+    """Survey imports: supervisors and admins."""
+    return is_supervisor(user)
+
+
+def can_set_targets(user: User) -> bool:
+    """Targets: supervisors and admins."""
+    return is_supervisor(user)
+
+
+def can_export(user: User) -> bool:
+    """Exports (always scoped): every signed-in user."""
+    return bool(user and user.is_authenticated)
+
+
+def can_manage_users(user: User) -> bool:
+    """User management: admins only."""
+    return bool(user and user.is_authenticated and user.role == "admin")
+
+
+def can_read_audit(user: User) -> bool:
+    """The audit page: supervisors and admins."""
+    return is_supervisor(user)

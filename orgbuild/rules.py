@@ -1,0 +1,201 @@
+"""Pure domain rules: the credit-code check, branch-type thresholds and value normalisation.
+
+No Flask, no SQLAlchemy: everything here is a plain function over plain values, so the import
+service, the forms and the status machine share one definition of each rule.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+#: The 31 characters of GB 32100-2015, in value order (I, O, S, V, Z never occur).
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_VALUES = {ch: i for i, ch in enumerate(CREDIT_CODE_CHARS)}
+CREDIT_CODE_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation without translating it (the web layer translates)."""
+    return message
+
+
+class Message(str):
+    """A user-facing message: reads as the Chinese text, and keeps its template and parameters
+    so that the web layer can translate it into another language (``gettext(m.template) % m.params``).
+    """
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params: object) -> "Message":
+        obj = super().__new__(cls, template % params if params else template)
+        obj.template = template
+        obj.params = params
+        return obj
+
+
+def to_halfwidth(text: str) -> str:
+    """Turn full-width digits, letters and punctuation (１２, ＡＢ) into ASCII; NFKC does exactly this."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def normalize_credit_code(raw: str | None) -> str:
+    """Strip spaces and hyphens, turn full-width into ASCII and upper-case a credit code."""
+    if raw is None:
+        return ""
+    text = to_halfwidth(str(raw))
+    return "".join(ch for ch in text if ch not in " \t\r\n-\u3000").upper()
+
+
+def credit_code_check_char(first17: str) -> str:
+    """Return the GB 32100-2015 check character for the first 17 characters of a code.
+
+    >>> credit_code_check_char("91110000600037341")
+    'L'
+    """
+    total = sum(CREDIT_CODE_VALUES[ch] * w for ch, w in zip(first17, CREDIT_CODE_WEIGHTS))
+    c = 31 - total % 31
+    return CREDIT_CODE_CHARS[0 if c == 31 else c]
+
+
+def credit_code_error(code: str) -> str | None:
+    """Explain why a normalised credit code is invalid, or return None when it is valid.
+
+    >>> credit_code_error("91110000600037341L") is None
+    True
+    >>> credit_code_error("91110000600037341N")
+    '校验位错误：应为 L'
+    """
+    if not code:
+        return Message("统一社会信用代码不能为空")
+    if len(code) != 18:
+        return Message("统一社会信用代码应为18位，实为%(n)d位", n=len(code))
+    bad = sorted({ch for ch in code if ch not in CREDIT_CODE_VALUES})
+    if bad:
+        return Message("含有不允许的字符：%(chars)s", chars="".join(bad))
+    expected = credit_code_check_char(code[:17])
+    if code[17] != expected:
+        return Message("校验位错误：应为 %(char)s", char=expected)
+    return None
+
+
+def is_valid_credit_code(raw: str | None) -> bool:
+    """True when `raw`, once normalised, is a valid unified social credit code."""
+    return credit_code_error(normalize_credit_code(raw)) is None
+
+
+# --- yes / no -------------------------------------------------------------------------------
+
+YES_WORDS = {"是", "有", "y", "yes", "√", "✓", "✔", "1", "true", "t", "已建", "已建立"}
+NO_WORDS = {"否", "无", "没有", "n", "no", "×", "✗", "✘", "x", "0", "false", "f", "未建", "未建立"}
+
+
+def parse_yes_no(raw: object) -> bool | None:
+    """Read a yes/no cell (是/否, 有/无, Y/N, √/×, 1/0, true/false); None when blank.
+
+    Raises ValueError for anything else.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        return raw
+    text = to_halfwidth(str(raw)).strip().lower()
+    if text == "":
+        return None
+    if text in YES_WORDS:
+        return True
+    if text in NO_WORDS:
+        return False
+    raise ValueError(Message("应填“是”或“否”（也可写 有/无、Y/N、√/×、1/0）"))
+
+
+def parse_count(raw: object) -> int | None:
+    """Read a non-negative whole number (full-width digits accepted, "12.0" from Excel too); None when blank.
+
+    Raises ValueError with a message a person can act on.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise ValueError(Message("应为不小于0的整数"))
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, float):
+        if not raw.is_integer():
+            raise ValueError(Message("应为不小于0的整数"))
+        value = int(raw)
+    else:
+        text = to_halfwidth(str(raw)).strip().replace(",", "")
+        if text == "":
+            return None
+        if text.endswith(".0"):
+            text = text[:-2]
+        if text.startswith("+"):
+            text = text[1:]
+        if not text.lstrip("-").isdigit():
+            raise ValueError(Message("应为不小于0的整数"))
+        value = int(text)
+    if value < 0:
+        raise ValueError(Message("不能为负数"))
+    return value
+
+
+def street_key(name: str) -> str:
+    """The comparable form of a street name: trimmed, ASCII, without the trailing 街道 / 街道办."""
+    text = to_halfwidth(name or "").strip().replace(" ", "")
+    for suffix in ("街道办事处", "街道办", "街道"):
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+# --- league organisations -------------------------------------------------------------------
+
+BRANCH_TYPES = {
+    "branch": N_("团支部"),
+    "general_branch": N_("团总支"),
+    "committee": N_("团委"),
+    "joint_branch": N_("联合团支部"),
+}
+
+
+@dataclass(frozen=True)
+class BranchThresholds:
+    """League-member counts from which each kind of league organisation may be founded (DOMAIN.md)."""
+
+    branch: int = 3
+    general_branch: int = 30
+    committee: int = 100
+
+
+def branch_type_error(branch_type: str, members: int | None, thresholds: BranchThresholds = BranchThresholds()) -> str | None:
+    """Explain why a unit with `members` league members may not found `branch_type`, or return None.
+
+    >>> branch_type_error("branch", 2) is not None
+    True
+    >>> branch_type_error("joint_branch", 1) is None
+    True
+    """
+    if branch_type not in BRANCH_TYPES:
+        return Message("未知的团组织类型")
+    if members is None or members < 0:
+        return Message("请填写团员人数")
+    if branch_type == "joint_branch":
+        return None
+    needed = getattr(thresholds, branch_type)
+    if members < needed:
+        if branch_type == "branch":
+            return Message("团员不足%(n)d人（现有%(m)d人），不能单独建立团支部，请建立联合团支部", n=needed, m=members)
+        return Message("团员不足%(n)d人（现有%(m)d人），不能建立%(kind)s", n=needed, m=members, kind=BRANCH_TYPES[branch_type])
+    return None
+
+
+def suggested_branch_type(members: int, thresholds: BranchThresholds = BranchThresholds()) -> str:
+    """The largest kind of league organisation a unit with `members` league members may found."""
+    if members >= thresholds.committee:
+        return "committee"
+    if members >= thresholds.general_branch:
+        return "general_branch"
+    if members >= thresholds.branch:
+        return "branch"
+    return "joint_branch"

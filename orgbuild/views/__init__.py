@@ -1,0 +1,41 @@
+"""Web layer: one blueprint per area, and the navigation bar's links."""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .. import policy
+from . import auth, errors, health, main, orgs
+
+#: (endpoint, label, who sees it). Links whose endpoint is not registered are left out.
+NAV: list[tuple[str, object, Callable]] = [
+    ("dashboard.index", _l("看板"), lambda u: True),
+    ("main.followups", _l("我的跟进"), lambda u: True),
+    ("orgs.index", _l("组织列表"), lambda u: True),
+    ("targets.index", _l("目标"), policy.can_set_targets),
+    ("imports.index", _l("批量导入"), policy.can_import),
+    ("audit.index", _l("操作记录"), policy.can_read_audit),
+    ("admin.users", _l("用户管理"), policy.can_manage_users),
+]
+
+
+def nav_links() -> list[tuple[str, object]]:
+    """The navigation links the current user may follow."""
+    if not current_user.is_authenticated:
+        return []
+    return [
+        (endpoint, label)
+        for endpoint, label, allowed in NAV
+        if endpoint in current_app.view_functions and allowed(current_user)
+    ]
+
+
+def register(app: Flask) -> None:
+    """Register every blueprint, the error pages and the navigation helper on `app`."""
+    for module in (auth, main, orgs, health):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)
+    app.jinja_env.globals["nav_links"] = nav_links

@@ -1,0 +1,29 @@
+"""Home page and an officer's follow-ups."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from .. import followups as followup_service
+from .. import policy
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    """Officers start at their follow-ups; supervisors at the organisation list."""
+    if policy.is_supervisor(current_user):
+        return redirect(url_for("orgs.index"))
+    return redirect(url_for("main.followups"))
+
+
+@bp.get("/followups")
+@login_required
+def followups():
+    """My follow-ups: awaiting a first visit, or follow-up date reached."""
+    rows = followup_service.followups(current_user)
+    return render_template("main/followups.html", rows=rows, today=date.today())

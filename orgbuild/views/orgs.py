@@ -1,0 +1,222 @@
+"""Organisations: list, page with timeline, survey create/edit, and one form per workflow step."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import actions, orglist, policy, workflow
+from ..actions import ServiceError, SurveyData, TransitionRequest
+from ..extensions import db
+from ..forms import INDUSTRIES, ORG_TYPES, EstablishForm, OnboardForm, ReasonForm, SurveyForm, VisitForm
+from ..models import Community, Organization, StatusEvent, Street, User, Visit
+from .helpers import form_version, org_or_404, put_errors_on_form
+
+bp = Blueprint("orgs", __name__, url_prefix="/orgs")
+
+STEP_FORMS = {
+    "record_visit": VisitForm,
+    "establish": EstablishForm,
+    "onboard": OnboardForm,
+    "mark_ineligible": ReasonForm,
+    "reopen": ReasonForm,
+    "close": ReasonForm,
+    "revert": ReasonForm,
+}
+
+
+def visible_streets() -> list[Street]:
+    """Streets the current user works on (all for the district-wide roles)."""
+    ids = policy.street_ids(current_user)
+    query = select(Street).order_by(Street.code)
+    if ids is not None:
+        query = query.where(Street.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+def officers_in_scope() -> list[User]:
+    """Active officers, for the officer filter and the assignment field."""
+    return list(db.session.scalars(select(User).where(User.active.is_(True), User.role == "officer").order_by(User.username)))
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The organisation list with filters, search, sorting and pagination."""
+    f = orglist.OrgFilter.from_args(request.args)
+    page = db.paginate(
+        orglist.org_query(current_user, f), per_page=request.args.get("per_page", 50, type=int), max_per_page=200
+    )
+    return render_template(
+        "orgs/list.html", page=page, f=f, streets=visible_streets(), officers=officers_in_scope()
+    )
+
+
+@bp.get("/<int:org_id>")
+@login_required
+def detail(org_id: int):
+    """One organisation: survey data, status, timeline of visits and status events, allowed steps."""
+    org = org_or_404(org_id)
+    visits = list(db.session.scalars(select(Visit).where(Visit.organization_id == org.id)))
+    events = list(db.session.scalars(select(StatusEvent).where(StatusEvent.organization_id == org.id)))
+    timeline = sorted(
+        [("visit", v.created_at, v) for v in visits]
+        + [("event", e.created_at, e) for e in events if e.from_status != e.to_status or e.transition != "record_visit"],
+        key=lambda item: (item[1], 0 if item[0] == "visit" else 1),
+        reverse=True,
+    )
+    return render_template(
+        "orgs/detail.html",
+        org=org,
+        timeline=timeline,
+        allowed=actions.allowed_events(org, current_user),
+        can_edit=policy.can_edit_org(current_user, org),
+    )
+
+
+def _fill_survey_choices(form: SurveyForm, street_id: int | None) -> None:
+    streets = visible_streets()
+    form.street_id.choices = [(None, "—")] + [(s.id, s.name) for s in streets]
+    communities = db.session.scalars(select(Community).order_by(Community.street_id, Community.name)).all()
+    form.community_id.choices = [(None, "—")] + [
+        (c.id, f"{c.street.short_name} · {c.name}") for c in communities if not street_id or c.street_id == street_id
+    ]
+    form.industry.choices = [("", "—")] + [(code, f"{code} {label}") for code, label in INDUSTRIES]
+    form.org_type.choices = [("", "—")] + [(t, t) for t in ORG_TYPES]
+    form.officer_id.choices = [(None, "—")] + [(u.id, u.label) for u in officers_in_scope()]
+
+
+def _survey_data(form: SurveyForm) -> SurveyData:
+    return SurveyData(
+        credit_code=form.credit_code.data or "",
+        name=(form.name.data or "").strip(),
+        street_id=form.street_id.data,
+        community_id=form.community_id.data,
+        industry=form.industry.data or None,
+        org_type=form.org_type.data or None,
+        employees=form.employees.data,
+        youth_count=form.youth_count.data,
+        league_members=form.league_members.data,
+        party_members=form.party_members.data,
+        has_party_org=bool(form.has_party_org.data),
+        party_secretary=(form.party_secretary.data or "").strip() or None,
+        has_league_org=bool(form.has_league_org.data),
+        league_contact=(form.league_contact.data or "").strip() or None,
+        contact_person=(form.contact_person.data or "").strip() or None,
+        contact_phone=(form.contact_phone.data or "").strip() or None,
+        address=(form.address.data or "").strip() or None,
+        officer_id=form.officer_id.data,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    """Record a newly surveyed organisation."""
+    form = SurveyForm()
+    _fill_survey_choices(form, None)
+    if form.validate_on_submit():
+        try:
+            org = actions.create_organization(_survey_data(form), current_user)
+        except ServiceError as error:
+            put_errors_on_form(form, error.errors)
+        else:
+            flash(_("已登记 %(name)s", name=org.name), "success")
+            return redirect(url_for("orgs.detail", org_id=org.id))
+    return render_template("orgs/survey_form.html", form=form, org=None)
+
+
+@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(org_id: int):
+    """Edit the survey data; a form opened before someone else's change gets the conflict page."""
+    org = org_or_404(org_id)
+    if not policy.can_edit_org(current_user, org):
+        abort(404)
+    form = SurveyForm(obj=org) if request.method == "GET" else SurveyForm()
+    if request.method == "GET":
+        form.version.data = org.version
+    _fill_survey_choices(form, org.street_id)
+    if form.validate_on_submit():
+        try:
+            changes = actions.update_organization(org, _survey_data(form), current_user, form_version(form))
+        except actions.Conflict:
+            db.session.refresh(org)
+            mine = _survey_data(form)
+            rows = [
+                (name, getattr(mine, name), getattr(org, name))
+                for name in actions.SURVEY_FIELDS
+                if getattr(mine, name) != getattr(org, name)
+            ]
+            form.version.data = org.version
+            return render_template("orgs/conflict.html", org=org, form=form, rows=rows), 409
+        except ServiceError as error:
+            put_errors_on_form(form, error.errors)
+        else:
+            flash(_("已保存（%(n)d项修改）", n=len(changes)) if changes else _("没有修改"), "success")
+            return redirect(url_for("orgs.detail", org_id=org.id))
+    return render_template("orgs/survey_form.html", form=form, org=org)
+
+
+def _transition_request(event: str, form) -> TransitionRequest:
+    req = TransitionRequest(event=event, expected_version=form_version(form))
+    if event == "record_visit":
+        req.visit_date = form.visit_date.data
+        req.outcome = form.outcome.data
+        req.met_with = (form.met_with.data or "").strip()
+        req.notes = form.notes.data or ""
+        req.next_follow_up = form.next_follow_up.data
+    elif event == "establish":
+        req.branch = form.branch_values()
+        req.covered_org_ids = list(form.covered_org_ids.data or [])
+    elif event == "onboard":
+        req.onboarded_on = form.onboarded_on.data
+        req.platform_code = form.platform_code.data or ""
+    else:
+        req.reason = form.reason.data or ""
+    return req
+
+
+@bp.route("/<int:org_id>/step/<event>", methods=["GET", "POST"])
+@login_required
+def step(org_id: int, event: str):
+    """The form for one workflow step; the status machine decides whether it applies."""
+    org = org_or_404(org_id)
+    if event not in STEP_FORMS:
+        abort(404)
+    form = STEP_FORMS[event]()
+    if request.method == "GET":
+        form.version.data = org.version
+        if event == "establish":
+            form.name.data = f"{org.name}团支部"
+            form.member_count.data = org.league_members
+            form.youth_count.data = org.youth_count
+            form.branch_type.data = actions.suggested_branch_type(org.league_members or 0)
+    if event == "establish":
+        form.covered_org_ids.choices = [
+            (o.id, f"{o.name}（{o.credit_code}）")
+            for o in db.session.scalars(
+                policy.scope_orgs(current_user, select(Organization))
+                .where(Organization.street_id == org.street_id, Organization.id != org.id)
+                .order_by(Organization.name)
+                .limit(500)
+            )
+        ]
+    if form.validate_on_submit():
+        try:
+            actions.apply_transition(org, _transition_request(event, form), current_user)
+        except actions.Conflict:
+            flash(_("该组织刚被其他人修改过，请查看最新状态后再操作"), "warning")
+            return redirect(url_for("orgs.detail", org_id=org.id))
+        except ServiceError as error:
+            put_errors_on_form(form, error.errors)
+        else:
+            flash(_("已完成：%(step)s", step=_(workflow.EVENTS[event])), "success")
+            return redirect(url_for("orgs.detail", org_id=org.id))
+    elif request.method == "GET":
+        reasons = actions.refusal_reasons(org, current_user, event)
+        if reasons:
+            put_errors_on_form(form, [(None, r) for r in reasons])  # no field named: flashed
+            return redirect(url_for("orgs.detail", org_id=org.id))
+    return render_template("orgs/step.html", org=org, form=form, event=event)

@@ -1,0 +1,104 @@
+"""Binds the extensions to an app: database (with SQLite pragmas), migrations, sign-in, CSRF,
+Bootstrap served locally, Babel (zh_CN first), the rate limiter, and the template helpers.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask, request, session
+from flask_babel import get_locale, gettext
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import rules, workflow
+from .config import PROJECT_ROOT
+from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from .models import User
+
+
+def init_app(app: Flask) -> None:
+    """Bind every extension and hook to `app`."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(PROJECT_ROOT / "orgbuild" / "translations"),
+    )
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
+    init_login(app)
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        STATUSES=workflow.STATUSES,
+        EVENTS=workflow.EVENTS,
+        VISIT_OUTCOMES=workflow.VISIT_OUTCOMES,
+        BRANCH_TYPES=rules.BRANCH_TYPES,
+    )
+    app.jinja_env.filters["tmsg"] = translate_message
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001
+    """WAL journal, foreign keys on, and a busy timeout, on every SQLite connection."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def select_locale() -> str:
+    """The user's chosen language, else the one chosen this session, else zh_CN."""
+    languages = ["zh_CN", "en"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return "zh_CN"
+
+
+def translate_message(message: str) -> str:
+    """Translate a domain message (:class:`rules.Message` keeps its template and parameters)."""
+    if isinstance(message, rules.Message):
+        translated = gettext(message.template)
+        return translated % message.params if message.params else translated
+    return gettext(message) if message else ""
+
+
+def init_login(app: Flask) -> None:
+    """Flask-Login: load users by id, sign out deactivated users or rotated sessions."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if user is None or not user.active:
+            return None
+        if session.get("_token") not in (None, user.session_token):
+            return None
+        return user
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if request.path.startswith("/static/"):
+            return response
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response

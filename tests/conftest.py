@@ -1,0 +1,113 @@
+"""Shared fixtures: a fresh database per test, the client and CLI runner, and small factories.
+
+The database is SQLite in a temporary directory, or PostgreSQL when ``TEST_DATABASE_URL`` is set
+(see ``tests/dbutil.py``: each test then gets its own schema).
+"""
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+from orgbuild import create_app
+from orgbuild.extensions import db
+from orgbuild.models import Organization, Street, User
+from orgbuild.reference import load_reference
+from orgbuild.rules import CREDIT_CODE_CHARS, credit_code_check_char
+from tests import dbutil
+
+PASSWORD = "Secret123"
+
+
+@pytest.fixture
+def app(tmp_path, request):
+    """An app bound to a fresh database holding the Luohu streets."""
+    with dbutil.fresh_database(tmp_path, request.node.name) as url:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "WTF_CSRF_ENABLED": False,
+                "SECRET_KEY": "test-secret-key-0123456789",
+                "RATELIMIT_ENABLED": False,
+            }
+        )
+        with app.app_context():
+            db.create_all()
+            load_reference()
+            yield app
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def street(short_name: str) -> Street:
+    """A street of the reference data by its short name (桂园, 翠竹, …)."""
+    return db.session.scalar(db.select(Street).where(Street.short_name == short_name))
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user("name", role="officer", streets=["翠竹"]) → a saved user with password PASSWORD."""
+
+    def make(username: str, role: str = "officer", streets: tuple[str, ...] | list[str] = ()) -> User:
+        user = User(username=username, role=role, display_name=username, session_token="t")
+        user.set_password(PASSWORD)
+        user.streets = [street(s) for s in streets]
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+_serial = itertools.count(1)
+
+
+def credit_code(n: int | None = None, prefix: str = "91440303") -> str:
+    """A valid credit code, different for each `n` (a fresh one when omitted)."""
+    n = next(_serial) if n is None else n
+    body = ""
+    for _ in range(9):
+        body = CREDIT_CODE_CHARS[n % 31] + body
+        n //= 31
+    first17 = prefix + body
+    return first17 + credit_code_check_char(first17)
+
+
+@pytest.fixture
+def make_org(app):
+    """make_org(street="翠竹", has_party_org=True, status="surveyed", …) → a saved organisation."""
+
+    def make(street_name: str = "翠竹", **values) -> Organization:
+        values.setdefault("credit_code", credit_code())
+        values.setdefault("name", f"测试企业{values['credit_code'][-6:]}有限公司")
+        values.setdefault("has_party_org", True)
+        values.setdefault("employees", 50)
+        values.setdefault("league_members", 5)
+        values.setdefault("youth_count", 20)
+        org = Organization(street_id=street(street_name).id, **values)
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return make
+
+
+def login(client, username: str, password: str = PASSWORD):
+    """Sign in through the login form; returns the response after redirects."""
+    return client.post("/login", data={"username": username, "password": password}, follow_redirects=True)
+
+
+TODAY = date.today()
