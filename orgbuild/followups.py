@@ -55,4 +55,4 @@ def followups_query(user: User, today: date | None = None, mine_only: bool = Tru
 
 def followups(user: User, today: date | None = None, limit: int = 200) -> list[tuple[Organization, date | None]]:
     """The follow-up list for `user` (at most `limit` rows)."""
-    return list(db.session.execute(followups_query(user, today).limit(limit)).tuples())
+    return [tuple(row) for row in db.session.execute(followups_query(user, today).limit(limit))]

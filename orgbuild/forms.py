@@ -35,7 +35,13 @@ INDUSTRIES = [
 ]
 ORG_TYPES = ["私营/民营企业", "外商投资企业", "港澳台商投资企业", "个体工商户", "农民专业合作社", "社会团体", "基金会", "民办非企业单位/社会服务机构"]
 
-COUNT = [Optional(), NumberRange(min=0, message=_l("不能为负数"))]
+def non_negative(form, field) -> None:
+    """A count may be blank but not negative (a value that is not a number is the field's own error)."""
+    if field.data is not None and field.data < 0:
+        raise ValidationError(_l("不能为负数"))
+
+
+COUNT = [Optional(), non_negative]
 
 
 def _optional_int(value):
@@ -104,7 +110,7 @@ class EstablishForm(FlaskForm):
     name = StringField(_l("团组织全称"), validators=[DataRequired(message=_l("请填写团组织全称")), Length(max=200)])
     branch_type = SelectField(_l("团组织类型"), choices=[(k, v) for k, v in rules.BRANCH_TYPES.items()])
     member_count = IntegerField(
-        _l("团员人数"), validators=[InputRequired(message=_l("请填写团员人数")), NumberRange(min=0, message=_l("不能为负数"))]
+        _l("团员人数"), validators=[InputRequired(message=_l("请填写团员人数")), non_negative]
     )
     youth_count = IntegerField(_l("35岁以下青年数"), validators=COUNT)
     founded_on = DateField(_l("成立日期"), default=date.today, validators=[InputRequired(message=_l("请填写成立日期"))])
