@@ -72,6 +72,7 @@ def ensure_demo_accounts(streets: list[Street]) -> dict[int, int]:
     by_name = {s.name: s for s in streets}
     existing = {u.username: u for u in db.session.scalars(select(User))}
     officers: dict[int, int] = {}
+    password_hash = None  # the accounts share the printed password: hash it once (scrypt is slow on purpose)
     for account in demo_accounts(streets):
         user = existing.get(account.username)
         if user is None:
@@ -82,7 +83,10 @@ def ensure_demo_accounts(streets: list[Street]) -> dict[int, int]:
                 display_name=account.display_name,
                 session_token=secrets.token_hex(8),
             )
-            user.set_password(account.password)
+            if password_hash is None:
+                user.set_password(account.password)
+                password_hash = user.password_hash
+            user.password_hash = password_hash
             if account.street:
                 user.streets = [by_name[account.street]]
             db.session.add(user)
