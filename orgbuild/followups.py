@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Select, and_, func, or_, select
 
 from . import policy
+from .actions import local_today
 from .extensions import db
 from .models import Organization, User, Visit
 
@@ -30,7 +31,7 @@ def followups_query(user: User, today: date | None = None, mine_only: bool = Tru
 
     For an officer, ``mine_only`` keeps those assigned to them or to nobody.
     """
-    today = today or date.today()
+    today = today or local_today()
     latest = latest_follow_up_subquery()
     query = (
         select(Organization, latest.c.next_follow_up)

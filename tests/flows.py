@@ -1,15 +1,13 @@
 """Helpers for tests that walk organisations through the workflow (plain functions, no fixtures)."""
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import func, select
 
-from orgbuild import actions
+from orgbuild import actions, rules
 from orgbuild.extensions import db
 from orgbuild.models import Branch, Onboarding, Organization, StatusEvent, User, Visit
 
-TODAY = date.today()
+TODAY = rules.today_in("Asia/Shanghai")  # the app's default time zone, as the forms and guards use
 
 
 def visit(org: Organization, user: User, outcome: str = "willing") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from orgbuild import actions, audit
+from orgbuild import actions, audit, rules
 from orgbuild.extensions import db
 from orgbuild.models import Branch, Onboarding, Organization, StatusEvent, Visit
 from tests.conftest import login
@@ -154,3 +154,13 @@ def test_allowed_events_follow_machine_and_role(people, make_org):
     visit(org, officer)
     assert actions.allowed_events(org, officer) == ["record_visit", "establish", "mark_ineligible", "close"]
     assert actions.allowed_events(org, supervisor) == ["record_visit", "establish", "mark_ineligible", "close", "revert"]
+
+
+def test_today_is_the_users_day_not_the_servers(app, people, make_org):
+    officer, _ = people
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "Pacific/Kiritimati"  # UTC+14: usually a day ahead of the server
+    org = make_org()
+    local = rules.today_in("Pacific/Kiritimati")
+    assert actions.local_today() == local
+    actions.apply_transition(org, actions.TransitionRequest("record_visit", visit_date=local, outcome="willing"), officer)
+    assert org.status == "visited"
