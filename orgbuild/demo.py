@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, inspect, select, text
 
 from . import demo_names as names
 from .accounts import password_problem
@@ -416,6 +416,8 @@ def load_demo(n_orgs: int = 1942, seed: int = 2022, year: int = 2022) -> tuple[b
 
     Raises :class:`DemoError` when the database holds data that the demo did not write.
     """
+    if not inspect(db.engine).has_table(Street.__tablename__):
+        raise DemoError(Message("数据库尚未初始化：请先运行 flask --app orgbuild init-db"))
     streets = list(db.session.scalars(select(Street).order_by(Street.code)))
     if not streets:
         raise DemoError(Message("尚未载入街道：请先运行 flask --app orgbuild init-db"))

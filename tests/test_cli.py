@@ -94,3 +94,20 @@ def test_create_user_prompt_mismatch_creates_nothing(runner):
     result = runner.invoke(args=["create-user", "lihua", "--role", "officer"], input="Secret123\nSecret124\n")
     assert result.exit_code != 0
     assert user("lihua") is None
+
+
+def test_demo_on_a_database_without_schema_says_to_run_init_db(empty_app):
+    with empty_app.app_context():
+        result = empty_app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 1
+    assert "数据库尚未初始化：请先运行 flask --app orgbuild init-db" in result.output
+
+
+def test_init_db_then_demo(empty_app):
+    runner = empty_app.test_cli_runner()
+    with empty_app.app_context():
+        assert runner.invoke(args=["init-db"]).exit_code == 0
+    with empty_app.app_context():
+        result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo district loaded: 1942 organisations" in result.output and "officer-guiyuan" in result.output

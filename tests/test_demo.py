@@ -179,3 +179,15 @@ def test_generate_district_refuses_to_run_twice(app):
     with pytest.raises(demo.DemoError):
         demo.generate_district(20)
     assert count(Organization) == 20
+
+
+def test_new_records_after_the_demo_get_fresh_ids(district, make_user):
+    from orgbuild import actions
+    from tests.conftest import credit_code, street
+
+    supervisor = db.session.scalar(db.select(User).where(User.username == "supervisor"))
+    org = actions.create_organization(
+        actions.SurveyData(credit_code=credit_code(), name="演示之后登记有限公司", street_id=street("翠竹").id, has_party_org=True),
+        supervisor,
+    )
+    assert org.id > 1942 and count(Organization) == 1943
