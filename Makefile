@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app orgbuild
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test db demo serve clean
+.PHONY: run test install install-test db demo serve clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,9 @@ test: install-test
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite*
+
+## Re-extract the interface strings and update the catalogues (developers only; the compiled .mo files are committed).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k Message -o orgbuild/translations/messages.pot .
+	$(BIN)/pybabel update -i orgbuild/translations/messages.pot -d orgbuild/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d orgbuild/translations
