@@ -47,6 +47,23 @@ class CheckedRange(NumberRange):
         super().__call__(form, field)
 
 
+class UnitsField(SelectMultipleField):
+    """Registered organisations chosen from the user's scope; WTForms' own message for a value outside
+    the choices has no Chinese translation, so this field says it in ours."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        """A SelectMultipleField that templates style as one (they test ``field.type``)."""
+        super().__init__(*args, **kwargs)
+        self.type = "SelectMultipleField"
+
+    def pre_validate(self, form) -> None:
+        """Refuse an organisation that is not among the choices, in the interface language."""
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(_l("所选联建单位不在可选范围内")) from None
+
+
 COUNT = [Optional(), CheckedRange(min=0, message=_l("不能为负数"))]
 
 
@@ -129,7 +146,7 @@ class EstablishForm(FlaskForm):
     deputy_secretary = StringField(_l("副书记"), validators=[Optional(), Length(max=80)])
     committee_members = StringField(_l("委员"), validators=[Optional(), Length(max=300)])
     term_years = IntegerField(_l("任期（年）"), validators=[Optional(), CheckedRange(min=1, max=3, message=_l("任期为1至3年"))])
-    covered_org_ids = SelectMultipleField(_l("联建单位（已登记）"), coerce=int, validators=[Optional()])
+    covered_org_ids = UnitsField(_l("联建单位（已登记）"), coerce=int, validators=[Optional()])
     covered_units = TextAreaField(_l("联建单位（未登记的，每行一个）"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("建立团组织"))
 

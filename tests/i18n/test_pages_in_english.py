@@ -197,3 +197,19 @@ def test_checker_finds_chinese_interface_text():
     assert chinese_interface_text(html, ["测试公司"]) == [("a", "组织"), ("button", "保存")]
     switch = '<form action="/language/zh_CN"><button>中文</button></form>'
     assert chinese_interface_text(switch, []) == []
+
+
+@pytest.mark.parametrize(
+    "locale, expected", [("en", "A chosen joint unit is not one you can choose"), ("zh_CN", "所选联建单位不在可选范围内")]
+)
+def test_joint_unit_outside_the_choices_is_refused_in_the_chosen_language(client, district, locale, expected):
+    login(client, "sup")
+    switch_language(client, locale)
+    html = client.post(
+        f"/orgs/{district.visited.id}/step/establish",
+        data={"name": "联合团支部", "branch_type": "joint_branch", "member_count": "2", "founded_on": "2026-02-01",
+              "covered_org_ids": "999999"},
+    ).get_data(as_text=True)
+    errors = [text for element, text in interface_text(html) if "invalid-feedback" in element]
+    assert errors == [expected]
+    assert 'class="form-select form-select-lg is-invalid" id="covered_org_ids" multiple' in html
