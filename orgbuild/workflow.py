@@ -6,7 +6,7 @@ carrying *all* the reasons a transition may not happen, so that the UI and the C
 refusal instead of failing. Services (``actions.py``) gather the :class:`Facts` from the database,
 ask :func:`check` / :func:`fire`, and write the records and the StatusEvent in one transaction.
 
->>> facts = Facts(has_party_org=True, has_league_org=False)
+>>> facts = Facts(has_party_org=True, visit_date=date(2022, 3, 1), visit_outcome="willing")
 >>> next_status("surveyed", "record_visit", facts)
 'visited'
 >>> check("visited", "establish", facts)[0]
