@@ -5,7 +5,6 @@ Forms check the shape of the input (types, required, lengths); the rules live in
 """
 from __future__ import annotations
 
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,28 +19,51 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from . import rules, workflow
 from .actions import local_today
-
-INDUSTRIES = [
-    ("A", "农、林、牧、渔业"), ("B", "采矿业"), ("C", "制造业"), ("D", "电力、热力、燃气及水生产和供应业"),
-    ("E", "建筑业"), ("F", "批发和零售业"), ("G", "交通运输、仓储和邮政业"), ("H", "住宿和餐饮业"),
-    ("I", "信息传输、软件和信息技术服务业"), ("J", "金融业"), ("K", "房地产业"), ("L", "租赁和商务服务业"),
-    ("M", "科学研究和技术服务业"), ("N", "水利、环境和公共设施管理业"), ("O", "居民服务、修理和其他服务业"),
-    ("P", "教育"), ("Q", "卫生和社会工作"), ("R", "文化、体育和娱乐业"), ("S", "公共管理、社会保障和社会组织"),
-    ("T", "国际组织"),
-]
-ORG_TYPES = ["私营/民营企业", "外商投资企业", "港澳台商投资企业", "个体工商户", "农民专业合作社", "社会团体", "基金会", "民办非企业单位/社会服务机构"]
-
-def non_negative(form, field) -> None:
-    """A count may be blank but not negative (a value that is not a number is the field's own error)."""
-    if field.data is not None and field.data < 0:
-        raise ValidationError(_l("不能为负数"))
+from .rules import INDUSTRIES, ORG_TYPES
+from .web_setup import translate_message
 
 
-COUNT = [Optional(), non_negative]
+class CheckedRange(NumberRange):
+    """NumberRange that stays silent when the field could not read a number at all: the field's own
+    message ("不是有效的整数。") already says what is wrong, a range message would only confuse."""
+
+    def __call__(self, form, field) -> None:
+        """Check the range of a number that was read; stop quietly when none was."""
+        if field.data is None and field.process_errors:
+            raise StopValidation()
+        super().__call__(form, field)
+
+
+class UnitsField(SelectMultipleField):
+    """Registered organisations chosen from the user's scope; WTForms' own message for a value outside
+    the choices has no Chinese translation, so this field says it in ours."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        """A SelectMultipleField that templates style as one (they test ``field.type``)."""
+        super().__init__(*args, **kwargs)
+        self.type = "SelectMultipleField"
+
+    def pre_validate(self, form) -> None:
+        """Refuse an organisation that is not among the choices, in the interface language."""
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(_l("所选联建单位不在可选范围内")) from None
+
+
+COUNT = [Optional(), CheckedRange(min=0, message=_l("不能为负数"))]
 
 
 def _optional_int(value):
@@ -84,7 +106,7 @@ class SurveyForm(FlaskForm):
     def validate_credit_code(self, field) -> None:
         problem = rules.credit_code_error(rules.normalize_credit_code(field.data))
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(translate_message(problem))
 
 
 class VisitForm(FlaskForm):
@@ -92,7 +114,7 @@ class VisitForm(FlaskForm):
     visit_date = DateField(_l("走访日期"), default=local_today, validators=[InputRequired(message=_l("请填写走访日期"))])
     outcome = SelectField(
         _l("走访结果"),
-        choices=[(k, v) for k, v in workflow.VISIT_OUTCOMES.items()],
+        choices=[(k, _l(v)) for k, v in workflow.VISIT_OUTCOMES.items()],
         validators=[InputRequired(message=_l("请选择走访结果"))],
     )
     met_with = StringField(_l("接待人"), validators=[Optional(), Length(max=120)])
@@ -108,9 +130,9 @@ class VisitForm(FlaskForm):
 class EstablishForm(FlaskForm):
     version = HiddenField()
     name = StringField(_l("团组织全称"), validators=[DataRequired(message=_l("请填写团组织全称")), Length(max=200)])
-    branch_type = SelectField(_l("团组织类型"), choices=[(k, v) for k, v in rules.BRANCH_TYPES.items()])
+    branch_type = SelectField(_l("团组织类型"), choices=[(k, _l(v)) for k, v in rules.BRANCH_TYPES.items()])
     member_count = IntegerField(
-        _l("团员人数"), validators=[InputRequired(message=_l("请填写团员人数")), non_negative]
+        _l("团员人数"), validators=[InputRequired(message=_l("请填写团员人数")), CheckedRange(min=0, message=_l("不能为负数"))]
     )
     youth_count = IntegerField(_l("35岁以下青年数"), validators=COUNT)
     founded_on = DateField(_l("成立日期"), default=local_today, validators=[InputRequired(message=_l("请填写成立日期"))])
@@ -122,8 +144,8 @@ class EstablishForm(FlaskForm):
     secretary = StringField(_l("团组织书记"), validators=[Optional(), Length(max=80)])
     deputy_secretary = StringField(_l("副书记"), validators=[Optional(), Length(max=80)])
     committee_members = StringField(_l("委员"), validators=[Optional(), Length(max=300)])
-    term_years = IntegerField(_l("任期（年）"), validators=[Optional(), NumberRange(min=1, max=3, message=_l("任期为1至3年"))])
-    covered_org_ids = SelectMultipleField(_l("联建单位（已登记）"), coerce=int, validators=[Optional()])
+    term_years = IntegerField(_l("任期（年）"), validators=[Optional(), CheckedRange(min=1, max=3, message=_l("任期为1至3年"))])
+    covered_org_ids = UnitsField(_l("联建单位（已登记）"), coerce=int, validators=[Optional()])
     covered_units = TextAreaField(_l("联建单位（未登记的，每行一个）"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("建立团组织"))
 

@@ -248,7 +248,7 @@ def fire(status: str, event: str, facts: Facts) -> str:
         machine.send(event, facts=facts, dry_run=False)
     except TransitionNotAllowed:
         raise Refused(
-            [Message("当前状态为“%(status)s”，不能%(event)s", status=STATUSES[status], event=EVENTS[event])]
+            [Message("当前状态为“%(status)s”，不能%(event)s", status=Message(STATUSES[status]), event=Message(EVENTS[event]))]
         ) from None
     return machine.model.status
 
@@ -269,7 +269,7 @@ def check(status: str, event: str, facts: Facts, dry_run: bool = False) -> list[
     except Refused as refused:
         return refused.reasons
     except TransitionNotAllowed:
-        return [Message("当前状态为“%(status)s”，不能%(event)s", status=STATUSES[status], event=EVENTS[event])]
+        return [Message("当前状态为“%(status)s”，不能%(event)s", status=Message(STATUSES[status]), event=Message(EVENTS[event]))]
     return []
 
 
