@@ -8,7 +8,7 @@ from orgbuild import actions, audit, rules
 from orgbuild.extensions import db
 from orgbuild.models import Branch, Onboarding, Organization, StatusEvent, Visit
 from tests.conftest import login
-from tests.flows import TODAY, count, establish, onboard, snapshot, visit
+from tests.flows import count, establish, onboard, snapshot, visit
 
 
 @pytest.fixture
