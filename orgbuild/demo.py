@@ -193,7 +193,7 @@ class _Builder:
             kind = "branch"  # 30+ members may still found a branch
         if kind == "joint_branch":
             name = f"罗湖区{street}街道{names.trade_name(rng)}{rng.choice(names.BUILDINGS)}联合团支部"
-            units = f"{org['name']}及同楼宇{rng.randint(2, 5)}家小微企业"
+            units = f"同楼宇{rng.randint(2, 5)}家小微企业"
             members = members + rng.randint(3, 9)
         else:
             name = org["name"] + {"branch": "团支部", "general_branch": "团总支", "committee": "团委"}[kind]
