@@ -5,9 +5,9 @@ organisations goes through :func:`scope_orgs` so that an officer sees only their
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, and_, false, or_, select
 
-from .models import Organization, User
+from .models import AuditEvent, Organization, User
 from .workflow import SUPERVISOR_ROLES
 
 #: Transitions each role may request (the status machine still decides whether they apply).
@@ -95,3 +95,27 @@ def can_manage_users(user: User) -> bool:
 def can_read_audit(user: User) -> bool:
     """The audit page: supervisors and admins."""
     return is_supervisor(user)
+
+
+def can_read_org_history(user: User, org: Organization) -> bool:
+    """An organisation's own audit history: whoever may open the organisation."""
+    return can_see_org(user, org)
+
+
+def scope_audit(user: User, query: Select) -> Select:
+    """Limit a select of audit events to what `user` may read.
+
+    Admins read everything. Supervisors read the events of the organisations in their scope and the
+    imports; account changes are for admins only. Everyone else reads nothing.
+    """
+    if not can_read_audit(user):
+        return query.where(false())
+    if can_manage_users(user):
+        return query
+    in_scope = scope_orgs(user, select(Organization.id)).scalar_subquery()
+    return query.where(
+        or_(
+            AuditEvent.organization_id.in_(in_scope),
+            and_(AuditEvent.organization_id.is_(None), AuditEvent.action != "user"),
+        )
+    )

@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
         default_translation_directories=str(PROJECT_ROOT / "orgbuild" / "translations"),
     )
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_ENABLED", True)  # the limiter object would keep a previous app's value
     limiter.init_app(app)
     init_login(app)
     app.jinja_env.globals.update(
@@ -81,8 +82,15 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        """The signed-in user, unless deactivated or their session token has been rotated.
+
+        ``user_id`` is ``id:token`` (sessions and remember-me cookies made at sign-in) or a bare id.
+        """
+        raw_id, _, token = user_id.partition(":")
+        user = db.session.get(User, int(raw_id)) if raw_id.isdigit() else None
         if user is None or not user.active:
+            return None
+        if token and token != user.session_token:
             return None
         if session.get("_token") not in (None, user.session_token):
             return None

@@ -9,6 +9,7 @@ import itertools
 from datetime import date
 
 import pytest
+from flask import g
 
 from orgbuild import create_app
 from orgbuild.extensions import db
@@ -18,6 +19,22 @@ from orgbuild.rules import CREDIT_CODE_CHARS, credit_code_check_char
 from tests import dbutil
 
 PASSWORD = "Secret123"
+
+
+def pytest_configure(config):
+    """Register the markers the suite uses."""
+    config.addinivalue_line("markers", "app_config(**settings): extra settings for the app fixture")
+
+
+def forget_cached_user() -> None:
+    """Requests share the fixture's app context (and so ``g``): drop the user a previous request cached."""
+    g.pop("_login_user", None)
+
+
+def marker_config(request) -> dict:
+    """Settings from a test's ``@pytest.mark.app_config(KEY=value)`` marker, if any."""
+    marker = request.node.get_closest_marker("app_config")
+    return dict(marker.kwargs) if marker else {}
 
 
 @pytest.fixture
@@ -31,8 +48,10 @@ def app(tmp_path, request):
                 "WTF_CSRF_ENABLED": False,
                 "SECRET_KEY": "test-secret-key-0123456789",
                 "RATELIMIT_ENABLED": False,
+                **marker_config(request),
             }
         )
+        app.before_request(forget_cached_user)
         with app.app_context():
             db.create_all()
             load_reference()
