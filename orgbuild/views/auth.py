@@ -2,7 +2,6 @@
 and the language switch."""
 from __future__ import annotations
 
-import math
 import time
 from urllib.parse import urlsplit
 
@@ -17,7 +16,7 @@ from ..extensions import db, limiter
 from ..account_forms import ChangePasswordForm
 from ..forms import LoginForm
 from ..models import User
-from .helpers import put_errors_on_form
+from .helpers import put_errors_on_form, retry_minutes
 
 bp = Blueprint("auth", __name__)
 
@@ -55,14 +54,9 @@ def _login_failed(response) -> bool:  # noqa: ARG001
     return bool(g.get("login_failed"))
 
 
-def _retry_minutes(reset_at: float) -> int:
-    """Whole minutes until a limit resets (at least 1)."""
-    return max(1, math.ceil((reset_at - time.time()) / 60))
-
-
 def _login_breached(request_limit):
     """The sign-in page with a clear "try again in N minutes" message (HTTP 429)."""
-    minutes = _retry_minutes(request_limit.reset_at)
+    minutes = retry_minutes(request_limit.reset_at)
     form = LoginForm(formdata=None)
     message = _("登录失败次数过多，请 %(n)d 分钟后再试", n=minutes)
     response = make_response(render_template("auth/login.html", form=form, blocked_message=message), 429)

@@ -1,13 +1,11 @@
 """Error pages that leak nothing: 400, 403, 404, 405, 413, 429, 500 (the 500 rolls the session back)."""
 from __future__ import annotations
 
-import math
-import time
-
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import db, limiter
+from .helpers import retry_minutes
 
 HANDLED = (400, 403, 404, 405, 413, 429, 500)
 
@@ -16,7 +14,7 @@ def _retry_minutes() -> int | None:
     """Minutes until the breached rate limit resets, when one was breached in this request."""
     try:
         breached = limiter.current_limit
-        return max(1, math.ceil((breached.reset_at - time.time()) / 60)) if breached else None
+        return retry_minutes(breached.reset_at) if breached else None
     except Exception:  # noqa: BLE001 - the storage may be unreachable; the page still renders
         return None
 
