@@ -142,6 +142,8 @@ def survey_changes(org: Organization, data: SurveyData) -> dict[str, tuple[Any, 
 
 def update_organization(org: Organization, data: SurveyData, actor: User, expected_version: int | None) -> dict:
     """Save edited survey data; raises :class:`Conflict` when the form is older than the record."""
+    if not policy.can_edit_org(actor, org):
+        raise ServiceError([(None, Message("您无权修改该组织"))])
     if expected_version is not None and expected_version != org.version:
         raise Conflict(org)
     _check_survey(data, actor, org)

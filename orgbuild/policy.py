@@ -18,6 +18,11 @@ ROLE_EVENTS = {
 }
 
 
+def can_sign_in(user: User | None) -> bool:
+    """Whether the account may sign in or stay signed in (deactivated accounts may not)."""
+    return bool(user is not None and user.active)
+
+
 def is_supervisor(user: User) -> bool:
     """Supervisors and admins."""
     return bool(user and user.is_authenticated and user.role in SUPERVISOR_ROLES)
@@ -62,7 +67,9 @@ def can_edit_org(user: User, org: Organization) -> bool:
 
 
 def can_create_org_in(user: User, street_id: int) -> bool:
-    """Whether `user` may record a new organisation in the street."""
+    """Whether `user` may record a new organisation in the street (or move one there)."""
+    if not (user and user.is_authenticated and user.active):
+        return False
     ids = street_ids(user)
     return ids is None or street_id in ids
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import rules, workflow
+from . import policy, rules, workflow
 from .config import PROJECT_ROOT
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from .models import User
@@ -88,7 +88,7 @@ def init_login(app: Flask) -> None:
         """
         raw_id, _, token = user_id.partition(":")
         user = db.session.get(User, int(raw_id)) if raw_id.isdigit() else None
-        if user is None or not user.active:
+        if not policy.can_sign_in(user):
             return None
         if token and token != user.session_token:
             return None

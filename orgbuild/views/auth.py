@@ -11,7 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from .. import accounts
+from .. import accounts, policy
 from ..extensions import db, limiter
 from ..account_forms import ChangePasswordForm
 from ..forms import LoginForm
@@ -49,9 +49,14 @@ def _account_key() -> str:
     return f"account:{name}" if name else ""
 
 
-def _login_failed(response) -> bool:  # noqa: ARG001
-    """Count only failed attempts against the login limits."""
-    return bool(g.get("login_failed"))
+def _attempt_failed(response) -> bool:  # noqa: ARG001
+    """Count only failed attempts (sign-in, password change) against their limits."""
+    return bool(g.get("attempt_failed"))
+
+
+def _signed_in_key() -> str:
+    """Rate-limit key for the signed-in account."""
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else ""
 
 
 def _login_breached(request_limit):
@@ -72,27 +77,26 @@ def _limit(config_key: str, default: str):
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     _limit("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"), key_func=_account_key, methods=["POST"],
-    deduct_when=_login_failed, on_breach=_login_breached, scope="account",
+    deduct_when=_attempt_failed, on_breach=_login_breached, scope="account",
 )
 @limiter.limit(
     _limit("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"), key_func=get_remote_address, methods=["POST"],
-    deduct_when=_login_failed, on_breach=_login_breached, scope="address",
+    deduct_when=_attempt_failed, on_breach=_login_breached, scope="address",
 )
 def login():
     """Sign in with user name and password."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
-    if request.method == "POST":
-        g.login_failed = True  # until proven otherwise
+    g.attempt_failed = request.method == "POST"  # until proven otherwise
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
         if user is None or not user.check_password(form.password.data):
             flash(_("用户名或密码错误"), "danger")
-        elif not user.active:
+        elif not policy.can_sign_in(user):
             flash(_("该账号已停用，请联系管理员"), "danger")
         else:
-            g.login_failed = False
+            g.attempt_failed = False
             start_session(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
@@ -100,15 +104,24 @@ def login():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    _limit("PASSWORD_CHANGE_LIMIT", "5 per 15 minutes"), key_func=_signed_in_key, methods=["POST"],
+    deduct_when=_attempt_failed, scope="account",
+)
 def change_password():
-    """Change one's own password: other sessions end, this one stays signed in."""
+    """Change one's own password: other sessions end, this one stays signed in.
+
+    Wrong current passwords are limited like sign-ins, so a borrowed session cannot guess it.
+    """
     form = ChangePasswordForm()
+    g.attempt_failed = request.method == "POST"
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, form.current_password.data, form.new_password.data)
         except accounts.AccountError as error:
             put_errors_on_form(form, [(error.field, error.message)])
         else:
+            g.attempt_failed = False
             start_session(current_user._get_current_object())
             flash(_("密码已修改，其他设备上的登录已失效"), "success")
             return redirect(url_for("main.home"))

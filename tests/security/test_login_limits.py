@@ -107,3 +107,16 @@ def test_counters_live_in_redis_when_redis_url_is_set(app, client, people):
     finally:
         for key in server.scan_iter(f"*{PREFIX}*"):
             server.delete(key)
+
+
+def test_guessing_the_current_password_is_limited_too(people, signed_in):
+    """Five wrong current passwords on the change-password form: the sixth try gets 429."""
+    client = signed_in("officer_a")
+    for _ in range(5):
+        response = client.post("/account/password", data={
+            "current_password": "guess-12345", "new_password": "Harbour2026", "confirm": "Harbour2026"})
+        assert "当前密码不正确" in response.get_data(as_text=True)
+    blocked = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "Harbour2026", "confirm": "Harbour2026"})
+    assert blocked.status_code == 429
+    assert "分钟后再试" in blocked.get_data(as_text=True)
