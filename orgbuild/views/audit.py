@@ -35,6 +35,26 @@ FIELD_LABELS = {
 }
 
 
+#: Account changes are summarised as "<verb> <username>" by accounts.py; the page shows the verb translated.
+USER_VERBS = {
+    "change password": _l("修改密码"),
+    "reset password": _l("重置密码"),
+    "deactivate": _l("停用"),
+    "reactivate": _l("启用"),
+    "create": _l("新建用户"),
+    "update": _l("修改用户"),
+}
+
+
+def event_summary(event) -> str:
+    """What an audit row is about, for people: account changes get their verb translated."""
+    if event.action == "user":
+        for verb, label in USER_VERBS.items():
+            if event.summary.startswith(verb + " "):
+                return f"{label}：{event.summary[len(verb) + 1:]}"
+    return event.summary
+
+
 def field_label(name: str) -> str:
     """The label of a field named in an audit row (the raw name when unknown)."""
     return FIELD_LABELS.get(name, name)
@@ -43,7 +63,7 @@ def field_label(name: str) -> str:
 @bp.app_context_processor
 def audit_helpers() -> dict:
     """Template helpers for audit rows, also used by the organisation page."""
-    return {"field_label": field_label, "audit_actions": ACTION_LABELS}
+    return {"field_label": field_label, "audit_actions": ACTION_LABELS, "event_summary": event_summary}
 
 
 @bp.get("/")
@@ -59,4 +79,9 @@ def index():
     if f.organization_id is not None:
         org = db.session.get(Organization, f.organization_id)
         org = org if org is not None and policy.can_see_org(current_user, org) else None
-    return render_template("audit/index.html", page=page, f=f, users=users, org=org, actions=ACTION_LABELS)
+    org_ids = {e.organization_id for e in page.items if e.organization_id is not None}
+    names = select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
+    org_names = dict(db.session.execute(names).all()) if org_ids else {}
+    return render_template(
+        "audit/index.html", page=page, f=f, users=users, org=org, actions=ACTION_LABELS, org_names=org_names
+    )

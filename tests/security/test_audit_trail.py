@@ -89,6 +89,7 @@ def test_audit_filters(app, people, signed_in):
     assert "桂园另一家" in by_user and "深圳市翠竹演示科技有限公司" not in by_user
     by_action = client.get("/audit/?action=transition").get_data(as_text=True)
     assert "入驻智慧团建" in by_action and "桂园另一家" not in by_action
+    assert by_action.count("深圳市翠竹演示科技有限公司") >= 3  # transitions name their organisation
     today = datetime.now(UTC).date()
     assert "桂园另一家" in client.get(f"/audit/?from={today - timedelta(days=1)}&to={today + timedelta(days=1)}").get_data(as_text=True)
     assert "桂园另一家" not in client.get(f"/audit/?to={today - timedelta(days=2)}").get_data(as_text=True)
@@ -119,4 +120,4 @@ def test_who_reads_what(app, people, signed_in, make_user):
     signed_in("admin").post(f"/admin/users/{people['officer_b'].id}/deactivate")
     assert "deactivate officer_b" not in signed_in("supervisor").get("/audit/").get_data(as_text=True)
     admin_page = signed_in("admin").get("/audit/?action=user").get_data(as_text=True)
-    assert "deactivate officer_b" in admin_page and "是 → <strong>否" in admin_page
+    assert "停用：officer_b" in admin_page and "是 → <strong>否" in admin_page
