@@ -10,6 +10,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import policy, rules, workflow
 from .config import PROJECT_ROOT
@@ -31,6 +32,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_ENABLED", True)  # the limiter object would keep a previous app's value
     limiter.init_app(app)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:  # the client address (for the rate limits) and scheme come from the proxy's headers
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     init_login(app)
     app.jinja_env.globals.update(
         get_locale=get_locale,

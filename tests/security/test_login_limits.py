@@ -120,3 +120,17 @@ def test_guessing_the_current_password_is_limited_too(people, signed_in):
         "current_password": PASSWORD, "new_password": "Harbour2026", "confirm": "Harbour2026"})
     assert blocked.status_code == 429
     assert "分钟后再试" in blocked.get_data(as_text=True)
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", TRUSTED_PROXIES=1)
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(client, people):
+    """With ORGBUILD_TRUSTED_PROXIES=1 the address limit uses X-Forwarded-For, not the proxy's address."""
+    for n in range(20):
+        client.post("/login", data={"username": f"nobody{n}", "password": "x"},
+                    headers={"X-Forwarded-For": "203.0.113.7"})
+    blocked = client.post("/login", data={"username": "officer_b", "password": PASSWORD},
+                          headers={"X-Forwarded-For": "203.0.113.7"})
+    assert blocked.status_code == 429
+    other = client.post("/login", data={"username": "officer_b", "password": PASSWORD},
+                        headers={"X-Forwarded-For": "203.0.113.8"})
+    assert other.status_code == 302
