@@ -1,0 +1,311 @@
+"""Survey import service: parse → normalise → validate → plan → apply.
+
+``run_import`` reads a CSV or XLSX survey file as a stream (``survey_reader``), checks each row
+(``survey_rows``), compares it with the organisation on record (keyed on the credit code, looked up
+a chunk at a time) and, unless it is a dry run, writes new and changed organisations with Core bulk
+statements — all in ONE transaction together with the ImportBatch and its AuditEvent. Any failure
+rolls everything back. Status, visits, branches, onboardings and the officer are never touched.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import bindparam, func, insert, literal_column, select, update
+
+from . import audit, policy, rules
+from .actions import SurveyData
+from .extensions import db
+from .models import Community, ImportBatch, Organization, Street, User
+from .rules import Message
+from .survey_reader import FileRefused, SurveySource, open_survey, sha256_of
+from .survey_rows import IMPORT_FIELDS, RowChecker, RowError, SurveyRow, is_blank, written
+
+__all__ = ["FileRefused", "ImportReport", "run_import", "batches_with_sha", "IMPORT_FIELDS"]
+
+CHUNK_SIZE = 1000
+MAX_CHANGES_KEPT = 1000  # field changes of updated rows kept for the preview (counts are always complete)
+DEFAULT_CLI_MAX_BYTES = 512 * 1024 * 1024
+
+
+@dataclass
+class RowChange:
+    """An updated organisation: its row, credit code, name and {field: (old, new)}."""
+
+    row: int
+    credit_code: str
+    name: str
+    changes: dict[str, tuple[object, object]]
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would do)."""
+
+    file: str
+    sha256: str = ""
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    committed: bool = False
+    dry_run: bool = False
+    strict: bool = False
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    changes: list[RowChange] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    previous_batches: list[ImportBatch] = field(default_factory=list)
+    batch_id: int | None = None
+    rejected_csv: bytes | None = None
+
+    def as_json(self) -> dict:
+        """The object ``import-survey --json`` prints (DESIGN.md: exactly these keys)."""
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "committed": self.committed,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def batches_with_sha(sha256: str) -> list[ImportBatch]:
+    """Applied imports of a file with this SHA-256, newest first (to warn before importing it again)."""
+    return list(db.session.scalars(select(ImportBatch).where(ImportBatch.sha256 == sha256).order_by(ImportBatch.id.desc())))
+
+
+def _lookups(actor: User | None) -> tuple[dict[str, int], dict[tuple[int, str], int], set[int] | None]:
+    streets: dict[str, int] = {}
+    for street in db.session.scalars(select(Street)):
+        streets[rules.street_key(street.name)] = street.id
+        streets[rules.street_key(street.short_name)] = street.id
+    communities = {(c.street_id, c.name): c.id for c in db.session.scalars(select(Community))}
+    allowed = policy.street_ids(actor) if actor is not None else None
+    return streets, communities, allowed
+
+
+class _RejectedWriter:
+    """The rejected rows as a CSV (row number, the original cells, the errors), spooled to disk."""
+
+    def __init__(self, header_cells: list[str]):
+        self.buffer = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+        self.writer.writerow(["行号", *header_cells, "错误"])
+        self.width = len(header_cells)
+        self.count = 0
+
+    def add(self, number: int, cells: list[object], errors: list[RowError]) -> None:
+        """Write one rejected row with its errors joined in the last column."""
+        values = [written(c) for c in cells[: self.width]] + [""] * max(0, self.width - len(cells))
+        self.writer.writerow([number, *values, "；".join(f"{e.column}：{e.message}" if e.column else str(e.message) for e in errors)])
+        self.count += 1
+
+    def getvalue(self) -> bytes | None:
+        """The CSV as UTF-8 with a BOM, or None when no row was rejected."""
+        if not self.count:
+            self.buffer.close()
+            return None
+        self.buffer.seek(0)
+        data = ("\ufeff" + self.buffer.read()).encode("utf-8")
+        self.buffer.close()
+        return data
+
+
+def run_import(
+    path: str,
+    *,
+    filename: str | None = None,
+    actor: User | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    encoding: str = "auto",
+    sheet: str | None = None,
+    max_bytes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> ImportReport:
+    """Import (or with `dry_run` only plan) the survey file at `path`.
+
+    Raises :class:`FileRefused` when the file as a whole is refused (nothing read, nothing written).
+    `actor` None means the command line (the whole district). `progress(advance, total)` receives progress units.
+    """
+    if max_bytes is None:
+        max_bytes = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_CLI_MAX_BYTES)
+    report = ImportReport(file=filename or path, dry_run=dry_run, strict=strict)
+    source = open_survey(path, encoding=encoding, sheet=sheet, max_bytes=max_bytes)
+    try:
+        report.sha256 = sha256_of(path)
+        report.previous_batches = batches_with_sha(report.sha256)
+        report.ignored_columns = source.header.ignored
+        report.encoding, report.delimiter, report.sheet = source.encoding, source.delimiter, source.sheet
+        _plan_and_apply(source, report, actor, chunk_size, progress)
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        source.close()
+    return report
+
+
+def _plan_and_apply(source: SurveySource, report: ImportReport, actor: User | None, chunk_size: int,
+                    progress: Callable[[int, int], None] | None) -> None:
+    """Read every row, plan it chunk by chunk and (unless a dry run) write it; commit once at the end."""
+    checker = RowChecker(source.header, *_lookups(actor), text_rows=source.kind == "csv")
+    rejected = _RejectedWriter(source.header_cells)
+    writer = _ChunkWriter(report, actor, rejected, dry_run=report.dry_run)
+    chunk: list[SurveyRow] = []
+    last_position = 0
+    for number, cells in source.rows:
+        if is_blank(cells):
+            continue
+        report.rows += 1
+        row, errors, warnings = checker.check(number, cells)
+        report.warnings.extend(warnings)
+        if row is None:
+            report.rejected += 1
+            report.errors.extend(errors)
+            rejected.add(number, cells, errors)
+            if report.strict:
+                writer.stop_writing()
+        else:
+            chunk.append(row)
+        if len(chunk) >= chunk_size:
+            writer.plan_chunk(chunk, checker)
+            chunk = []
+            if progress is not None:
+                position = source.position()
+                progress(position - last_position, source.total)
+                last_position = position
+    if chunk:
+        writer.plan_chunk(chunk, checker)
+    if progress is not None:
+        progress(max(0, source.total - last_position), source.total)
+    report.rejected_csv = rejected.getvalue()
+    report.errors.sort(key=lambda e: e.row)
+    if report.dry_run or (report.strict and report.rejected):
+        db.session.rollback()
+        return
+    _record_batch(report, actor)
+    db.session.commit()
+    report.committed = True
+
+
+def _record_batch(report: ImportReport, actor: User | None) -> None:
+    """The ImportBatch and its AuditEvent, in the import's transaction."""
+    batch = ImportBatch(
+        user_id=actor.id if actor is not None else None,
+        filename=report.file[-255:],
+        sha256=report.sha256,
+        strict=report.strict,
+        rows=report.rows,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        rejected=report.rejected,
+        rejected_csv=report.rejected_csv,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    report.batch_id = batch.id
+    audit.record(
+        actor,
+        "import",
+        "import_batch",
+        batch.id,
+        summary=str(Message(
+            "导入 %(file)s：新增 %(created)d，更新 %(updated)d，未变 %(unchanged)d，拒绝 %(rejected)d",
+            file=report.file, created=report.created, updated=report.updated,
+            unchanged=report.unchanged, rejected=report.rejected,
+        )),
+    )
+
+
+class _ChunkWriter:
+    """Plans each chunk against the organisations on record and writes it inside the open transaction."""
+
+    def __init__(self, report: ImportReport, actor: User | None, rejected: _RejectedWriter, dry_run: bool):
+        self.report = report
+        self.rejected = rejected
+        self.actor = actor
+        self.writing = not dry_run
+        self.table = Organization.__table__
+        # constants go into the statement itself: fewer per-row bind values to process
+        self.insert_statement = insert(self.table).values(
+            status=literal_column("'surveyed'"), version=literal_column("1"),
+            created_at=func.now(), updated_at=func.now(),
+        )
+        defaults = SurveyData()
+        self.defaults = {f: getattr(defaults, f) for f in IMPORT_FIELDS}
+        self.columns = [self.table.c.id, self.table.c.street_id] + [self.table.c[f] for f in IMPORT_FIELDS if f != "street_id"]
+
+    def stop_writing(self) -> None:
+        """Strict mode met a rejected row: nothing more is written (and the transaction is rolled back)."""
+        self.writing = False
+
+    def existing(self, codes: list[str]) -> dict[str, dict]:
+        """The survey fields on record for these credit codes."""
+        query = select(*self.columns).where(self.table.c.credit_code.in_(codes))
+        return {row.credit_code: row._asdict() for row in db.session.execute(query)}
+
+    def plan_chunk(self, chunk: list[SurveyRow], checker: RowChecker) -> None:
+        """Classify each row of the chunk as new / changed / unchanged, then write the chunk."""
+        report = self.report
+        on_record = self.existing([row.data.credit_code for row in chunk])
+        new_rows: list[dict] = []
+        changed: dict[tuple[str, ...], list[dict]] = {}
+        allowed = checker.allowed_streets
+        for row in chunk:
+            data = row.data
+            old = on_record.get(data.credit_code)
+            if old is None:
+                values = dict(self.defaults)
+                values.update(row.values)
+                new_rows.append(values)
+                continue
+            if allowed is not None and old["street_id"] not in allowed:
+                report.rejected += 1
+                error = RowError(row.number, checker.label("credit_code"), data.credit_code,
+                                 Message("该组织已登记在您不负责的街道，无权修改"))
+                report.errors.append(error)
+                self.rejected.add(row.number, row.cells, [error])
+                if report.strict:
+                    self.stop_writing()
+                continue
+            changes = {f: (old[f], getattr(data, f)) for f in row.supplied if old[f] != getattr(data, f)}
+            if not changes:
+                report.unchanged += 1
+                continue
+            report.updated += 1
+            if len(report.changes) < MAX_CHANGES_KEPT:
+                report.changes.append(RowChange(row.number, data.credit_code, data.name, changes))
+            values = {"b_" + f: getattr(data, f) for f in row.supplied}
+            values["b_id"] = old["id"]
+            changed.setdefault(row.supplied, []).append(values)
+        report.created += len(new_rows)
+        if self.writing:
+            self.write(new_rows, changed)
+
+    def write(self, new_rows: list[dict], changed: dict[tuple[str, ...], list[dict]]) -> None:
+        """Core bulk INSERT of new organisations and UPDATE of changed ones (no commit)."""
+        connection = db.session.connection()
+        if new_rows:
+            connection.execute(self.insert_statement, new_rows)
+        for supplied, rows in changed.items():
+            statement = (
+                update(self.table)
+                .where(self.table.c.id == bindparam("b_id"))
+                .values({**{f: bindparam("b_" + f) for f in supplied}, "version": self.table.c.version + 1, "updated_at": func.now()})
+            )
+            connection.execute(statement, rows)

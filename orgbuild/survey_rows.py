@@ -1,0 +1,222 @@
+"""Normalising and validating one survey row: cells → :class:`actions.SurveyData`, with every
+problem as a :class:`RowError` (row, column as written, value, Chinese message).
+
+The consistency rules are those of the web form (``actions.survey_errors``); this module adds only
+what a file needs: reading cells, unknown streets and communities, industries, text lengths and
+the same credit code twice in one file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import rules
+from .actions import SurveyData, survey_errors
+from .rules import Message
+from .survey_columns import BY_FIELD, HeaderMap, industry_letter
+
+#: Fields an import writes: every survey field except the officer (never touched by an import).
+IMPORT_FIELDS = ("credit_code", "name", "street_id", "community_id", "industry", "org_type", "employees",
+                 "youth_count", "league_members", "party_members", "has_party_org", "party_secretary",
+                 "has_league_org", "league_contact", "contact_person", "contact_phone", "address")
+
+
+@dataclass
+class RowError:
+    """One problem in one cell (or a whole row when ``column`` is empty)."""
+
+    row: int
+    column: str
+    value: str
+    message: Message
+
+    def as_dict(self) -> dict:
+        """The JSON form the CLI prints: row, column, value, message."""
+        return {"row": self.row, "column": self.column, "value": self.value, "message": str(self.message)}
+
+
+@dataclass
+class SurveyRow:
+    """A row that passed its checks: the values and which fields the file supplied."""
+
+    number: int
+    data: SurveyData
+    supplied: tuple[str, ...]
+    cells: list[object]
+    values: dict[str, object]  # the supplied values (credit code normalised)
+
+
+def cell_text(raw: object) -> str:
+    """A cell as trimmed ASCII-normalised text ("" when blank); Excel numbers without a trailing ".0"."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        text = raw.strip()
+        return text if text.isascii() else rules.to_halfwidth(text).strip()
+    if isinstance(raw, bool):
+        return "1" if raw else "0"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
+def written(raw: object) -> str:
+    """A cell's value as the person wrote it (for error messages and the rejected-rows file)."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+def is_blank(cells: list[object]) -> bool:
+    """Whether every cell of a row is empty (blank rows are skipped, not counted)."""
+    for cell in cells:
+        if cell is not None and (not isinstance(cell, str) or cell.strip()):
+            return False
+    return True
+
+
+def _community_key(name: str) -> str:
+    text = name.replace(" ", "")
+    return text[:-2] if text.endswith("社区") and len(text) > 2 else text
+
+
+class RowChecker:
+    """Turns the cells of each row into a :class:`SurveyRow` or a list of :class:`RowError`."""
+
+    def __init__(self, header: HeaderMap, streets: dict[str, int], communities: dict[tuple[int, str], int],
+                 allowed_streets: set[int] | None, text_rows: bool = False):
+        """`streets`: street_key → id; `communities`: (street id, name) → id; `allowed_streets`: None = all;
+        `text_rows`: every cell is a str (CSV), which allows a faster path."""
+        self.header = header
+        self.text_rows = text_rows
+        self.memo: dict[tuple[str, str], object] = {}  # (kind, text) → parsed value, for the few distinct values
+        self.streets = streets
+        self.communities = {(sid, _community_key(name)): cid for (sid, name), cid in communities.items()}
+        self.allowed_streets = allowed_streets
+        plan = [(f, header.fields[f], BY_FIELD[f].kind, BY_FIELD[f].max_length, header.labels[f]) for f in header.fields]
+        self.text_plan = [(f, i, limit, label) for f, i, kind, limit, label in plan if kind == "text"]
+        self.count_plan = [(f, i, label) for f, i, kind, _l, label in plan if kind == "count"]
+        self.yes_no_plan = [(f, i, label) for f, i, kind, _l, label in plan if kind == "yes_no"]
+        self.code_index = header.fields["credit_code"]
+        self.street_index = header.fields["street_id"]
+        self.industry_index = header.fields.get("industry")
+        self.community_index = header.fields.get("community_id")
+        self.width = max(header.fields.values()) + 1
+        self.supplied = tuple(f for f in IMPORT_FIELDS if f in header.fields)
+        self.seen: dict[str, int] = {}  # credit code → first row number (duplicates within the file)
+
+    def remember(self, key: tuple[str, str], value: object) -> None:
+        """Memoise a parsed value (bounded: only the first few thousand distinct values are kept)."""
+        if len(self.memo) < 5000 and value is not None:
+            self.memo[key] = value
+
+    def label(self, field: str) -> str:
+        """The column of `field` as written in the file."""
+        return self.header.labels.get(field) or BY_FIELD[field].header
+
+    def texts(self, cells: list[object]) -> list[str]:
+        """Every cell as trimmed, ASCII-normalised text (one NFKC call per CSV row, for speed)."""
+        if self.text_rows:
+            joined = "\x1f".join(cells)
+            if not joined.isascii():
+                joined = rules.to_halfwidth(joined)
+            return [t.strip() for t in joined.split("\x1f")]
+        return [cell_text(c) for c in cells]
+
+    def check(self, number: int, cells: list[object]) -> tuple[SurveyRow | None, list[RowError], list[RowError]]:
+        """Check one row; returns (the row or None when rejected, its errors, its warnings)."""
+        values: dict[str, object] = {}
+        errors: list[RowError] = []
+        warnings: list[RowError] = []
+        supplied = self.supplied
+        if len(cells) < self.width:
+            cells = list(cells) + [""] * (self.width - len(cells))
+        texts = self.texts(cells)
+        for field, index, limit, label in self.text_plan:
+            text = texts[index]
+            if limit is not None and len(text) > limit:
+                errors.append(RowError(number, label, written(cells[index]), Message("不能超过%(n)d个字符（现有%(m)d个）", n=limit, m=len(text))))
+            values[field] = text or None
+        for field, index, label in self.count_plan:
+            text = texts[index]
+            if text.isdigit() and text.isascii():
+                values[field] = int(text)
+                continue
+            try:
+                values[field] = rules.parse_count(text)
+            except ValueError as problem:
+                errors.append(RowError(number, label, written(cells[index]), problem.args[0]))
+        memo = self.memo
+        for field, index, label in self.yes_no_plan:
+            text = texts[index]
+            value = memo.get(("yes_no", text))
+            if value is None:
+                try:
+                    value = bool(rules.parse_yes_no(text))
+                except ValueError as problem:
+                    errors.append(RowError(number, label, written(cells[index]), problem.args[0]))
+                    continue
+                self.remember(("yes_no", text), value)
+            values[field] = value
+        values["credit_code"] = texts[self.code_index]
+        text = texts[self.street_index]
+        street_id = memo.get(("street", text))
+        if street_id is None and text:
+            street_id = self.streets.get(rules.street_key(text))
+            self.remember(("street", text), street_id)
+        if text and street_id is None:
+            errors.append(RowError(number, self.label("street_id"), written(cells[self.street_index]),
+                                   Message("未知的街道“%(name)s”，应为本区的街道（写“桂园”或“桂园街道”均可）", name=text)))
+        elif street_id is not None and self.allowed_streets is not None and street_id not in self.allowed_streets:
+            errors.append(RowError(number, self.label("street_id"), written(cells[self.street_index]), Message("您不负责该街道")))
+        values["street_id"] = street_id
+        if self.industry_index is not None:
+            text = texts[self.industry_index]
+            letter = memo.get(("industry", text))
+            if letter is None and text:
+                letter = industry_letter(text)
+                self.remember(("industry", text), letter)
+            if text and letter is None:
+                errors.append(RowError(number, self.label("industry"), written(cells[self.industry_index]),
+                                       Message("未知的行业类别，应为 GB/T 4754 门类字母（A–T）或门类名称")))
+            values["industry"] = letter
+        community_text = texts[self.community_index] if self.community_index is not None else ""
+        if "community_id" in supplied:
+            supplied = self._community(number, community_text, cells, values, warnings, supplied)
+        data = SurveyData(**values)
+        reported = {e.column for e in errors}
+        for field, message in survey_errors(data):
+            label = self.label(field)
+            if label not in reported:
+                errors.append(RowError(number, label, self._value_of(field, cells), message))
+        code_ok = not any(e.column == self.label("credit_code") for e in errors)
+        if code_ok:
+            first = self.seen.get(data.credit_code)
+            if first is not None:
+                errors.append(RowError(number, self.label("credit_code"), self._value_of("credit_code", cells),
+                                       Message("与第%(row)d行的统一社会信用代码重复", row=first)))
+            else:
+                self.seen[data.credit_code] = number
+        if errors:
+            return None, errors, warnings
+        values["credit_code"] = data.credit_code
+        return SurveyRow(number, data, supplied, cells, values), errors, warnings
+
+    def _community(self, number, text, cells, values, warnings, supplied) -> tuple[str, ...]:
+        """Resolve the community; an unknown one is ignored with a warning (communities change, admins add them)."""
+        if not text:
+            values["community_id"] = None
+            return supplied
+        street_id = values.get("street_id")
+        community_id = self.communities.get((street_id, _community_key(text))) if street_id else None
+        if community_id is None:
+            warnings.append(RowError(number, self.label("community_id"), text,
+                                     Message("社区“%(name)s”未在该街道登记，已忽略（不修改原有社区）", name=text)))
+            return tuple(f for f in supplied if f != "community_id")
+        values["community_id"] = community_id
+        return supplied
+
+    def _value_of(self, field: str, cells: list[object]) -> str:
+        index = self.header.fields.get(field)
+        return written(cells[index]) if index is not None and index < len(cells) else ""
