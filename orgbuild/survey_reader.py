@@ -203,14 +203,24 @@ def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
         with zipfile.ZipFile(path) as archive:
             if "xl/workbook.xml" not in archive.namelist():
                 raise FileRefused(Message("这是 ZIP 压缩文件或其他 Office 文件，不是 Excel 工作簿（.xlsx）"))
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        handle = open(path, "rb")  # noqa: SIM115 - a file object: openpyxl would insist on an .xlsx file name
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except Exception:
+            handle.close()
+            raise
     except FileRefused:
         raise
     except Exception:  # noqa: BLE001 - any failure to open is a refusal, never a 500
         raise FileRefused(Message("无法读取该 Excel 文件，文件可能已损坏")) from None
+
+    def close() -> None:
+        workbook.close()
+        handle.close()
+
     names = workbook.sheetnames
     if sheet_name is not None and sheet_name not in names:
-        workbook.close()
+        close()
         raise FileRefused(Message("找不到工作表“%(sheet)s”，工作簿中的工作表有：%(names)s", sheet=sheet_name, names="、".join(names)))
     worksheet = workbook[sheet_name] if sheet_name is not None else workbook.worksheets[0]
     counter = [0]
@@ -224,7 +234,7 @@ def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
     try:
         header, cells, _last_read, held = _find_header(stream)
     except FileRefused:
-        workbook.close()
+        close()
         raise
 
     def rows() -> Iterator[tuple[int, list[object]]]:
@@ -239,5 +249,5 @@ def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
         sheet=worksheet.title,
         total=worksheet.max_row or 0,
         position=lambda: counter[0],
-        close=workbook.close,
+        close=close,
     )

@@ -142,3 +142,11 @@ def test_header_with_two_columns_for_one_field_is_refused(write_csv, run):
     with pytest.raises(FileRefused) as refused:
         run(path)
     assert "列“单位名称”和“企业名称”都表示单位名称" in str(refused.value.message)
+
+
+def test_corrupt_xlsx_is_refused(tmp_path, run):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    with pytest.raises(FileRefused) as refused:
+        run(str(broken))
+    assert "无法读取该 Excel 文件" in str(refused.value.message)
