@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import tempfile
 from dataclasses import dataclass, field
 from typing import Callable
@@ -248,16 +249,28 @@ class _ChunkWriter:
         )
         defaults = SurveyData()
         self.defaults = {f: getattr(defaults, f) for f in IMPORT_FIELDS}
-        self.columns = [self.table.c.id, self.table.c.street_id] + [self.table.c[f] for f in IMPORT_FIELDS if f != "street_id"]
+        self.columns = [self.table.c.id] + [self.table.c[f] for f in IMPORT_FIELDS]
+        self.position = {column.name: index for index, column in enumerate(self.columns)}
+        self._getters: dict[tuple[str, ...], tuple[Callable, Callable]] = {}
+        self._insert_sql: tuple[str, list[str] | None] | None = None
 
     def stop_writing(self) -> None:
         """Strict mode met a rejected row: nothing more is written (and the transaction is rolled back)."""
         self.writing = False
 
-    def existing(self, codes: list[str]) -> dict[str, dict]:
-        """The survey fields on record for these credit codes."""
+    def existing(self, codes: list[str]) -> dict[str, tuple]:
+        """The survey fields on record for these credit codes, as tuples in ``self.columns`` order."""
         query = select(*self.columns).where(self.table.c.credit_code.in_(codes))
-        return {row.credit_code: row._asdict() for row in db.session.execute(query)}
+        code = self.position["credit_code"]
+        return {row[code]: row for row in db.session.connection().execute(query).all()}
+
+    def getters(self, supplied: tuple[str, ...]) -> tuple[Callable, Callable]:
+        """Item getters of the supplied fields: from a record tuple, and from a row's values dict."""
+        found = self._getters.get(supplied)
+        if found is None:
+            found = (operator.itemgetter(*[self.position[f] for f in supplied]), operator.itemgetter(*supplied))
+            self._getters[supplied] = found
+        return found
 
     def plan_chunk(self, chunk: list[SurveyRow], checker: RowChecker) -> None:
         """Classify each row of the chunk as new / changed / unchanged, then write the chunk."""
@@ -266,42 +279,57 @@ class _ChunkWriter:
         new_rows: list[dict] = []
         changed: dict[tuple[str, ...], list[dict]] = {}
         allowed = checker.allowed_streets
+        street = self.position["street_id"]
         for row in chunk:
-            data = row.data
-            old = on_record.get(data.credit_code)
+            old = on_record.get(row.data.credit_code) if on_record else None
             if old is None:
                 values = dict(self.defaults)
                 values.update(row.values)
                 new_rows.append(values)
                 continue
-            if allowed is not None and old["street_id"] not in allowed:
+            if allowed is not None and old[street] not in allowed:
                 report.rejected += 1
-                error = RowError(row.number, checker.label("credit_code"), data.credit_code,
+                error = RowError(row.number, checker.label("credit_code"), row.data.credit_code,
                                  Message("该组织已登记在您不负责的街道，无权修改"))
                 report.errors.append(error)
                 self.rejected.add(row.number, row.cells, [error])
                 if report.strict:
                     self.stop_writing()
                 continue
-            changes = {f: (old[f], getattr(data, f)) for f in row.supplied if old[f] != getattr(data, f)}
-            if not changes:
+            from_record, from_row = self.getters(row.supplied)
+            if from_record(old) == from_row(row.values):
                 report.unchanged += 1
                 continue
             report.updated += 1
             if len(report.changes) < MAX_CHANGES_KEPT:
-                report.changes.append(RowChange(row.number, data.credit_code, data.name, changes))
-            values = {"b_" + f: getattr(data, f) for f in row.supplied}
-            values["b_id"] = old["id"]
+                changes = {f: (old[self.position[f]], row.values[f]) for f in row.supplied if old[self.position[f]] != row.values[f]}
+                report.changes.append(RowChange(row.number, row.data.credit_code, row.data.name, changes))
+            values = {"b_" + f: row.values[f] for f in row.supplied}
+            values["b_id"] = old[self.position["id"]]
             changed.setdefault(row.supplied, []).append(values)
         report.created += len(new_rows)
         if self.writing:
             self.write(new_rows, changed)
 
+    def insert_sql(self, connection) -> tuple[str, list[str] | None]:
+        """The INSERT compiled once for this database, and the order of its parameters (None: named).
+
+        Executing the compiled Core statement with the driver's executemany skips per-row parameter
+        processing, which the plain str / int / bool / None values of a survey do not need.
+        """
+        if self._insert_sql is None:
+            compiled = self.insert_statement.compile(dialect=connection.dialect, column_keys=list(IMPORT_FIELDS))
+            order = list(compiled.positiontup) if compiled.positional else None
+            self._insert_sql = (compiled.string, order)
+        return self._insert_sql
+
     def write(self, new_rows: list[dict], changed: dict[tuple[str, ...], list[dict]]) -> None:
         """Core bulk INSERT of new organisations and UPDATE of changed ones (no commit)."""
         connection = db.session.connection()
         if new_rows:
-            connection.execute(self.insert_statement, new_rows)
+            sql, order = self.insert_sql(connection)
+            params = [tuple(map(values.__getitem__, order)) for values in new_rows] if order else new_rows
+            connection.exec_driver_sql(sql, params)
         for supplied, rows in changed.items():
             statement = (
                 update(self.table)

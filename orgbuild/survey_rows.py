@@ -90,7 +90,10 @@ class RowChecker:
         `text_rows`: every cell is a str (CSV), which allows a faster path."""
         self.header = header
         self.text_rows = text_rows
-        self.memo: dict[tuple[str, str], object] = {}  # (kind, text) → parsed value, for the few distinct values
+        # text → parsed value, per kind: a file holds few distinct yes/no, street and industry spellings
+        self.yes_no_memo: dict[str, bool] = {}
+        self.street_memo: dict[str, int] = {}
+        self.industry_memo: dict[str, str] = {}
         self.streets = streets
         self.communities = {(sid, _community_key(name)): cid for (sid, name), cid in communities.items()}
         self.allowed_streets = allowed_streets
@@ -103,13 +106,15 @@ class RowChecker:
         self.industry_index = header.fields.get("industry")
         self.community_index = header.fields.get("community_id")
         self.width = max(header.fields.values()) + 1
+        self.code_label = self.label("credit_code")
         self.supplied = tuple(f for f in IMPORT_FIELDS if f in header.fields)
         self.seen: dict[str, int] = {}  # credit code → first row number (duplicates within the file)
 
-    def remember(self, key: tuple[str, str], value: object) -> None:
-        """Memoise a parsed value (bounded: only the first few thousand distinct values are kept)."""
-        if len(self.memo) < 5000 and value is not None:
-            self.memo[key] = value
+    @staticmethod
+    def remember(memo: dict, text: str, value: object) -> None:
+        """Memoise a parsed value (bounded: only the first thousand distinct values are kept)."""
+        if value is not None and len(memo) < 1000:
+            memo[text] = value
 
     def label(self, field: str) -> str:
         """The column of `field` as written in the file."""
@@ -147,24 +152,24 @@ class RowChecker:
                 values[field] = rules.parse_count(text)
             except ValueError as problem:
                 errors.append(RowError(number, label, written(cells[index]), problem.args[0]))
-        memo = self.memo
+        memo = self.yes_no_memo
         for field, index, label in self.yes_no_plan:
             text = texts[index]
-            value = memo.get(("yes_no", text))
+            value = memo.get(text)
             if value is None:
                 try:
                     value = bool(rules.parse_yes_no(text))
                 except ValueError as problem:
                     errors.append(RowError(number, label, written(cells[index]), problem.args[0]))
                     continue
-                self.remember(("yes_no", text), value)
+                self.remember(memo, text, value)
             values[field] = value
         values["credit_code"] = texts[self.code_index]
         text = texts[self.street_index]
-        street_id = memo.get(("street", text))
+        street_id = self.street_memo.get(text)
         if street_id is None and text:
             street_id = self.streets.get(rules.street_key(text))
-            self.remember(("street", text), street_id)
+            self.remember(self.street_memo, text, street_id)
         if text and street_id is None:
             errors.append(RowError(number, self.label("street_id"), written(cells[self.street_index]),
                                    Message("未知的街道“%(name)s”，应为本区的街道（写“桂园”或“桂园街道”均可）", name=text)))
@@ -173,10 +178,10 @@ class RowChecker:
         values["street_id"] = street_id
         if self.industry_index is not None:
             text = texts[self.industry_index]
-            letter = memo.get(("industry", text))
+            letter = self.industry_memo.get(text)
             if letter is None and text:
                 letter = industry_letter(text)
-                self.remember(("industry", text), letter)
+                self.remember(self.industry_memo, text, letter)
             if text and letter is None:
                 errors.append(RowError(number, self.label("industry"), written(cells[self.industry_index]),
                                        Message("未知的行业类别，应为 GB/T 4754 门类字母（A–T）或门类名称")))
@@ -185,19 +190,19 @@ class RowChecker:
         if "community_id" in supplied:
             supplied = self._community(number, community_text, cells, values, warnings, supplied)
         data = SurveyData(**values)
-        reported = {e.column for e in errors}
-        for field, message in survey_errors(data):
-            label = self.label(field)
-            if label not in reported:
-                errors.append(RowError(number, label, self._value_of(field, cells), message))
-        code_ok = not any(e.column == self.label("credit_code") for e in errors)
-        if code_ok:
-            first = self.seen.get(data.credit_code)
-            if first is not None:
-                errors.append(RowError(number, self.label("credit_code"), self._value_of("credit_code", cells),
+        problems = survey_errors(data)
+        if problems:
+            reported = {e.column for e in errors}
+            for field, message in problems:
+                label = self.label(field)
+                if label not in reported:
+                    errors.append(RowError(number, label, self._value_of(field, cells), message))
+        code_label = self.code_label
+        if not errors or all(e.column != code_label for e in errors):
+            first = self.seen.setdefault(data.credit_code, number)
+            if first != number:
+                errors.append(RowError(number, code_label, self._value_of("credit_code", cells),
                                        Message("与第%(row)d行的统一社会信用代码重复", row=first)))
-            else:
-                self.seen[data.credit_code] = number
         if errors:
             return None, errors, warnings
         values["credit_code"] = data.credit_code
