@@ -9,7 +9,6 @@ rolls everything back. Status, visits, branches, onboardings and the officer are
 from __future__ import annotations
 
 import csv
-import io
 import operator
 import tempfile
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from .survey_rows import IMPORT_FIELDS, RowChecker, RowError, SurveyRow, is_blan
 __all__ = ["FileRefused", "ImportReport", "run_import", "batches_with_sha", "IMPORT_FIELDS"]
 
 CHUNK_SIZE = 1000
-MAX_CHANGES_KEPT = 1000  # field changes of updated rows kept for the preview (counts are always complete)
+MAX_CHANGES_KEPT = 1000  # field changes / warnings kept for the preview (counts are always complete)
 DEFAULT_CLI_MAX_BYTES = 512 * 1024 * 1024
 
 
@@ -58,7 +57,8 @@ class ImportReport:
     dry_run: bool = False
     strict: bool = False
     errors: list[RowError] = field(default_factory=list)
-    warnings: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # the first MAX_CHANGES_KEPT
+    warning_count: int = 0
     changes: list[RowChange] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str | None = None
@@ -163,7 +163,9 @@ def run_import(
 def _plan_and_apply(source: SurveySource, report: ImportReport, actor: User | None, chunk_size: int,
                     progress: Callable[[int, int], None] | None) -> None:
     """Read every row, plan it chunk by chunk and (unless a dry run) write it; commit once at the end."""
-    checker = RowChecker(source.header, *_lookups(actor), text_rows=source.kind == "csv")
+    csv_file = source.kind == "csv"
+    checker = RowChecker(source.header, *_lookups(actor), text_rows=csv_file,
+                         expected_rows=source.total // 200 if csv_file else source.total)
     rejected = _RejectedWriter(source.header_cells)
     writer = _ChunkWriter(report, actor, rejected, dry_run=report.dry_run)
     chunk: list[SurveyRow] = []
@@ -173,7 +175,10 @@ def _plan_and_apply(source: SurveySource, report: ImportReport, actor: User | No
             continue
         report.rows += 1
         row, errors, warnings = checker.check(number, cells)
-        report.warnings.extend(warnings)
+        if warnings:
+            report.warning_count += len(warnings)
+            if len(report.warnings) < MAX_CHANGES_KEPT:
+                report.warnings.extend(warnings)
         if row is None:
             report.rejected += 1
             report.errors.extend(errors)

@@ -7,6 +7,7 @@ the same credit code twice in one file.
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 from . import rules
@@ -76,6 +77,63 @@ def is_blank(cells: list[object]) -> bool:
     return True
 
 
+_BASE32 = str.maketrans(rules.CREDIT_CODE_CHARS, "0123456789abcdefghijklmnopqrstu")
+_LOW64 = (1 << 64) - 1
+
+
+class SeenCodes:
+    """Valid credit code → the row it first appeared on, in flat arrays (16 bytes a slot, no object
+    per code), so that duplicate detection stays small on a file of a million rows.
+
+    A valid code is exactly its first 17 characters (the 18th is their check character): read in
+    base 31 they make an 85-bit number, kept as a 64-bit low part and a 21-bit high part.
+    """
+
+    def __init__(self, expected: int = 0):
+        """`expected`: an estimate of the number of rows (the table grows when it is exceeded)."""
+        size = 1024
+        while size < expected * 2:
+            size *= 2
+        self._allocate(size)
+
+    def _allocate(self, size: int) -> None:
+        self.mask = size - 1
+        self.low = array("Q", bytes(8 * size))
+        self.high = array("I", bytes(4 * size))
+        self.rows = array("I", bytes(4 * size))  # 0 = empty slot (row numbers start at 1)
+        self.count = 0
+
+    def first_row(self, code: str, number: int) -> int:
+        """Register `code` seen on row `number`; return the row it first appeared on (`number` when new)."""
+        value = int(code[:17].translate(_BASE32), 32)
+        low, high = value & _LOW64, value >> 64
+        rows, mask = self.rows, self.mask
+        slot = hash(value) & mask
+        while True:
+            found = rows[slot]
+            if not found:
+                break
+            if self.low[slot] == low and self.high[slot] == high:
+                return found
+            slot = (slot + 1) & mask
+        rows[slot], self.low[slot], self.high[slot] = number, low, high
+        self.count += 1
+        if self.count * 2 > mask:
+            self._grow()
+        return number
+
+    def _grow(self) -> None:
+        old = [(self.low[i], self.high[i], self.rows[i]) for i in range(self.mask + 1) if self.rows[i]]
+        self._allocate((self.mask + 1) * 2)
+        rows, mask = self.rows, self.mask
+        for low, high, number in old:
+            slot = hash((high << 64) | low) & mask
+            while rows[slot]:
+                slot = (slot + 1) & mask
+            rows[slot], self.low[slot], self.high[slot] = number, low, high
+        self.count = len(old)
+
+
 def _community_key(name: str) -> str:
     text = name.replace(" ", "")
     return text[:-2] if text.endswith("社区") and len(text) > 2 else text
@@ -85,9 +143,9 @@ class RowChecker:
     """Turns the cells of each row into a :class:`SurveyRow` or a list of :class:`RowError`."""
 
     def __init__(self, header: HeaderMap, streets: dict[str, int], communities: dict[tuple[int, str], int],
-                 allowed_streets: set[int] | None, text_rows: bool = False):
+                 allowed_streets: set[int] | None, text_rows: bool = False, expected_rows: int = 0):
         """`streets`: street_key → id; `communities`: (street id, name) → id; `allowed_streets`: None = all;
-        `text_rows`: every cell is a str (CSV), which allows a faster path."""
+        `text_rows`: every cell is a str (CSV), which allows a faster path; `expected_rows`: an estimate."""
         self.header = header
         self.text_rows = text_rows
         # text → parsed value, per kind: a file holds few distinct yes/no, street and industry spellings
@@ -108,7 +166,7 @@ class RowChecker:
         self.width = max(header.fields.values()) + 1
         self.code_label = self.label("credit_code")
         self.supplied = tuple(f for f in IMPORT_FIELDS if f in header.fields)
-        self.seen: dict[str, int] = {}  # credit code → first row number (duplicates within the file)
+        self.seen = SeenCodes(expected_rows)  # credit code → first row number (duplicates within the file)
 
     @staticmethod
     def remember(memo: dict, text: str, value: object) -> None:
@@ -199,7 +257,7 @@ class RowChecker:
                     errors.append(RowError(number, label, self._value_of(field, cells), message))
         code_label = self.code_label
         if not errors or all(e.column != code_label for e in errors):
-            first = self.seen.setdefault(data.credit_code, number)
+            first = self.seen.first_row(data.credit_code, number)
             if first != number:
                 errors.append(RowError(number, code_label, self._value_of("credit_code", cells),
                                        Message("与第%(row)d行的统一社会信用代码重复", row=first)))

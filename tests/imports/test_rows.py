@@ -121,3 +121,16 @@ def test_blank_rows_anywhere_are_skipped(write_csv, run):
     path = write_csv([row(credit_code()), [""] * len(HEADER), ["  "], row(credit_code()), [], [""] * 3])
     report = run(path, dry_run=True)
     assert (report.rows, report.created) == (2, 2)
+
+
+def test_seen_codes_finds_the_first_row_and_grows():
+    from orgbuild.survey_rows import SeenCodes
+
+    seen = SeenCodes()
+    codes = [credit_code(n) for n in range(1, 5000)] + [credit_code(n, prefix="Y1440303") for n in range(1, 50)]
+    for number, code in enumerate(codes, start=2):
+        assert seen.first_row(code, number) == number
+    assert seen.count == len(codes) and seen.mask + 1 >= 2 * len(codes)
+    assert seen.first_row(codes[0], 99999) == 2
+    assert seen.first_row(codes[-1], 99999) == len(codes) + 1
+    assert seen.first_row(credit_code(999999), 7) == 7
