@@ -17,6 +17,12 @@ from tests.conftest import credit_code, login
 from .conftest import HEADER, data_file, row
 
 
+@pytest.fixture(autouse=True)
+def instance_in_tmp(app, tmp_path):
+    """Uploads go to a temporary instance folder, not the project's."""
+    app.instance_path = str(tmp_path / "instance")
+
+
 @pytest.fixture
 def supervisor(client, make_user):
     """A signed-in district supervisor."""
