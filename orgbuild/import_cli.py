@@ -30,6 +30,7 @@ def import_survey_command(file: str, dry_run: bool, strict: bool, as_json: bool,
     bar = None
 
     def advance(units: int, total: int) -> None:
+        """Move the progress bar (created on the first call, once the total is known)."""
         nonlocal bar
         if bar is None:
             bar = click.progressbar(length=max(total, 1), label="Importing", file=sys.stderr)

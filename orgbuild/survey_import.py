@@ -88,6 +88,7 @@ def batches_with_sha(sha256: str) -> list[ImportBatch]:
 
 
 def _lookups(actor: User | None) -> tuple[dict[str, int], dict[tuple[int, str], int], set[int] | None]:
+    """Street names → id, (street, community name) → id, and the streets the actor may import into."""
     streets: dict[str, int] = {}
     for street in db.session.scalars(select(Street)):
         streets[rules.street_key(street.name)] = street.id
@@ -101,6 +102,7 @@ class _RejectedWriter:
     """The rejected rows as a CSV (row number, the original cells, the errors), spooled to disk."""
 
     def __init__(self, header_cells: list[str]):
+        """Start the CSV with the file's own header between a row-number and an error column."""
         self.buffer = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="")
         self.writer = csv.writer(self.buffer, lineterminator="\r\n")
         self.writer.writerow(["行号", *header_cells, "错误"])
@@ -242,6 +244,7 @@ class _ChunkWriter:
     """Plans each chunk against the organisations on record and writes it inside the open transaction."""
 
     def __init__(self, report: ImportReport, actor: User | None, rejected: _RejectedWriter, dry_run: bool):
+        """Prepare the statements and column positions used for every chunk."""
         self.report = report
         self.rejected = rejected
         self.actor = actor

@@ -27,6 +27,7 @@ class FileRefused(Exception):
     """The file as a whole is not a readable survey; ``message`` says why (Chinese, translatable)."""
 
     def __init__(self, message: Message):
+        """Keep the translatable message."""
         super().__init__(str(message))
         self.message = message
 
@@ -126,19 +127,22 @@ def detect_encoding(path: str, encoding: str = "auto") -> str:
     )
 
 
-def sniff_delimiter(line: str) -> str:
-    """The delimiter of a header line: whichever of comma, tab and semicolon occurs most (comma on a tie)."""
-    counts = {d: line.count(d) for d in DELIMITERS}
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of the first lines: whichever of comma, tab and semicolon occurs most on one line
+    (the header, even below a title line); comma on a tie or when none occurs."""
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS] or [""]
+    counts = {d: max(line.count(d) for line in lines) for d in DELIMITERS}
     best = max(counts, key=lambda d: (counts[d], d == ","))
     return best if counts[best] else ","
 
 
 def _open_csv(path: str, encoding: str, size: int) -> SurveySource:
+    """Open a CSV: decode strictly, sniff the delimiter, find the header; rows stream from the file."""
     codec = detect_encoding(path, encoding)
     raw = open(path, "rb")  # noqa: SIM115 - closed by SurveySource.close
     text = io.TextIOWrapper(raw, encoding=codec, newline="")
     try:
-        first = text.readline()
+        first = "".join(text.readline() for _ in range(HEADER_SEARCH_ROWS))
         text.seek(0)
         delimiter = sniff_delimiter(first)
         reader = csv.reader(text, delimiter=delimiter)
@@ -151,6 +155,7 @@ def _open_csv(path: str, encoding: str, size: int) -> SurveySource:
         raise
 
     def rows() -> Iterator[tuple[int, list[object]]]:
+        """The rows after the header, numbered as a spreadsheet shows them."""
         yield from held
         try:
             for index, cells in enumerate(reader, start=last_read + 1):
@@ -197,6 +202,7 @@ def _find_header(numbered: Iterator[tuple[int, list[object]]]) -> tuple[HeaderMa
 # --- XLSX -------------------------------------------------------------------------------------
 
 def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
+    """Open an XLSX in read-only mode (first sheet, or the named one) and find the header."""
     from openpyxl import load_workbook
 
     try:
@@ -215,6 +221,7 @@ def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
         raise FileRefused(Message("无法读取该 Excel 文件，文件可能已损坏")) from None
 
     def close() -> None:
+        """Close the workbook and its file."""
         workbook.close()
         handle.close()
 
@@ -226,6 +233,7 @@ def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
     counter = [0]
 
     def numbered() -> Iterator[tuple[int, list[object]]]:
+        """Every row of the sheet with its row number (kept for the progress bar)."""
         for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
             counter[0] = number
             yield number, list(values)
@@ -238,6 +246,7 @@ def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
         raise
 
     def rows() -> Iterator[tuple[int, list[object]]]:
+        """The rows after the header."""
         yield from held
         yield from stream
 

@@ -97,6 +97,7 @@ class SeenCodes:
         self._allocate(size)
 
     def _allocate(self, size: int) -> None:
+        """Empty arrays of `size` slots (a power of two)."""
         self.mask = size - 1
         self.low = array("Q", bytes(8 * size))
         self.high = array("I", bytes(4 * size))
@@ -123,6 +124,7 @@ class SeenCodes:
         return number
 
     def _grow(self) -> None:
+        """Double the table and re-insert every code (rare: the table is sized from the file)."""
         old = [(self.low[i], self.high[i], self.rows[i]) for i in range(self.mask + 1) if self.rows[i]]
         self._allocate((self.mask + 1) * 2)
         rows, mask = self.rows, self.mask
@@ -135,6 +137,7 @@ class SeenCodes:
 
 
 def _community_key(name: str) -> str:
+    """The comparable form of a community name (without a trailing 社区)."""
     text = name.replace(" ", "")
     return text[:-2] if text.endswith("社区") and len(text) > 2 else text
 
@@ -281,5 +284,6 @@ class RowChecker:
         return supplied
 
     def _value_of(self, field: str, cells: list[object]) -> str:
+        """The cell of `field` as written in the file."""
         index = self.header.fields.get(field)
         return written(cells[index]) if index is not None and index < len(cells) else ""

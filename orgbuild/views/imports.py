@@ -127,6 +127,7 @@ def display_values():
     communities = {c.id: c.name for c in db.session.scalars(select(Community))}
 
     def show(field: str, value) -> str:
+        """The value as people read it."""
         if value is None or value == "":
             return "—"
         if field == "street_id":
@@ -236,9 +237,11 @@ def template_xlsx():
 
 
 def _empty_rejected() -> bytes:
+    """A rejected-rows CSV with no rows."""
     return "\ufeff行号,错误\r\n".encode("utf-8")
 
 
 def _csv_download(data: bytes, filename: str) -> Response:
+    """A CSV file download."""
     return Response(data, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})

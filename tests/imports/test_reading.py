@@ -150,3 +150,9 @@ def test_corrupt_xlsx_is_refused(tmp_path, run):
     with pytest.raises(FileRefused) as refused:
         run(str(broken))
     assert "无法读取该 Excel 文件" in str(refused.value.message)
+
+
+def test_delimiter_is_sniffed_below_a_title_line(write_csv, run):
+    path = write_csv([HEADER, row(SURVEY_CODES[0])], header=["翠竹街道两新组织摸底表"], delimiter="\t")
+    report = run(path, dry_run=True)
+    assert (report.delimiter, report.created) == ("\t", 1)
