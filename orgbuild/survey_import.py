@@ -5,6 +5,12 @@
 a chunk at a time) and, unless it is a dry run, writes new and changed organisations with Core bulk
 statements — all in ONE transaction together with the ImportBatch and its AuditEvent. Any failure
 rolls everything back. Status, visits, branches, onboardings and the officer are never touched.
+
+Decisions: required columns are 单位名称, 统一社会信用代码, 所属街道; an optional column absent from the
+file leaves that field alone on update, a blank cell in a present column clears it (blank yes/no = 否);
+an unknown community is a warning, not an error (the row is imported, the community left as it was);
+a supervisor limited to some streets may neither create nor change organisations elsewhere; the
+ImportBatch and one AuditEvent (action "import") are written even when every row is unchanged.
 """
 from __future__ import annotations
 
