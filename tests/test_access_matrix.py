@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import func, select
 
 from orgbuild.extensions import db
-from orgbuild.models import AuditEvent, Organization, User
+from orgbuild.models import AuditEvent, ImportBatch, Organization, User
 from tests.conftest import login
 
 ROLES = ("anonymous", "officer_a", "officer_b", "supervisor", "admin")
@@ -60,6 +60,8 @@ def ADMINS(code: int = 200) -> dict[str, int]:  # noqa: N802
 
 ORG_A: Callable[[dict], int] = lambda world: world["org_a"].id  # noqa: E731
 TARGET_USER: Callable[[dict], int] = lambda world: world["target"].id  # noqa: E731
+BATCH: Callable[[dict], int] = lambda world: world["batch"].id  # noqa: E731
+NO_UPLOAD = "0" * 64  # a well-formed SHA-256 with no upload behind it
 
 
 @dataclass
@@ -99,7 +101,14 @@ MATRIX: dict[str, Entry] = {
     "admin.reset_password":    Entry(GET=ADMINS(), POST=ADMINS(), args={"user_id": TARGET_USER}),
     "admin.deactivate":        Entry(POST=ADMINS(302), args={"user_id": TARGET_USER}),
     "admin.reactivate":        Entry(POST=ADMINS(302), args={"user_id": TARGET_USER}),
-    # Routes of the dashboard, targets, imports and api areas are added here at merge time.
+    "imports.index":           Entry(GET=SUPERVISORS(), POST=SUPERVISORS()),
+    "imports.preview":         Entry(GET=SUPERVISORS(302), args={"sha256": NO_UPLOAD}),
+    "imports.preview_rejected": Entry(GET=SUPERVISORS(302), args={"sha256": NO_UPLOAD}),
+    "imports.confirm":         Entry(POST=SUPERVISORS(302), args={"sha256": NO_UPLOAD}),
+    "imports.batch":           Entry(GET=SUPERVISORS(), args={"batch_id": BATCH}),
+    "imports.batch_rejected":  Entry(GET=SUPERVISORS(), args={"batch_id": BATCH}),
+    "imports.template_csv":    Entry(GET=SUPERVISORS()),
+    "imports.template_xlsx":   Entry(GET=SUPERVISORS()),
 }
 # fmt: on
 
@@ -107,6 +116,7 @@ MATRIX: dict[str, Entry] = {
 ID_ARGS: dict[str, Callable[[dict], int]] = {
     "org_id": ORG_A,
     "user_id": TARGET_USER,
+    "batch_id": BATCH,
 }
 
 #: POST endpoints that do not use the CSRF token (JSON APIs with their own protection); none yet.
@@ -124,7 +134,17 @@ def world(app, make_user, make_org):
         "org_a": make_org("翠竹", name="翠竹测试科技有限公司"),
         "org_b": make_org("桂园", name="桂园测试科技有限公司"),
         "target": make_user("target_officer", "officer", ["翠竹"]),
+        "batch": _batch(),
     }
+
+
+def _batch() -> ImportBatch:
+    """An applied import with one rejected row."""
+    batch = ImportBatch(filename="survey.csv", sha256="a" * 64, rows=2, created=1, rejected=1,
+                        rejected_csv="单位名称,错误\n翠竹测试,信用代码错误\n".encode("utf-8-sig"))
+    db.session.add(batch)
+    db.session.commit()
+    return batch
 
 
 def signed_in_clients(app) -> dict[str, tuple]:
