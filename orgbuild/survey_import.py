@@ -22,6 +22,7 @@ from typing import Callable
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, literal_column, select, update
+from sqlalchemy.exc import IntegrityError
 
 from . import audit, policy, rules
 from .actions import SurveyData
@@ -160,6 +161,11 @@ def run_import(
         report.ignored_columns = source.header.ignored
         report.encoding, report.delimiter, report.sheet = source.encoding, source.delimiter, source.sheet
         _plan_and_apply(source, report, actor, chunk_size, progress)
+    except IntegrityError:
+        db.session.rollback()
+        raise FileRefused(
+            Message("导入期间有其他人登记了相同的统一社会信用代码，本次导入没有写入任何数据，请重新导入")
+        ) from None
     except Exception:
         db.session.rollback()
         raise

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from orgbuild import survey_import
+from orgbuild.survey_reader import FileRefused
 from orgbuild.extensions import db
 from orgbuild.models import AuditEvent, ImportBatch, Organization, Visit
 from tests.conftest import credit_code, street
@@ -169,3 +170,25 @@ def test_many_chunks_insert_and_update_together(write_csv, run, make_org):
     report = run(write_csv(rows), chunk_size=4)
     assert (report.created, report.updated, report.rows) == (20, 3, 23)
     assert count(Organization) == 23
+
+
+def test_same_code_registered_by_someone_else_during_the_import(write_csv, run, monkeypatch):
+    """Another connection registers a planned credit code mid-import: a clear refusal, nothing written."""
+    codes = [credit_code() for _ in range(4)]
+    original = survey_import._ChunkWriter.write
+
+    def racing(self, new_rows, changed):
+        with db.engine.connect() as other:  # a second connection, as another user's request would be
+            other.execute(
+                db.insert(Organization).values(credit_code=codes[0], name="抢先登记", street_id=street("翠竹").id,
+                                               status="surveyed", version=1, has_party_org=False, has_league_org=False)
+            )
+            other.commit()
+        monkeypatch.setattr(survey_import._ChunkWriter, "write", original)
+        return original(self, new_rows, changed)
+
+    monkeypatch.setattr(survey_import._ChunkWriter, "write", racing)
+    with pytest.raises(FileRefused, match="其他人登记了相同的统一社会信用代码"):
+        run(write_csv([row(code) for code in codes]), chunk_size=10)
+    db.session.expire_all()
+    assert count(Organization) == 1 and count(ImportBatch) == 0
