@@ -85,6 +85,8 @@ def survey_errors(data: SurveyData) -> list[tuple[str, str]]:
         value = getattr(data, name)
         if value is not None and value < 0:
             errors.append((name, Message("不能为负数")))
+        elif value is not None and rules.count_too_large(value):
+            errors.append((name, rules.count_too_large(value)))
     if data.employees is not None:
         if data.league_members is not None and data.league_members > data.employees:
             errors.append(("league_members", Message("团员数不能多于从业人员数")))

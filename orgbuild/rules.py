@@ -113,6 +113,16 @@ def parse_yes_no(raw: object) -> bool | None:
     raise ValueError(Message("应填“是”或“否”（也可写 有/无、Y/N、√/×、1/0）"))
 
 
+#: The largest count accepted anywhere (people in one unit); larger values are typing slips and would
+#: overflow the database's integer columns.
+MAX_COUNT = 1_000_000
+
+
+def count_too_large(value: int) -> str | None:
+    """The message for a count above :data:`MAX_COUNT`, or None."""
+    return Message("数值过大：不能超过%(max)d", max=MAX_COUNT) if value > MAX_COUNT else None
+
+
 def parse_count(raw: object) -> int | None:
     """Read a non-negative whole number (full-width digits accepted, "12.0" from Excel too); None when blank.
 
@@ -143,6 +153,8 @@ def parse_count(raw: object) -> int | None:
         value = int(text)
     if value < 0:
         raise ValueError(Message("不能为负数"))
+    if count_too_large(value):
+        raise ValueError(count_too_large(value))
     return value
 
 
@@ -233,6 +245,8 @@ def branch_type_error(branch_type: str, members: int | None, thresholds: BranchT
         return Message("未知的团组织类型")
     if members is None or members < 0:
         return Message("请填写团员人数")
+    if count_too_large(members):
+        return count_too_large(members)
     if branch_type == "joint_branch":
         return None
     needed = getattr(thresholds, branch_type)
