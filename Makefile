@@ -39,7 +39,8 @@ demo: db
 	$(FLASK) demo
 
 ## Create the environment, prepare the SQLite database with the demo district, serve on 127.0.0.1:5000.
-run: demo
+run: db
+	@$(FLASK) demo || echo "(demo district not loaded: see the message above; serving the existing data)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## Install what the tests need and run them all.
