@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from . import accounts, reference
+from .cli_progress import progress_command
 from .extensions import db
 
 
@@ -16,6 +17,7 @@ def init_app(app: Flask) -> None:
     """Register the commands on `app`."""
     app.cli.add_command(init_db_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(progress_command)
 
 
 def ensure_schema() -> None:

@@ -1,0 +1,54 @@
+"""``flask --app orgbuild progress [--json] [--year Y] [--street NAME]``: the dashboard's figures
+for the whole district (no user) or one street, as a table or as the JSON object of the API."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from . import progress
+
+
+def _cell(value) -> str:
+    """A table cell: '-' for "no target" (None)."""
+    return "-" if value is None else str(value)
+
+
+def format_table(p: dict) -> str:
+    """The progress object as plain text: the headline figures, then one line per street."""
+    lines = [
+        f"Progress {p['year']} ({p['scope']})",
+        f"  surveyed {p['surveyed']}, party orgs {p['party_orgs']} "
+        f"(with league {p['party_and_league']}, without {p['party_no_league']}), ineligible {p['ineligible']}",
+        f"  visited {p['visited']} / {p['party_no_league']} = {_cell(p['visit_coverage_pct'])} %",
+        f"  established {p['established']} / target {_cell(p['new_branch_target'])} = {_cell(p['new_branch_pct'])} %",
+        f"  onboarded {p['onboarded']} / target {_cell(p['onboarding_target'])}"
+        f"{' (derived)' if p['onboarding_target_derived'] else ''} = {_cell(p['onboarding_pct'])} %",
+        f"  overdue follow-ups {p['overdue_followups']}",
+        "",
+    ]
+    columns = [("street", 10), ("surveyed", 8), ("party_orgs", 10), ("visited", 8), ("visit_coverage_pct", 8),
+               ("established", 11), ("new_branch_target", 7), ("new_branch_pct", 8), ("onboarded", 9),
+               ("onboarding_pct", 8)]
+    titles = ["street", "surveyed", "party", "visited", "visit%", "established", "target", "branch%", "onboarded",
+              "onboard%"]
+    lines.append("  ".join(t.ljust(w) for t, (_, w) in zip(titles, columns)))
+    for row in p["by_street"]:
+        lines.append("  ".join(_cell(row[k]).ljust(w) for k, w in columns))
+    return "\n".join(lines)
+
+
+@click.command("progress")
+@click.option("--json", "as_json", is_flag=True, help="Print the progress object as JSON.")
+@click.option("--year", type=click.IntRange(2000, 2100), help="Campaign year (default: latest with data).")
+@click.option("--street", help="One street, e.g. 翠竹 or 翠竹街道 (default: the whole district).")
+def progress_command(as_json: bool, year: int | None, street: str | None) -> None:
+    """Print the campaign's progress against its targets (the dashboard's figures)."""
+    try:
+        data = progress.progress_for(None, year=year, street=street)
+    except progress.ScopeError as error:
+        raise click.BadParameter(str(error.message), param_hint="'--street'") from None
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_table(data))
