@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app orgbuild
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test db demo serve clean
+.PHONY: run test install install-test browser-deps db demo serve clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 $(TEST_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
+
+## Debian's Chromium for the browser tests, installed when missing and this machine can (root + apt-get).
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium for the browser tests (apt-get)..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "Could not install Chromium: the browser tests will skip."; \
+	else echo "Chromium is missing and cannot be installed here: the browser tests will skip."; fi
 
 install: $(STAMP)
 install-test: $(TEST_STAMP)
@@ -34,8 +43,14 @@ run: demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## Install what the tests need and run them all.
-test: install-test
+test: install-test browser-deps
 	$(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite*
+
+## Re-extract the interface strings and update the catalogues (developers only; the compiled .mo files are committed).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k Message -o orgbuild/translations/messages.pot .
+	$(BIN)/pybabel update -i orgbuild/translations/messages.pot -d orgbuild/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d orgbuild/translations
