@@ -41,7 +41,7 @@ def format_table(p: dict) -> str:
 @click.command("progress")
 @click.option("--json", "as_json", is_flag=True, help="Print the progress object as JSON.")
 @click.option("--year", type=click.IntRange(2000, 2100), help="Campaign year (default: latest with data).")
-@click.option("--street", help="One street, e.g. 翠竹 or 翠竹街道 (default: the whole district).")
+@click.option("--street", help="One street, by its short or full name (default: the whole district).")
 def progress_command(as_json: bool, year: int | None, street: str | None) -> None:
     """Print the campaign's progress against its targets (the dashboard's figures)."""
     try:
