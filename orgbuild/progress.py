@@ -10,40 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 
 from . import policy, rules
 from .extensions import db
 from .models import Branch, Organization, Street, Target, User
-from .progress_queries import (
-    by_officer,
-    count_if,
-    established_ids,
-    funnel,
-    monthly,
-    onboarded_ids,
-    ever_visited,
-    overdue_count,
-    year_bounds,
-)
+from .progress_queries import COUNT_KEYS, by_officer, funnel, grouped_counts, monthly, overdue, pct, roll_up
 from .rules import Message
 
-METRICS = ("new_branches", "onboarded", "visited")
-OPEN_STATUSES = ("surveyed", "visited")
-COUNT_KEYS = (
-    "surveyed",
-    "party_orgs",
-    "party_and_league",
-    "party_no_league",
-    "visited",
-    "established",
-    "onboarded",
-    "ineligible",
-    "established_onboarded",
-)
 
 
 class ScopeError(Exception):
@@ -69,17 +45,6 @@ class Scope:
         if self.street_ids is not None:
             query = query.where(Organization.street_id.in_(self.street_ids))
         return query
-
-
-def pct(count: int, target: int | None) -> float | None:
-    """count / target as a percentage with one decimal (half up); None without a (non-zero) target.
-
-    >>> pct(60, 56), pct(36, 36), pct(1, 0), pct(3, None)
-    (107.1, 100.0, None, None)
-    """
-    if not target:
-        return None
-    return float((Decimal(count) * 100 / Decimal(target)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def default_year(today: date | None = None) -> int:
@@ -136,32 +101,8 @@ def scope_streets(scope: Scope) -> list[Street]:
 
 
 def street_counts(scope: Scope, year: int) -> dict[int, dict[str, int]]:
-    """One GROUP BY street over the organisations in scope: every count of the progress object."""
-    org = Organization
-    party = org.has_party_org.is_(True)
-    league = org.has_league_org.is_(True)
-    no_league = org.has_league_org.is_not(True)
-    visited = ever_visited()
-    founded = org.id.in_(established_ids(year))
-    onboarded = org.id.in_(onboarded_ids())
-    query = (
-        select(
-            org.street_id,
-            func.count(org.id),
-            count_if(party),
-            count_if(and_(party, league)),
-            count_if(and_(party, no_league)),
-            count_if(and_(party, no_league, visited)),
-            count_if(founded),
-            count_if(and_(party, league, onboarded)),
-            count_if(org.status == "ineligible"),
-            count_if(and_(founded, onboarded)),
-        )
-        .where(org.status != "closed")
-        .group_by(org.street_id)
-    )
-    rows = db.session.execute(scope.apply(query)).all()
-    return {row[0]: dict(zip(COUNT_KEYS, (int(v) for v in row[1:]))) for row in rows}
+    """Every count of the progress object per street (from the (street, officer) groups)."""
+    return roll_up(grouped_counts(scope, year), 0)
 
 
 def load_targets(year: int) -> dict[tuple[str, int | None], int]:
@@ -226,12 +167,19 @@ def scope_label(scope: Scope, streets: list[Street], whole_district: bool) -> st
 def compute(scope: Scope, year: int, today: date | None = None) -> dict[str, Any]:
     """The full progress object for `scope` and `year` (DESIGN.md keys, plus by_officer, monthly,
     funnel and overdue_followups)."""
+    return compute_with_overdue(scope, year, today, 0)[0]
+
+
+def compute_with_overdue(scope: Scope, year: int, today: date | None = None,
+                         overdue_limit: int = 20) -> tuple[dict[str, Any], list]:
+    """The progress object and the `overdue_limit` most overdue follow-ups (organisation, date)."""
     streets = scope_streets(scope)
     all_street_count = db.session.scalar(select(func.count(Street.id)))
     whole_district = scope.street_ids is None and len(streets) == all_street_count and (
         scope.user is None or policy.street_ids(scope.user) is None
     )
-    per_street = street_counts(scope, year)
+    groups = grouped_counts(scope, year)
+    per_street = roll_up(groups, 0)
     targets = load_targets(year)
     empty = dict.fromkeys(COUNT_KEYS, 0)
     street_ids = [s.id for s in streets]
@@ -242,11 +190,11 @@ def compute(scope: Scope, year: int, today: date | None = None) -> dict[str, Any
         {"street": s.name, "street_id": s.id, **figures(per_street.get(s.id, empty), targets, [s.id], False)}
         for s in streets
     ]
-    result["by_officer"] = by_officer(scope, year)
+    result["by_officer"] = by_officer(roll_up(groups, 1))
     result["monthly"] = monthly(scope, year, result["new_branch_target"], result["onboarding_target"], today)
     result["funnel"] = funnel(totals)
-    result["overdue_followups"] = overdue_count(scope, today)
-    return result
+    result["overdue_followups"], overdue_rows = overdue(scope, today, overdue_limit)
+    return result, overdue_rows
 
 
 def progress_for(user: User | None, year: int | None = None, street: str | None = None,

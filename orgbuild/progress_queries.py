@@ -8,15 +8,31 @@ with ``apply(select) -> select`` that limits a select involving ``Organization``
 from __future__ import annotations
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, extract, func, select
 
+from . import policy
 from .extensions import db
 from .models import Branch, Onboarding, Organization, User, Visit
 
 OPEN_STATUSES = ("surveyed", "visited")
 FUNNEL_STAGES = ("surveyed", "party_orgs", "visited", "established", "onboarded")
+#: The counts kept per (street, officer) group; the first six come from the scan of organisations.
+SCAN_KEYS = ("surveyed", "party_orgs", "party_and_league", "party_no_league", "ineligible", "visited")
+COUNT_KEYS = SCAN_KEYS + ("established", "onboarded", "established_onboarded")
+
+
+def pct(count: int, target: int | None) -> float | None:
+    """count / target as a percentage with one decimal (half up); None without a (non-zero) target.
+
+    >>> pct(60, 56), pct(36, 36), pct(1, 0), pct(3, None)
+    (107.1, 100.0, None, None)
+    """
+    if not target:
+        return None
+    return float((Decimal(count) * 100 / Decimal(target)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def year_bounds(year: int) -> tuple[date, date]:
@@ -29,22 +45,9 @@ def count_if(condition) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def established_ids(year: int) -> Select:
-    """Ids of organisations with a founding (not reverted) dated in `year`."""
-    start, end = year_bounds(year)
-    return select(Branch.organization_id).where(
-        Branch.reverted.is_(False), Branch.founded_on >= start, Branch.founded_on < end
-    )
-
-
-def onboarded_ids() -> Select:
-    """Ids of organisations with an onboarding record in force."""
-    return select(Onboarding.organization_id).where(Onboarding.reverted.is_(False))
-
-
 def party_no_league():
     """The condition "has a party organisation but no league organisation" (已建党未建团)."""
-    return and_(Organization.has_party_org.is_(True), Organization.has_league_org.is_not(True))
+    return and_(Organization.has_party_org.is_(True), Organization.has_league_org.is_(False))
 
 
 def ever_visited():
@@ -57,75 +60,115 @@ def not_closed():
     return Organization.status != "closed"
 
 
-def by_officer(scope, year: int) -> list[dict[str, Any]]:
-    """Per officer: organisations assigned, of them 已建党未建团 and visited; this year's visits,
-    organisations visited, foundings and onboardings they recorded."""
+def grouped_counts(scope, year: int) -> dict[tuple[int, int | None], dict[str, int]]:
+    """Every count of the progress object per (street, responsible officer) group: one scan of the
+    organisations (served by the covering index ``ix_org_progress``; only the 已建党未建团 rows probe
+    the visits index) and two small queries over the founding and onboarding records. Rolled up per street, per officer or in total by the caller."""
+    org = Organization
+    party = org.has_party_org.is_(True)
+    league = org.has_league_org.is_(True)
+    groups: dict[tuple[int, int | None], dict[str, int]] = {}
+
+    def group(street_id: int, officer_id: int | None) -> dict[str, int]:
+        return groups.setdefault((street_id, officer_id), dict.fromkeys(COUNT_KEYS, 0))
+
+    scan = select(
+        org.street_id,
+        org.officer_id,
+        func.count(),
+        count_if(party),
+        count_if(and_(party, league)),
+        count_if(party_no_league()),
+        count_if(org.status == "ineligible"),
+        count_if(and_(party_no_league(), ever_visited())),  # the EXISTS runs for 已建党未建团 rows only
+    ).where(not_closed()).group_by(org.street_id, org.officer_id)
+    for street_id, officer_id, *values in db.session.execute(scope.apply(scan)):
+        group(street_id, officer_id).update(zip(SCAN_KEYS, (int(v) for v in values)))
+
+    start, end = year_bounds(year)
+    live_onboarding = exists().where(Onboarding.organization_id == org.id, Onboarding.reverted.is_(False))
+    founded = (
+        select(
+            org.street_id,
+            org.officer_id,
+            func.count(func.distinct(Branch.organization_id)),
+            func.count(func.distinct(case((live_onboarding, Branch.organization_id)))),
+        )
+        .join(org, org.id == Branch.organization_id)
+        .where(not_closed(), Branch.reverted.is_(False), Branch.founded_on >= start, Branch.founded_on < end)
+        .group_by(org.street_id, org.officer_id)
+    )
+    for street_id, officer_id, n, n_onboarded in db.session.execute(scope.apply(founded)):
+        group(street_id, officer_id).update(established=int(n), established_onboarded=int(n_onboarded))
+
+    onboarded = (
+        select(org.street_id, org.officer_id, func.count(func.distinct(Onboarding.organization_id)))
+        .join(org, org.id == Onboarding.organization_id)
+        .where(not_closed(), party, league, Onboarding.reverted.is_(False))
+        .group_by(org.street_id, org.officer_id)
+    )
+    for street_id, officer_id, n in db.session.execute(scope.apply(onboarded)):
+        group(street_id, officer_id)["onboarded"] = int(n)
+    return groups
+
+
+def roll_up(groups: dict[tuple, dict[str, int]], position: int) -> dict[Any, dict[str, int]]:
+    """Sum the (street, officer) groups by street (position 0) or by officer (position 1)."""
+    totals: dict[Any, dict[str, int]] = {}
+    for key, counts in groups.items():
+        total = totals.setdefault(key[position], dict.fromkeys(COUNT_KEYS, 0))
+        for name, value in counts.items():
+            total[name] += value
+    return totals
+
+
+def by_officer(per_officer: dict[int | None, dict[str, int]]) -> list[dict[str, Any]]:
+    """Per responsible officer (None: not assigned): the counts of their organisations."""
+    names = {}
+    ids = [i for i in per_officer if i is not None]
+    if ids:
+        names = {u.id: u.label for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    rows = [
+        {"officer_id": officer_id, "officer": names.get(officer_id, ""), **counts,
+         "visit_coverage_pct": pct(counts["visited"], counts["party_no_league"])}
+        for officer_id, counts in per_officer.items()
+    ]
+    return sorted(rows, key=lambda r: (r["officer_id"] is None, r["officer"], r["officer_id"] or 0))
+
+
+def my_work(user: User, year: int) -> dict[str, int]:
+    """What `user` recorded in `year` within their scope: visits, organisations visited, foundings
+    (not reverted) and onboardings (not reverted)."""
     start, end = year_bounds(year)
     org = Organization
-    assigned = db.session.execute(
-        scope.apply(
-            select(
-                org.officer_id,
-                func.count(org.id),
-                count_if(party_no_league()),
-                count_if(and_(party_no_league(), ever_visited())),
-            )
-            .where(not_closed(), org.officer_id.is_not(None))
-            .group_by(org.officer_id)
-        )
-    ).all()
-    visits = db.session.execute(
-        scope.apply(
-            select(Visit.officer_id, func.count(Visit.id), func.count(func.distinct(Visit.organization_id)))
+    visits, orgs_visited = db.session.execute(
+        policy.scope_orgs(
+            user,
+            select(func.count(Visit.id), func.count(func.distinct(Visit.organization_id)))
             .join(org, org.id == Visit.organization_id)
-            .where(not_closed(), Visit.officer_id.is_not(None), Visit.visit_date >= start, Visit.visit_date < end)
-            .group_by(Visit.officer_id)
+            .where(Visit.officer_id == user.id, Visit.visit_date >= start, Visit.visit_date < end),
         )
-    ).all()
-    founded = db.session.execute(
-        scope.apply(
-            select(Branch.created_by_id, func.count(func.distinct(Branch.organization_id)))
+    ).one()
+    founded = db.session.scalar(
+        policy.scope_orgs(
+            user,
+            select(func.count(func.distinct(Branch.organization_id)))
             .join(org, org.id == Branch.organization_id)
-            .where(not_closed(), Branch.reverted.is_(False), Branch.founded_on >= start, Branch.founded_on < end)
-            .group_by(Branch.created_by_id)
+            .where(Branch.created_by_id == user.id, Branch.reverted.is_(False),
+                   Branch.founded_on >= start, Branch.founded_on < end),
         )
-    ).all()
-    onboarded = db.session.execute(
-        scope.apply(
-            select(Onboarding.created_by_id, func.count(func.distinct(Onboarding.organization_id)))
+    )
+    onboarded = db.session.scalar(
+        policy.scope_orgs(
+            user,
+            select(func.count(func.distinct(Onboarding.organization_id)))
             .join(org, org.id == Onboarding.organization_id)
-            .where(
-                not_closed(),
-                Onboarding.reverted.is_(False),
-                Onboarding.onboarded_on >= start,
-                Onboarding.onboarded_on < end,
-            )
-            .group_by(Onboarding.created_by_id)
+            .where(Onboarding.created_by_id == user.id, Onboarding.reverted.is_(False),
+                   Onboarding.onboarded_on >= start, Onboarding.onboarded_on < end),
         )
-    ).all()
-    rows: dict[int, dict[str, Any]] = {}
-
-    def row(user_id: int) -> dict[str, Any]:
-        return rows.setdefault(
-            user_id,
-            {"officer_id": user_id, "officer": "", "assigned": 0, "assigned_party_no_league": 0,
-             "assigned_visited": 0, "visits": 0, "orgs_visited": 0, "established": 0, "onboarded": 0},
-        )
-
-    for user_id, n, pnl, vis in assigned:
-        row(user_id).update(assigned=int(n), assigned_party_no_league=int(pnl), assigned_visited=int(vis))
-    for user_id, n, distinct_orgs in visits:
-        row(user_id).update(visits=int(n), orgs_visited=int(distinct_orgs))
-    for user_id, n in founded:
-        if user_id is not None:
-            row(user_id)["established"] = int(n)
-    for user_id, n in onboarded:
-        if user_id is not None:
-            row(user_id)["onboarded"] = int(n)
-    if rows:
-        for user in db.session.scalars(select(User).where(User.id.in_(rows))):
-            rows[user.id]["officer"] = user.label
-    return sorted(rows.values(), key=lambda r: (r["officer"], r["officer_id"]))
+    )
+    return {"visits": int(visits or 0), "orgs_visited": int(orgs_visited or 0),
+            "established": int(founded or 0), "onboarded": int(onboarded or 0)}
 
 
 def monthly(scope, year: int, new_branch_target: int | None, onboarding_target: int | None,
@@ -216,19 +259,25 @@ def _overdue_where(today: date):
     )
 
 
-def overdue_count(scope, today: date | None = None) -> int:
-    """How many organisations in scope have an overdue follow-up (date before today)."""
-    query = select(func.count(Organization.id)).where(*_overdue_where(today or date.today()))
-    return int(db.session.scalar(scope.apply(query)) or 0)
+def overdue(scope, today: date | None = None, limit: int = 0) -> tuple[int, list[tuple[Organization, date]]]:
+    """How many organisations in scope have an overdue follow-up, and the `limit` most overdue
+    (organisation, follow-up date), oldest first.
 
-
-def overdue_list(scope, today: date | None = None, limit: int = 20) -> list[tuple[Organization, date]]:
-    """The most overdue follow-ups in scope: (organisation, follow-up date), oldest first."""
+    One narrow query (ids, dates and a window count) finds them; only the `limit` organisations shown
+    are then loaded.
+    """
+    where = _overdue_where(today or date.today())
+    if not limit:
+        return int(db.session.scalar(scope.apply(select(func.count(Organization.id)).where(*where))) or 0), []
     due = latest_follow_up().label("due")
     query = (
-        select(Organization, due)
-        .where(*_overdue_where(today or date.today()))
-        .order_by(due, Organization.name)
+        select(Organization.id, due, func.count().over().label("total"))
+        .where(*where)
+        .order_by(due, Organization.id)
         .limit(limit)
     )
-    return [tuple(row) for row in db.session.execute(scope.apply(query))]
+    rows = db.session.execute(scope.apply(query)).all()
+    if not rows:
+        return 0, []
+    orgs = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_([r[0] for r in rows])))}
+    return int(rows[0][2]), [(orgs[org_id], due_on) for org_id, due_on, _ in rows]

@@ -1,14 +1,17 @@
 """Server-rendered SVG charts (pygal) for the dashboard: the cumulative monthly chart and the funnel.
 
 The SVG is embedded in the page: readable without JavaScript, with no script, no CDN and no
-external reference (pygal's tooltip script and its comments are stripped).
+external reference (pygal's tooltip script and its comments are stripped). pygal takes tens of
+milliseconds per chart, so a rendered chart is memoised on its figures and the language.
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import pygal
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from pygal.style import Style
@@ -45,6 +48,16 @@ def inline_svg(svg: str, label: str) -> Markup:
 
 def monthly_chart(monthly: list[dict[str, Any]]) -> Markup:
     """Cumulative branches founded and organisations onboarded per month, with the target lines."""
+    key = tuple((m["month"], m["founded"], m["onboarded"], m["new_branch_target"], m["onboarding_target"])
+                for m in monthly)
+    return _monthly_svg(str(get_locale()), key)
+
+
+@lru_cache(maxsize=64)
+def _monthly_svg(locale: str, key: tuple) -> Markup:  # noqa: ARG001 (the locale is part of the cache key)
+    """Render the monthly chart (memoised: the SVG depends only on the figures and the language)."""
+    monthly = [dict(zip(("month", "founded", "onboarded", "new_branch_target", "onboarding_target"), row))
+               for row in key]
     chart = pygal.Line(**CONFIG, dots_size=3, include_x_axis=True, allow_interruptions=True)
     chart.title = _("累计建团与入驻（按月）")
     chart.x_labels = [m["month"][-2:] for m in monthly]
@@ -70,6 +83,13 @@ FUNNEL_LABELS = {
 
 def funnel_chart(funnel: list[dict[str, Any]]) -> Markup:
     """The funnel surveyed → party → visited → established → onboarded, as horizontal bars."""
+    return _funnel_svg(str(get_locale()), tuple((s["stage"], s["count"]) for s in funnel))
+
+
+@lru_cache(maxsize=64)
+def _funnel_svg(locale: str, key: tuple) -> Markup:  # noqa: ARG001 (the locale is part of the cache key)
+    """Render the funnel (memoised like the monthly chart)."""
+    funnel = [{"stage": stage, "count": count} for stage, count in key]
     chart = pygal.HorizontalBar(**{**CONFIG, "show_legend": False, "print_values": True, "height": 300})
     chart.title = _("工作漏斗")
     stages = list(reversed(funnel))  # pygal draws the first value at the bottom

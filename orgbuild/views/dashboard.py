@@ -21,8 +21,9 @@ SORT_KEYS = (
 )
 
 
-def requested_progress() -> tuple[dict, progress.Scope]:
-    """The progress object for the year and street asked for in the query string (404: street not mine)."""
+def requested_progress(overdue_limit: int = 0) -> tuple[dict, list]:
+    """The progress object for the year and street asked for in the query string (404: street not
+    mine), and the `overdue_limit` most overdue follow-ups."""
     year = request.args.get("year", type=int)
     if year is not None and not 2000 <= year <= 2100:
         year = None
@@ -30,7 +31,7 @@ def requested_progress() -> tuple[dict, progress.Scope]:
         scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int))
     except progress.ScopeError:
         abort(404)
-    return progress.compute(scope, year or progress.default_year()), scope
+    return progress.compute_with_overdue(scope, year or progress.default_year(), overdue_limit=overdue_limit)
 
 
 def sorted_streets(rows: list[dict], key: str, descending: bool) -> list[dict]:
@@ -46,14 +47,14 @@ def sorted_streets(rows: list[dict], key: str, descending: bool) -> list[dict]:
 @login_required
 def index():
     """The dashboard for the current user's scope."""
-    data, scope = requested_progress()
+    data, overdue = requested_progress(overdue_limit=20)
     sort = request.args.get("sort", "street")
     key = sort.lstrip("-") if sort.lstrip("-") in SORT_KEYS else "street"
     descending = sort.startswith("-")
     mine = None
     if current_user.role == "officer":
         mine = {
-            "work": next((r for r in data["by_officer"] if r["officer_id"] == current_user.id), None),
+            "work": progress_queries.my_work(current_user, data["year"]),
             "followups": followup_service.followups(current_user, limit=20),
         }
     paragraph = "".join(translate_message(m) for m in report.report_clauses(data))
@@ -68,7 +69,7 @@ def index():
         monthly_svg=charts.monthly_chart(data["monthly"]),
         funnel_svg=charts.funnel_chart(data["funnel"]),
         paragraph=paragraph,
-        overdue=progress_queries.overdue_list(scope),
+        overdue=overdue,
         mine=mine,
         today=date.today(),
         can_set_targets=policy.can_set_targets(current_user),

@@ -124,10 +124,18 @@ def test_district_target_from_street_targets(app):
 def test_by_officer(district):
     p = progress.progress_for(None, year=2022, today=TODAY)
     zhang = next(o for o in p["by_officer"] if o["officer"] == "zhang")
-    assert zhang["assigned"] == 2 and zhang["assigned_party_no_league"] == 2 and zhang["assigned_visited"] == 2
-    assert zhang["visits"] == 4  # D, E, F twice; G is closed
-    assert zhang["orgs_visited"] == 3
-    assert zhang["established"] == 2 and zhang["onboarded"] == 2  # B and F
+    assert (zhang["surveyed"], zhang["party_no_league"], zhang["visited"]) == (2, 2, 2)  # D and E
+    assert (zhang["established"], zhang["onboarded"], zhang["visit_coverage_pct"]) == (1, 0, 100.0)
+    nobody = p["by_officer"][-1]
+    assert nobody["officer_id"] is None and nobody["surveyed"] == 7
+    assert sum(o["established"] for o in p["by_officer"]) == p["established"]
+
+
+def test_my_work(district):
+    from orgbuild.progress_queries import my_work
+
+    work = my_work(district["zhang"], 2022)
+    assert work == {"visits": 5, "orgs_visited": 4, "established": 2, "onboarded": 2}  # closed G's visit too
 
 
 def test_monthly_series(district):
