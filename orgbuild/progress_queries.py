@@ -11,7 +11,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, extract, func, select
+from sqlalchemy import and_, case, exists, extract, func, select
 
 from . import policy
 from .extensions import db
