@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from . import policy, rules
+from .actions import local_today
 from .extensions import db
 from .models import Branch, Organization, Street, Target, User
 from .progress_queries import COUNT_KEYS, by_officer, funnel, grouped_counts, monthly, overdue, pct, roll_up
@@ -52,7 +53,7 @@ def default_year(today: date | None = None) -> int:
     latest_target = db.session.scalar(select(func.max(Target.year)))
     latest_branch = db.session.scalar(select(func.max(Branch.founded_on)).where(Branch.reverted.is_(False)))
     years = [y for y in (latest_target, latest_branch.year if latest_branch else None) if y]
-    return max(years) if years else (today or date.today()).year
+    return max(years) if years else (today or local_today()).year
 
 
 def find_street(name: str) -> Street | None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, extract, func, select
 
 from . import policy
+from .actions import local_today
 from .extensions import db
 from .models import Branch, Onboarding, Organization, User, Visit
 
@@ -208,7 +209,7 @@ def monthly(scope, year: int, new_branch_target: int | None, onboarding_target: 
     )
     founded = {int(k): int(v) for k, v in founded.items()}
     onboarded = {int(k): int(v) for k, v in onboarded.items()}
-    today = today or date.today()
+    today = today or local_today()
     series, cum_founded, cum_onboarded = [], 0, onboarded.get(0, 0)
     for month in range(1, 13):
         cum_founded += founded.get(month, 0)
@@ -266,7 +267,7 @@ def overdue(scope, today: date | None = None, limit: int = 0) -> tuple[int, list
     One narrow query (ids, dates and a window count) finds them; only the `limit` organisations shown
     are then loaded.
     """
-    where = _overdue_where(today or date.today())
+    where = _overdue_where(today or local_today())
     if not limit:
         return int(db.session.scalar(scope.apply(select(func.count(Organization.id)).where(*where))) or 0), []
     due = latest_follow_up().label("due")

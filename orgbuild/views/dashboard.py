@@ -2,13 +2,12 @@
 paragraph, overdue follow-ups, and for officers their own work; plus the per-street exports."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from .. import followups as followup_service
 from .. import policy, progress, progress_queries, report
+from ..actions import local_today
 from ..web_setup import translate_message
 from . import charts
 from .orgs import visible_streets
@@ -71,6 +70,6 @@ def index():
         paragraph=paragraph,
         overdue=overdue,
         mine=mine,
-        today=date.today(),
+        today=local_today(),
         can_set_targets=policy.can_set_targets(current_user),
     )
