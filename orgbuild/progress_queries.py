@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import and_, case, exists, extract, func, select
+from sqlalchemy.orm import selectinload
 
 from . import policy
 from .actions import local_today
@@ -280,5 +281,6 @@ def overdue(scope, today: date | None = None, limit: int = 0) -> tuple[int, list
     rows = db.session.execute(scope.apply(query)).all()
     if not rows:
         return 0, []
-    orgs = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_([r[0] for r in rows])))}
+    shown = select(Organization).where(Organization.id.in_([r[0] for r in rows])).options(selectinload(Organization.street))
+    orgs = {o.id: o for o in db.session.scalars(shown)}
     return int(rows[0][2]), [(orgs[org_id], due_on) for org_id, due_on, _ in rows]
