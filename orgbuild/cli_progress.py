@@ -3,6 +3,7 @@ for the whole district (no user) or one street, as a table or as the JSON object
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import click
 
@@ -12,6 +13,12 @@ from . import progress
 def _cell(value) -> str:
     """A table cell: '-' for "no target" (None)."""
     return "-" if value is None else str(value)
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns (CJK characters take two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
 
 
 def format_table(p: dict) -> str:
@@ -27,14 +34,14 @@ def format_table(p: dict) -> str:
         f"  overdue follow-ups {p['overdue_followups']}",
         "",
     ]
-    columns = [("street", 10), ("surveyed", 8), ("party_orgs", 10), ("visited", 8), ("visit_coverage_pct", 8),
+    columns = [("street", 12), ("surveyed", 8), ("party_orgs", 10), ("visited", 8), ("visit_coverage_pct", 8),
                ("established", 11), ("new_branch_target", 7), ("new_branch_pct", 8), ("onboarded", 9),
                ("onboarding_pct", 8)]
     titles = ["street", "surveyed", "party", "visited", "visit%", "established", "target", "branch%", "onboarded",
               "onboard%"]
-    lines.append("  ".join(t.ljust(w) for t, (_, w) in zip(titles, columns)))
+    lines.append("  ".join(pad(t, w) for t, (_, w) in zip(titles, columns)).rstrip())
     for row in p["by_street"]:
-        lines.append("  ".join(_cell(row[k]).ljust(w) for k, w in columns))
+        lines.append("  ".join(pad(_cell(row[k]), w) for k, w in columns).rstrip())
     return "\n".join(lines)
 
 
