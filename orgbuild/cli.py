@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from . import accounts, demo, reference
+from .cli_progress import progress_command
 from .import_cli import import_survey_command
 from .extensions import db
 
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(user_group)
     app.cli.add_command(import_survey_command)
+    app.cli.add_command(progress_command)
 
 
 def ensure_schema() -> None:
