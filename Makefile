@@ -20,12 +20,13 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-## Debian's Chromium for the browser tests, installed when missing and this machine can (root + apt-get).
+## Debian's Chromium (and a Chinese font for the screenshots) for the browser tests, installed when
+## missing and this machine can (root + apt-get).
 browser-deps:
-	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then :; \
+	@if (command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]) && fc-list 2>/dev/null | grep -qi wqy; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "Installing Chromium for the browser tests (apt-get)..."; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
 	    || echo "Could not install Chromium: the browser tests will skip."; \
 	else echo "Chromium is missing and cannot be installed here: the browser tests will skip."; fi
 
