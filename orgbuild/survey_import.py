@@ -112,7 +112,7 @@ class _RejectedWriter:
         """Start the CSV with the file's own header between a row-number and an error column."""
         self.buffer = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="")
         self.writer = csv.writer(self.buffer, lineterminator="\r\n")
-        self.writer.writerow(["行号", *header_cells, "错误"])
+        self.writer.writerow(["行号", *header_cells, "错误"])  # data: the file's header row, Chinese like the template
         self.width = len(header_cells)
         self.count = 0
 
