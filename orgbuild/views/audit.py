@@ -13,6 +13,8 @@ from ..actions import SURVEY_FIELDS
 from ..extensions import db
 from ..forms import SurveyForm
 from ..models import Organization, User
+from ..survey_import import batch_summary_message
+from ..web_setup import translate_message
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -53,6 +55,10 @@ def event_summary(event) -> str:
         for verb, label in USER_VERBS.items():
             if event.summary.startswith(verb + " "):
                 return _("%(verb)s：%(name)s", verb=label, name=event.summary[len(verb) + 1:])
+    if event.action == "import" and event.object_type == "import_batch":
+        message = batch_summary_message(event.summary)
+        if message is not None:
+            return translate_message(message)
     return event.summary
 
 
