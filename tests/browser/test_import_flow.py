@@ -55,6 +55,18 @@ def test_supervisor_imports_a_messy_gb18030_file(browser, import_server, tmp_pat
     upload.write_bytes(data)
     assert data.decode("gb18030") and not _is_utf8(data)
 
+    # The preview on a phone first: the error table scrolls inside its box, the page does not.
+    phone = new_page(browser, viewport=PHONE)
+    sign_in(phone, import_server.url, "supervisor")
+    phone.goto(import_server.url + "/imports/")
+    phone.set_input_files("input[type=file]", str(upload))
+    phone.click("form[enctype='multipart/form-data'] button[type=submit]")
+    phone.wait_for_load_state()
+    assert phone.locator("table.import-errors tbody tr").count() == 2
+    assert no_horizontal_scroll(phone) and not overflowing(phone), overflowing(phone)
+    screenshot(phone, "import-preview-phone", full_page=False)
+    phone.context.close()
+
     page = new_page(browser, viewport=DESKTOP)
     sign_in(page, import_server.url, "supervisor")
     before = _surveyed(page, import_server.url)
@@ -82,17 +94,6 @@ def test_supervisor_imports_a_messy_gb18030_file(browser, import_server, tmp_pat
     assert sorted(listed) == sorted(names)
     page.context.close()
 
-    # The same preview on a phone: the error table scrolls inside its box, the page does not.
-    phone = new_page(browser, viewport=PHONE)
-    sign_in(phone, import_server.url, "supervisor")
-    phone.goto(import_server.url + "/imports/")
-    phone.set_input_files("input[type=file]", str(upload))
-    phone.click("form[enctype='multipart/form-data'] button[type=submit]")
-    phone.wait_for_load_state()
-    assert phone.locator("table.import-errors tbody tr").count() == 2
-    assert no_horizontal_scroll(phone) and not overflowing(phone), overflowing(phone)
-    screenshot(phone, "import-preview-phone", full_page=False)
-    phone.context.close()
 
 
 def _is_utf8(data: bytes) -> bool:

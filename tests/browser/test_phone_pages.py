@@ -89,5 +89,5 @@ def test_phone_touch_targets_and_menu(browser, demo_server):
     assert menu_link.is_visible()
     for link in page.locator("#nav a.nav-link").all():
         assert link.bounding_box()["height"] >= 44
-    screenshot(page, "menu-phone")
+    screenshot(page, "menu-phone", full_page=False)
     page.context.close()

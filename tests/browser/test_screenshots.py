@@ -33,7 +33,7 @@ def test_screenshots_of_the_main_pages(browser, demo_server, demo_app):
         sign_in(page, demo_server.url, username)
         assert "/dashboard/" in page.url
         assert page.locator("svg.pygal-chart").count() == 2
-        screenshot(page, f"dashboard-{suffix}", full_page=viewport is DESKTOP)
+        screenshot(page, "dashboard-supervisor-desktop" if viewport is DESKTOP else "dashboard-phone", full_page=False)
 
         page.goto(demo_server.url + "/followups")
         assert page.locator(".followups a.btn:has-text('登记走访')").count() > 0
