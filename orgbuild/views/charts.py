@@ -75,7 +75,7 @@ def _monthly_svg(locale: str, key: tuple) -> Markup:  # noqa: ARG001 (the locale
 FUNNEL_LABELS = {
     "surveyed": N_("摸底排查"),
     "party_orgs": N_("已建党组织"),
-    "visited": N_("已走访（已建党未建团）"),
+    "visited": N_("已走访"),  # party-no-league organisations visited (the stage after 已建党组织)
     "established": N_("本年新建团"),
     "onboarded": N_("新建团已入驻"),
 }
@@ -90,7 +90,8 @@ def funnel_chart(funnel: list[dict[str, Any]]) -> Markup:
 def _funnel_svg(locale: str, key: tuple) -> Markup:  # noqa: ARG001 (the locale is part of the cache key)
     """Render the funnel (memoised like the monthly chart)."""
     funnel = [{"stage": stage, "count": count} for stage, count in key]
-    chart = pygal.HorizontalBar(**{**CONFIG, "show_legend": False, "print_values": True, "height": 300})
+    chart = pygal.HorizontalBar(**{**CONFIG, "show_legend": False, "print_values": True, "height": 300,
+                                   "truncate_label": -1})
     chart.title = _("工作漏斗")
     stages = list(reversed(funnel))  # pygal draws the first value at the bottom
     chart.x_labels = [_(FUNNEL_LABELS[s["stage"]]) for s in stages]
