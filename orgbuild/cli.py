@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
-from . import accounts, reference
+from . import accounts, backup, reference
 from .extensions import db
 
 
@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     """Register the commands on `app`."""
     app.cli.add_command(init_db_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(backup_command)
 
 
 def ensure_schema() -> None:
@@ -47,3 +48,14 @@ def create_user_command(username: str, role: str, streets: tuple[str, ...], pass
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.role} {user.username}" + (f" for {', '.join(s.name for s in user.streets)}" if user.streets else ""))
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path: str) -> None:
+    """Copy the SQLite database to PATH while the app runs (PostgreSQL: use pg_dump)."""
+    try:
+        target = backup.backup_sqlite(db.engine, path)
+    except backup.BackupRefused as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {db.engine.url.database} to {target} ({target.stat().st_size} bytes).")
