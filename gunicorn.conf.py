@@ -37,3 +37,6 @@ proc_name = "orgbuild"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
+# gunicorn >= 24's runtime control socket lives at one per-user path: off, so that several
+# instances (hosts' containers, the load check) never contend for it
+control_socket_disable = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from . import accounts, backup, reference
@@ -52,6 +53,7 @@ def create_user_command(username: str, role: str, streets: tuple[str, ...], pass
 
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
 def backup_command(path: str) -> None:
     """Copy the SQLite database to PATH while the app runs (PostgreSQL: use pg_dump)."""
     try:
