@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test db demo serve load clean
+.PHONY: run test install install-test browser-deps db demo serve load clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 $(TEST_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
+
+## Debian's Chromium for the browser tests, installed when missing and this machine can (root + apt-get).
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium for the browser tests (apt-get)..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "Could not install Chromium: the browser tests will skip."; \
+	else echo "Chromium is missing and cannot be installed here: the browser tests will skip."; fi
 
 install: $(STAMP)
 install-test: $(TEST_STAMP)
@@ -37,7 +46,7 @@ run: demo
 
 ## Install what the tests need and run them all: on SQLite, then on PostgreSQL when one answers
 ## (TEST_DATABASE_URL, else $(PG_TEST_URL)). pytest's exit code 5 (no tests collected) counts as a pass.
-test: install-test
+test: install-test browser-deps
 	@status=0; \
 	echo "== tests on SQLite =="; \
 	TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_ARGS) || { rc=$$?; [ $$rc -eq 5 ] || status=$$rc; }; \
@@ -63,3 +72,9 @@ load: install
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite*
+
+## Re-extract the interface strings and update the catalogues (developers only; the compiled .mo files are committed).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k Message -o orgbuild/translations/messages.pot .
+	$(BIN)/pybabel update -i orgbuild/translations/messages.pot -d orgbuild/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d orgbuild/translations

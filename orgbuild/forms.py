@@ -24,16 +24,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from . import rules, workflow
+from .rules import INDUSTRIES, ORG_TYPES
 
-INDUSTRIES = [
-    ("A", "农、林、牧、渔业"), ("B", "采矿业"), ("C", "制造业"), ("D", "电力、热力、燃气及水生产和供应业"),
-    ("E", "建筑业"), ("F", "批发和零售业"), ("G", "交通运输、仓储和邮政业"), ("H", "住宿和餐饮业"),
-    ("I", "信息传输、软件和信息技术服务业"), ("J", "金融业"), ("K", "房地产业"), ("L", "租赁和商务服务业"),
-    ("M", "科学研究和技术服务业"), ("N", "水利、环境和公共设施管理业"), ("O", "居民服务、修理和其他服务业"),
-    ("P", "教育"), ("Q", "卫生和社会工作"), ("R", "文化、体育和娱乐业"), ("S", "公共管理、社会保障和社会组织"),
-    ("T", "国际组织"),
-]
-ORG_TYPES = ["私营/民营企业", "外商投资企业", "港澳台商投资企业", "个体工商户", "农民专业合作社", "社会团体", "基金会", "民办非企业单位/社会服务机构"]
 
 COUNT = [Optional(), NumberRange(min=0, message=_l("不能为负数"))]
 

@@ -86,8 +86,8 @@ def is_valid_credit_code(raw: str | None) -> bool:
 
 # --- yes / no -------------------------------------------------------------------------------
 
-YES_WORDS = {"是", "有", "y", "yes", "√", "✓", "✔", "1", "true", "t", "已建", "已建立"}
-NO_WORDS = {"否", "无", "没有", "n", "no", "×", "✗", "✘", "x", "0", "false", "f", "未建", "未建立"}
+YES_WORDS = {"是", "有", "y", "yes", "√", "✓", "✔", "1", "true", "t", "已建", "已建立"}  # data: cell vocabulary
+NO_WORDS = {"否", "无", "没有", "n", "no", "×", "✗", "✘", "x", "0", "false", "f", "未建", "未建立"}  # data: cell vocabulary
 
 
 def parse_yes_no(raw: object) -> bool | None:
@@ -143,10 +143,45 @@ def parse_count(raw: object) -> int | None:
 def street_key(name: str) -> str:
     """The comparable form of a street name: trimmed, ASCII, without the trailing 街道 / 街道办."""
     text = to_halfwidth(name or "").strip().replace(" ", "")
-    for suffix in ("街道办事处", "街道办", "街道"):
+    for suffix in ("街道办事处", "街道办", "街道"):  # data: suffixes of street names
         if text.endswith(suffix) and len(text) > len(suffix):
             return text[: -len(suffix)]
     return text
+
+
+# --- classifications ---------------------------------------------------------------------
+
+#: GB/T 4754-2017 industry sections: (letter, name).
+INDUSTRIES = [
+    ("A", N_("农、林、牧、渔业")), ("B", N_("采矿业")), ("C", N_("制造业")), ("D", N_("电力、热力、燃气及水生产和供应业")),
+    ("E", N_("建筑业")), ("F", N_("批发和零售业")), ("G", N_("交通运输、仓储和邮政业")), ("H", N_("住宿和餐饮业")),
+    ("I", N_("信息传输、软件和信息技术服务业")), ("J", N_("金融业")), ("K", N_("房地产业")), ("L", N_("租赁和商务服务业")),
+    ("M", N_("科学研究和技术服务业")), ("N", N_("水利、环境和公共设施管理业")), ("O", N_("居民服务、修理和其他服务业")),
+    ("P", N_("教育")), ("Q", N_("卫生和社会工作")), ("R", N_("文化、体育和娱乐业")), ("S", N_("公共管理、社会保障和社会组织")),
+    ("T", N_("国际组织")),
+]
+#: Organisation types of non-state enterprises and social organisations.
+ORG_TYPES = [N_("私营/民营企业"), N_("外商投资企业"), N_("港澳台商投资企业"), N_("个体工商户"), N_("农民专业合作社"), N_("社会团体"), N_("基金会"), N_("民办非企业单位/社会服务机构")]
+INDUSTRY_NAMES = dict(INDUSTRIES)
+
+
+def industry_code(raw: str | None) -> str | None:
+    """The section letter for a letter ("C", "c") or a section name ("制造业"); None when blank.
+
+    Raises ValueError when the value names no section.
+    """
+    text = to_halfwidth(raw or "").strip()
+    if not text:
+        return None
+    if len(text) == 1 and text.upper() in INDUSTRY_NAMES:
+        return text.upper()
+    if len(text) > 1 and text[0].upper() in INDUSTRY_NAMES and text[1] in " .、:：":
+        text = text[0].upper()
+        return text
+    for code, name in INDUSTRIES:
+        if text == name:
+            return code
+    raise ValueError(Message("未知的行业类别（应为 GB/T 4754 门类字母 A–T 或门类名称）"))
 
 
 # --- league organisations -------------------------------------------------------------------

@@ -76,7 +76,8 @@ def init_login(app: Flask) -> None:
     """Flask-Login: load users by id, sign out deactivated users or rotated sessions."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录"
+    login_manager.login_message = rules.N_("请先登录")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "warning"
 
     @login_manager.user_loader

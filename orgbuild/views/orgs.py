@@ -82,8 +82,8 @@ def _fill_survey_choices(form: SurveyForm, street_id: int | None) -> None:
     form.community_id.choices = [(None, "—")] + [
         (c.id, f"{c.street.short_name} · {c.name}") for c in communities if not street_id or c.street_id == street_id
     ]
-    form.industry.choices = [("", "—")] + [(code, f"{code} {label}") for code, label in INDUSTRIES]
-    form.org_type.choices = [("", "—")] + [(t, t) for t in ORG_TYPES]
+    form.industry.choices = [("", "—")] + [(code, f"{code} {_(label)}") for code, label in INDUSTRIES]
+    form.org_type.choices = [("", "—")] + [(t, _(t)) for t in ORG_TYPES]
     form.officer_id.choices = [(None, "—")] + [(u.id, u.label) for u in officers_in_scope()]
 
 
@@ -189,7 +189,7 @@ def step(org_id: int, event: str):
     if request.method == "GET":
         form.version.data = org.version
         if event == "establish":
-            form.name.data = f"{org.name}团支部"
+            form.name.data = _("%(name)s团支部", name=org.name)
             form.member_count.data = org.league_members
             form.youth_count.data = org.youth_count
             form.branch_type.data = actions.suggested_branch_type(org.league_members or 0)
