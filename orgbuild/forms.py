@@ -21,13 +21,50 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from . import rules, workflow
 from .rules import INDUSTRIES, ORG_TYPES
+from .web_setup import translate_message
 
 
-COUNT = [Optional(), NumberRange(min=0, message=_l("不能为负数"))]
+class CheckedRange(NumberRange):
+    """NumberRange that stays silent when the field could not read a number at all: the field's own
+    message ("不是有效的整数。") already says what is wrong, a range message would only confuse."""
+
+    def __call__(self, form, field) -> None:
+        """Check the range of a number that was read; stop quietly when none was."""
+        if field.data is None and field.process_errors:
+            raise StopValidation()
+        super().__call__(form, field)
+
+
+class UnitsField(SelectMultipleField):
+    """Registered organisations chosen from the user's scope; WTForms' own message for a value outside
+    the choices has no Chinese translation, so this field says it in ours."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        """A SelectMultipleField that templates style as one (they test ``field.type``)."""
+        super().__init__(*args, **kwargs)
+        self.type = "SelectMultipleField"
+
+    def pre_validate(self, form) -> None:
+        """Refuse an organisation that is not among the choices, in the interface language."""
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(_l("所选联建单位不在可选范围内")) from None
+
+
+COUNT = [Optional(), CheckedRange(min=0, message=_l("不能为负数"))]
 
 
 def _optional_int(value):
@@ -70,7 +107,7 @@ class SurveyForm(FlaskForm):
     def validate_credit_code(self, field) -> None:
         problem = rules.credit_code_error(rules.normalize_credit_code(field.data))
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(translate_message(problem))
 
 
 class VisitForm(FlaskForm):
@@ -78,7 +115,7 @@ class VisitForm(FlaskForm):
     visit_date = DateField(_l("走访日期"), default=date.today, validators=[InputRequired(message=_l("请填写走访日期"))])
     outcome = SelectField(
         _l("走访结果"),
-        choices=[(k, v) for k, v in workflow.VISIT_OUTCOMES.items()],
+        choices=[(k, _l(v)) for k, v in workflow.VISIT_OUTCOMES.items()],
         validators=[InputRequired(message=_l("请选择走访结果"))],
     )
     met_with = StringField(_l("接待人"), validators=[Optional(), Length(max=120)])
@@ -94,9 +131,9 @@ class VisitForm(FlaskForm):
 class EstablishForm(FlaskForm):
     version = HiddenField()
     name = StringField(_l("团组织全称"), validators=[DataRequired(message=_l("请填写团组织全称")), Length(max=200)])
-    branch_type = SelectField(_l("团组织类型"), choices=[(k, v) for k, v in rules.BRANCH_TYPES.items()])
+    branch_type = SelectField(_l("团组织类型"), choices=[(k, _l(v)) for k, v in rules.BRANCH_TYPES.items()])
     member_count = IntegerField(
-        _l("团员人数"), validators=[InputRequired(message=_l("请填写团员人数")), NumberRange(min=0, message=_l("不能为负数"))]
+        _l("团员人数"), validators=[InputRequired(message=_l("请填写团员人数")), CheckedRange(min=0, message=_l("不能为负数"))]
     )
     youth_count = IntegerField(_l("35岁以下青年数"), validators=COUNT)
     founded_on = DateField(_l("成立日期"), default=date.today, validators=[InputRequired(message=_l("请填写成立日期"))])
@@ -108,8 +145,8 @@ class EstablishForm(FlaskForm):
     secretary = StringField(_l("团组织书记"), validators=[Optional(), Length(max=80)])
     deputy_secretary = StringField(_l("副书记"), validators=[Optional(), Length(max=80)])
     committee_members = StringField(_l("委员"), validators=[Optional(), Length(max=300)])
-    term_years = IntegerField(_l("任期（年）"), validators=[Optional(), NumberRange(min=1, max=3, message=_l("任期为1至3年"))])
-    covered_org_ids = SelectMultipleField(_l("联建单位（已登记）"), coerce=int, validators=[Optional()])
+    term_years = IntegerField(_l("任期（年）"), validators=[Optional(), CheckedRange(min=1, max=3, message=_l("任期为1至3年"))])
+    covered_org_ids = UnitsField(_l("联建单位（已登记）"), coerce=int, validators=[Optional()])
     covered_units = TextAreaField(_l("联建单位（未登记的，每行一个）"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("建立团组织"))
 

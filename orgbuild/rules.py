@@ -221,7 +221,7 @@ def branch_type_error(branch_type: str, members: int | None, thresholds: BranchT
     if members < needed:
         if branch_type == "branch":
             return Message("团员不足%(n)d人（现有%(m)d人），不能单独建立团支部，请建立联合团支部", n=needed, m=members)
-        return Message("团员不足%(n)d人（现有%(m)d人），不能建立%(kind)s", n=needed, m=members, kind=BRANCH_TYPES[branch_type])
+        return Message("团员不足%(n)d人（现有%(m)d人），不能建立%(kind)s", n=needed, m=members, kind=Message(BRANCH_TYPES[branch_type]))
     return None
 
 

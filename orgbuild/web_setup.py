@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from flask import Flask, request, session
+import flask_babel
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import event
@@ -28,6 +29,8 @@ def init_app(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(PROJECT_ROOT / "orgbuild" / "translations"),
     )
+    # Choose the locale afresh for every request, even when an app context outlives one (tests, CLI).
+    app.before_request(flask_babel.refresh)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
     init_login(app)
@@ -65,10 +68,19 @@ def select_locale() -> str:
 
 
 def translate_message(message: str) -> str:
-    """Translate a domain message (:class:`rules.Message` keeps its template and parameters)."""
+    """Translate a domain message (:class:`rules.Message` keeps its template and parameters).
+
+    Parameters that are themselves Messages (a status or step name) are translated too.
+    """
     if isinstance(message, rules.Message):
         translated = gettext(message.template)
-        return translated % message.params if message.params else translated
+        if not message.params:
+            return translated
+        params = {
+            key: translate_message(value) if isinstance(value, rules.Message) else value
+            for key, value in message.params.items()
+        }
+        return translated % params
     return gettext(message) if message else ""
 
 

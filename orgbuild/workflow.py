@@ -6,7 +6,7 @@ carrying *all* the reasons a transition may not happen, so that the UI and the C
 refusal instead of failing. Services (``actions.py``) gather the :class:`Facts` from the database,
 ask :func:`check` / :func:`fire`, and write the records and the StatusEvent in one transaction.
 
->>> facts = Facts(has_party_org=True, has_league_org=False)
+>>> facts = Facts(has_party_org=True, visit_date=date(2022, 3, 1), visit_outcome="willing")
 >>> next_status("surveyed", "record_visit", facts)
 'visited'
 >>> check("visited", "establish", facts)[0]
@@ -248,7 +248,7 @@ def fire(status: str, event: str, facts: Facts) -> str:
         machine.send(event, facts=facts, dry_run=False)
     except TransitionNotAllowed:
         raise Refused(
-            [Message("当前状态为“%(status)s”，不能%(event)s", status=STATUSES[status], event=EVENTS[event])]
+            [Message("当前状态为“%(status)s”，不能%(event)s", status=Message(STATUSES[status]), event=Message(EVENTS[event]))]
         ) from None
     return machine.model.status
 
@@ -269,7 +269,7 @@ def check(status: str, event: str, facts: Facts, dry_run: bool = False) -> list[
     except Refused as refused:
         return refused.reasons
     except TransitionNotAllowed:
-        return [Message("当前状态为“%(status)s”，不能%(event)s", status=STATUSES[status], event=EVENTS[event])]
+        return [Message("当前状态为“%(status)s”，不能%(event)s", status=Message(STATUSES[status]), event=Message(EVENTS[event]))]
     return []
 
 

@@ -16,7 +16,8 @@ JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 TAG = re.compile(r"<[^>]*>", re.S)
 SCRIPT_STYLE = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
 ATTR = re.compile(r'\b(placeholder|title|aria-label|alt)="([^"]*)"', re.I)
-WORDS = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z]{2,}")
+#: Chinese words, full-width punctuation (：（），、。) and Latin words.
+WORDS = re.compile(r"[\u4e00-\u9fff\u3001-\u303f\uff01-\uff5e]+|[A-Za-z]{2,}")
 #: Text that is the same in every language (entities, brand-free symbols).
 ALLOWED = {"nbsp", "times", "middot", "mdash", "rarr", "larr"}
 
@@ -38,6 +39,7 @@ def test_extractor_catches_raw_text():
     assert untranslated("<p>走访 {{ x }}</p>") == ["走访"]
     assert untranslated('<input placeholder="Search">') == ["Search"]
     assert untranslated("<p>{% if a %}Save{% endif %}</p>") == ["Save"]
+    assert untranslated("<p>{{ _('原因') }}：{{ reason }}</p>") == ["："]
 
 
 @pytest.mark.parametrize("path", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES)))

@@ -38,7 +38,10 @@ def login():
         elif not user.active:
             flash(_("该账号已停用，请联系管理员"), "danger")
         else:
+            chosen_locale = session.get("locale")
             session.clear()  # rotate the session on sign-in
+            if chosen_locale:
+                session["locale"] = chosen_locale  # keep the language picked on the sign-in page
             login_user(user, remember=form.remember.data)
             session["_token"] = user.session_token
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))

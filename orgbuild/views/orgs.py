@@ -189,13 +189,13 @@ def step(org_id: int, event: str):
     if request.method == "GET":
         form.version.data = org.version
         if event == "establish":
-            form.name.data = _("%(name)s团支部", name=org.name)
+            form.name.data = f"{org.name}团支部"  # data: a branch's official name is Chinese in every UI language
             form.member_count.data = org.league_members
             form.youth_count.data = org.youth_count
             form.branch_type.data = actions.suggested_branch_type(org.league_members or 0)
     if event == "establish":
         form.covered_org_ids.choices = [
-            (o.id, f"{o.name}（{o.credit_code}）")
+            (o.id, _("%(name)s（%(code)s）", name=o.name, code=o.credit_code))
             for o in db.session.scalars(
                 policy.scope_orgs(current_user, select(Organization))
                 .where(Organization.street_id == org.street_id, Organization.id != org.id)
