@@ -166,3 +166,11 @@ def test_gunicorn_settings_follow_the_environment(monkeypatch):
     assert settings["default_workers"](64, 8) == 8 and settings["default_workers"](1, 8) == 3
     custom = _gunicorn_settings(monkeypatch, GUNICORN_WORKERS="3", GUNICORN_BIND="127.0.0.1:9000")
     assert custom["workers"] == 3 and custom["bind"] == ["127.0.0.1:9000"]
+
+
+def test_redis_url_holds_the_rate_limit_counters(app):
+    url = db.engine.url.render_as_string(hide_password=False)
+    shared = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "redis://127.0.0.1:6379/15"})
+    assert shared.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
+    alone = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    assert alone.config["RATELIMIT_STORAGE_URI"] == "memory://"
