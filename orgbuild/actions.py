@@ -204,6 +204,11 @@ def previous_status(org: Organization) -> str | None:
     )
 
 
+def local_today() -> date:
+    """Today in the configured time zone (a visit at 07:00 in Shenzhen is dated that day, not the day before)."""
+    return rules.today_in(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
 def thresholds() -> rules.BranchThresholds:
     """The configured branch thresholds (DOMAIN.md defaults 3 / 30 / 100)."""
     values = current_app.config.get("BRANCH_THRESHOLDS", (3, 30, 100))
@@ -220,7 +225,7 @@ def facts_for(org: Organization, actor: User, request: TransitionRequest | None 
         actor_role=actor.role,
         previous_status=previous_status(org) if org.status != "surveyed" else None,
         thresholds=thresholds(),
-        today=date.today(),
+        today=local_today(),
     )
     if request is not None:
         branch = request.branch

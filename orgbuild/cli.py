@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from . import accounts, backup, reference
+from . import accounts, backup, demo, reference
 from .extensions import db
 
 
@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     """Register the commands on `app`."""
     app.cli.add_command(init_db_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
 
 
@@ -49,6 +50,27 @@ def create_user_command(username: str, role: str, streets: tuple[str, ...], pass
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.role} {user.username}" + (f" for {', '.join(s.name for s in user.streets)}" if user.streets else ""))
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo district (idempotent; refuses a database holding non-demo data); print the accounts."""
+    try:
+        loaded, demo_accounts, counts = demo.load_demo()
+    except demo.DemoError as error:
+        raise click.ClickException(str(error)) from None
+    if loaded:
+        click.echo(
+            f"Demo district loaded: {counts['organizations']} organisations, {counts['party_orgs']} with a party "
+            f"organisation, {counts['party_and_league']} with a league organisation too, {counts['founded']} "
+            f"branches founded, {counts['visits']} visits ({counts['seconds']} s)."
+        )
+    else:
+        click.echo("Demo district already loaded; nothing changed.")
+    click.echo("Demo accounts (sign in at http://127.0.0.1:5000/login):")
+    for account in demo_accounts:
+        scope = account.street or ("whole district" if account.role != "admin" else "")
+        click.echo(f"  {account.username:<20} password {account.password:<12} {account.role:<10} {scope}".rstrip())
 
 
 @click.command("backup")

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Select, and_, func, or_, select
 
 from . import policy
+from .actions import local_today
 from .extensions import db
 from .models import Organization, User, Visit
 
@@ -30,7 +31,7 @@ def followups_query(user: User, today: date | None = None, mine_only: bool = Tru
 
     For an officer, ``mine_only`` keeps those assigned to them or to nobody.
     """
-    today = today or date.today()
+    today = today or local_today()
     latest = latest_follow_up_subquery()
     query = (
         select(Organization, latest.c.next_follow_up)
@@ -55,4 +56,4 @@ def followups_query(user: User, today: date | None = None, mine_only: bool = Tru
 
 def followups(user: User, today: date | None = None, limit: int = 200) -> list[tuple[Organization, date | None]]:
     """The follow-up list for `user` (at most `limit` rows)."""
-    return list(db.session.execute(followups_query(user, today).limit(limit)).tuples())
+    return [tuple(row) for row in db.session.execute(followups_query(user, today).limit(limit))]

@@ -5,8 +5,6 @@ Forms check the shape of the input (types, required, lengths); the rules live in
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -32,6 +30,7 @@ from wtforms.validators import (
 )
 
 from . import rules, workflow
+from .actions import local_today
 from .rules import INDUSTRIES, ORG_TYPES
 from .web_setup import translate_message
 
@@ -112,7 +111,7 @@ class SurveyForm(FlaskForm):
 
 class VisitForm(FlaskForm):
     version = HiddenField()
-    visit_date = DateField(_l("走访日期"), default=date.today, validators=[InputRequired(message=_l("请填写走访日期"))])
+    visit_date = DateField(_l("走访日期"), default=local_today, validators=[InputRequired(message=_l("请填写走访日期"))])
     outcome = SelectField(
         _l("走访结果"),
         choices=[(k, _l(v)) for k, v in workflow.VISIT_OUTCOMES.items()],
@@ -136,7 +135,7 @@ class EstablishForm(FlaskForm):
         _l("团员人数"), validators=[InputRequired(message=_l("请填写团员人数")), CheckedRange(min=0, message=_l("不能为负数"))]
     )
     youth_count = IntegerField(_l("35岁以下青年数"), validators=COUNT)
-    founded_on = DateField(_l("成立日期"), default=date.today, validators=[InputRequired(message=_l("请填写成立日期"))])
+    founded_on = DateField(_l("成立日期"), default=local_today, validators=[InputRequired(message=_l("请填写成立日期"))])
     parent_org = StringField(_l("上级团组织"), validators=[Optional(), Length(max=200)])
     application_date = DateField(_l("申请日期"), validators=[Optional()])
     approval_doc_no = StringField(_l("批复文号"), validators=[Optional(), Length(max=80)])
@@ -162,7 +161,7 @@ class EstablishForm(FlaskForm):
 
 class OnboardForm(FlaskForm):
     version = HiddenField()
-    onboarded_on = DateField(_l("入驻日期"), default=date.today, validators=[InputRequired(message=_l("请填写入驻日期"))])
+    onboarded_on = DateField(_l("入驻日期"), default=local_today, validators=[InputRequired(message=_l("请填写入驻日期"))])
     platform_code = StringField(
         _l("智慧团建组织编码"), validators=[DataRequired(message=_l("请填写智慧团建组织编码")), Length(max=80)]
     )

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: The 31 characters of GB 32100-2015, in value order (I, O, S, V, Z never occur).
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -138,6 +140,18 @@ def parse_count(raw: object) -> int | None:
     if value < 0:
         raise ValueError(Message("不能为负数"))
     return value
+
+
+def today_in(tz_name: str) -> date:
+    """Today's date where the users are (e.g. Asia/Shanghai), not where the server's clock is set.
+
+    >>> isinstance(today_in("Asia/Shanghai"), date)
+    True
+    """
+    try:
+        return datetime.now(ZoneInfo(tz_name)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return date.today()
 
 
 def street_key(name: str) -> str:

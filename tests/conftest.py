@@ -9,6 +9,7 @@ import itertools
 from datetime import date
 
 import pytest
+from flask import g
 
 from orgbuild import create_app
 from orgbuild.extensions import db
@@ -33,6 +34,12 @@ def app(tmp_path, request):
                 "RATELIMIT_ENABLED": False,
             }
         )
+
+        @app.teardown_request
+        def forget_signed_in_user(_error):
+            """The test's app context outlives each request: make the next request read its own session."""
+            g.pop("_login_user", None)
+
         with app.app_context():
             db.create_all()
             load_reference()

@@ -1,13 +1,12 @@
 """Home page and an officer's follow-ups."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import followups as followup_service
 from .. import policy
+from ..actions import local_today
 
 bp = Blueprint("main", __name__)
 
@@ -26,4 +25,4 @@ def home():
 def followups():
     """My follow-ups: awaiting a first visit, or follow-up date reached."""
     rows = followup_service.followups(current_user)
-    return render_template("main/followups.html", rows=rows, today=date.today())
+    return render_template("main/followups.html", rows=rows, today=local_today())
