@@ -85,6 +85,8 @@ def survey_errors(data: SurveyData) -> list[tuple[str, str]]:
         value = getattr(data, name)
         if value is not None and value < 0:
             errors.append((name, Message("不能为负数")))
+        elif value is not None and rules.count_too_large(value):
+            errors.append((name, rules.count_too_large(value)))
     if data.employees is not None:
         if data.league_members is not None and data.league_members > data.employees:
             errors.append(("league_members", Message("团员数不能多于从业人员数")))
@@ -142,6 +144,8 @@ def survey_changes(org: Organization, data: SurveyData) -> dict[str, tuple[Any, 
 
 def update_organization(org: Organization, data: SurveyData, actor: User, expected_version: int | None) -> dict:
     """Save edited survey data; raises :class:`Conflict` when the form is older than the record."""
+    if not policy.can_edit_org(actor, org):
+        raise ServiceError([(None, Message("您无权修改该组织"))])
     if expected_version is not None and expected_version != org.version:
         raise Conflict(org)
     _check_survey(data, actor, org)
@@ -258,7 +262,7 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
         raise ServiceError([(None, Message("您无权对该组织执行此操作"))])
     if request.expected_version is not None and request.expected_version != org.version:
         raise Conflict(org)
-    covered = _covered_orgs(org, request) if request.event == "establish" else []
+    covered = _covered_orgs(org, request, actor) if request.event == "establish" else []
     facts = facts_for(org, actor, request)
     old_status = org.status
     try:
@@ -299,11 +303,12 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
     return event
 
 
-def _covered_orgs(org: Organization, request: TransitionRequest) -> list[Organization]:
+def _covered_orgs(org: Organization, request: TransitionRequest, actor: User) -> list[Organization]:
+    """The registered organisations a joint branch covers, limited to what `actor` may see."""
     ids = [i for i in request.covered_org_ids if i != org.id]
     if not ids:
         return []
-    found = list(db.session.scalars(select(Organization).where(Organization.id.in_(ids))))
+    found = list(db.session.scalars(policy.scope_orgs(actor, select(Organization).where(Organization.id.in_(ids)))))
     if len(found) != len(set(ids)):
         raise ServiceError([("covered_org_ids", Message("联建单位中有不存在的组织"))])
     return found

@@ -1,12 +1,20 @@
-"""The audit trail: one helper that adds an AuditEvent to the caller's transaction.
+"""The audit trail: one helper that adds an AuditEvent to the caller's transaction, and the
+queries that read the trail back (the audit page, an organisation's own history).
 
 Services call :func:`record` before they commit, so the audit row lands or vanishes with the change.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Select, select
+
+from . import policy
 from .extensions import db
 from .models import AuditEvent, User
 
@@ -40,3 +48,74 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+ACTIONS = ("create", "update", "transition", "import", "user")
+
+
+@dataclass
+class AuditFilter:
+    """What the reader of the audit page asked to see."""
+
+    user_id: int | None = None
+    organization_id: int | None = None
+    action: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def from_args(cls, args) -> "AuditFilter":
+        """Read the filter from query-string arguments, ignoring values that make no sense."""
+
+        def as_int(name: str) -> int | None:
+            value = (args.get(name) or "").strip()
+            return int(value) if value.isdigit() else None
+
+        def as_date(name: str) -> date | None:
+            try:
+                return date.fromisoformat((args.get(name) or "").strip())
+            except ValueError:
+                return None
+
+        action = args.get("action") or None
+        return cls(
+            user_id=as_int("user"),
+            organization_id=as_int("org"),
+            action=action if action in ACTIONS else None,
+            date_from=as_date("from"),
+            date_to=as_date("to"),
+        )
+
+
+def events_query(viewer: User, f: AuditFilter) -> Select:
+    """The audit events `viewer` may read that match `f`, newest first."""
+    query = policy.scope_audit(viewer, select(AuditEvent))
+    if f.user_id is not None:
+        query = query.where(AuditEvent.user_id == f.user_id)
+    if f.organization_id is not None:
+        query = query.where(AuditEvent.organization_id == f.organization_id)
+    if f.action:
+        query = query.where(AuditEvent.action == f.action)
+    if f.date_from:
+        query = query.where(AuditEvent.created_at >= _day_start(f.date_from))
+    if f.date_to:
+        query = query.where(AuditEvent.created_at < _day_start(f.date_to + timedelta(days=1)))
+    return query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+
+
+def _day_start(day: date) -> datetime:
+    """The start of `day` in the district's time zone, as UTC (timestamps are stored in UTC)."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+def org_history(org_id: int, limit: int = 100) -> list[AuditEvent]:
+    """An organisation's own audit events, newest first (the caller has checked it may see it)."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.organization_id == org_id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from . import accounts, backup, demo, reference
+from .import_cli import import_survey_command
 from .extensions import db
 
 
@@ -18,6 +19,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(user_group)
+    app.cli.add_command(import_survey_command)
     app.cli.add_command(backup_command)
 
 
@@ -71,6 +74,78 @@ def demo_command() -> None:
     for account in demo_accounts:
         scope = account.street or ("whole district" if account.role != "admin" else "")
         click.echo(f"  {account.username:<20} password {account.password:<12} {account.role:<10} {scope}".rstrip())
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage user accounts: list, deactivate, reactivate, reset-password, set-role, set-streets."""
+
+
+def _account_call(func, *args, **kwargs):
+    """Run an accounts service call, turning a refusal into a clean command-line error (exit 1)."""
+    try:
+        return func(*args, **kwargs)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@user_group.command("list")
+def user_list_command() -> None:
+    """Print every account: name, role, state and streets."""
+    for user in accounts.list_users():
+        streets = ",".join(s.short_name for s in user.streets) or "-"
+        click.echo(f"{user.username}\t{user.role}\t{'active' if user.active else 'inactive'}\t{streets}")
+
+
+@user_group.command("deactivate")
+@click.argument("username")
+def user_deactivate_command(username: str) -> None:
+    """Deactivate an account; it is signed out at its next request."""
+    user = _account_call(accounts.find_user, username)
+    changed = _account_call(accounts.set_active, user, False)
+    click.echo(f"Deactivated {user.username}" if changed else f"{user.username} was already inactive")
+
+
+@user_group.command("reactivate")
+@click.argument("username")
+def user_reactivate_command(username: str) -> None:
+    """Reactivate an account."""
+    user = _account_call(accounts.find_user, username)
+    changed = _account_call(accounts.set_active, user, True)
+    click.echo(f"Reactivated {user.username}" if changed else f"{user.username} was already active")
+
+
+@user_group.command("reset-password")
+@click.argument("username")
+@click.option("--password", help="Prompted for when absent.")
+def user_reset_password_command(username: str, password: str | None) -> None:
+    """Set a new password (the password policy applies); the user's sessions end."""
+    user = _account_call(accounts.find_user, username)
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    _account_call(accounts.reset_password, user, password)
+    click.echo(f"Password reset for {user.username}")
+
+
+@user_group.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["admin", "supervisor", "officer"]))
+def user_set_role_command(username: str, role: str) -> None:
+    """Change an account's role."""
+    user = _account_call(accounts.find_user, username)
+    changes = _account_call(accounts.update_user, user, role=role)
+    click.echo(f"{user.username} is now {user.role}" if changes else f"{user.username} was already {role}")
+
+
+@user_group.command("set-streets")
+@click.argument("username")
+@click.option("--street", "streets", multiple=True, help="A street the user works on (repeatable; none: no street).")
+def user_set_streets_command(username: str, streets: tuple[str, ...]) -> None:
+    """Replace the streets an account works on."""
+    user = _account_call(accounts.find_user, username)
+    found = _account_call(accounts.find_streets, list(streets))
+    _account_call(accounts.update_user, user, streets=found)
+    click.echo(f"{user.username}: " + (", ".join(s.name for s in user.streets) or "no street"))
 
 
 @click.command("backup")

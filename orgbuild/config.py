@@ -26,8 +26,10 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", sqlite_default),
         "REDIS_URL": env.get("REDIS_URL"),
+        "TRUSTED_PROXIES": int(env.get("ORGBUILD_TRUSTED_PROXIES", "0")),  # reverse proxies in front
         "DISTRICT": env.get("ORGBUILD_DISTRICT", "luohu"),
         "MAX_CONTENT_LENGTH": int(env.get("ORGBUILD_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        "IMPORT_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_MAX_MB", "512")) * 1024 * 1024,  # command-line imports
         "BRANCH_THRESHOLDS": tuple(
             int(x) for x in env.get("ORGBUILD_BRANCH_THRESHOLDS", "3,30,100").split(",")
         ),

@@ -63,7 +63,8 @@ class UnitsField(SelectMultipleField):
             raise ValidationError(_l("所选联建单位不在可选范围内")) from None
 
 
-COUNT = [Optional(), CheckedRange(min=0, message=_l("不能为负数"))]
+TOO_LARGE = CheckedRange(max=rules.MAX_COUNT, message=_l("数值过大：不能超过%(max)d", max=rules.MAX_COUNT))
+COUNT = [Optional(), CheckedRange(min=0, message=_l("不能为负数")), TOO_LARGE]
 
 
 def _optional_int(value):
@@ -132,7 +133,7 @@ class EstablishForm(FlaskForm):
     name = StringField(_l("团组织全称"), validators=[DataRequired(message=_l("请填写团组织全称")), Length(max=200)])
     branch_type = SelectField(_l("团组织类型"), choices=[(k, _l(v)) for k, v in rules.BRANCH_TYPES.items()])
     member_count = IntegerField(
-        _l("团员人数"), validators=[InputRequired(message=_l("请填写团员人数")), CheckedRange(min=0, message=_l("不能为负数"))]
+        _l("团员人数"), validators=[InputRequired(message=_l("请填写团员人数")), CheckedRange(min=0, message=_l("不能为负数")), TOO_LARGE]
     )
     youth_count = IntegerField(_l("35岁以下青年数"), validators=COUNT)
     founded_on = DateField(_l("成立日期"), default=local_today, validators=[InputRequired(message=_l("请填写成立日期"))])

@@ -5,9 +5,9 @@ organisations goes through :func:`scope_orgs` so that an officer sees only their
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, and_, false, or_, select
 
-from .models import Organization, User
+from .models import AuditEvent, Organization, User
 from .workflow import SUPERVISOR_ROLES
 
 #: Transitions each role may request (the status machine still decides whether they apply).
@@ -16,6 +16,11 @@ ROLE_EVENTS = {
     "supervisor": {"record_visit", "establish", "onboard", "mark_ineligible", "reopen", "close", "revert"},
     "admin": {"record_visit", "establish", "onboard", "mark_ineligible", "reopen", "close", "revert"},
 }
+
+
+def can_sign_in(user: User | None) -> bool:
+    """Whether the account may sign in or stay signed in (deactivated accounts may not)."""
+    return bool(user is not None and user.active)
 
 
 def is_supervisor(user: User) -> bool:
@@ -62,7 +67,9 @@ def can_edit_org(user: User, org: Organization) -> bool:
 
 
 def can_create_org_in(user: User, street_id: int) -> bool:
-    """Whether `user` may record a new organisation in the street."""
+    """Whether `user` may record a new organisation in the street (or move one there)."""
+    if not (user and user.is_authenticated and user.active):
+        return False
     ids = street_ids(user)
     return ids is None or street_id in ids
 
@@ -95,3 +102,27 @@ def can_manage_users(user: User) -> bool:
 def can_read_audit(user: User) -> bool:
     """The audit page: supervisors and admins."""
     return is_supervisor(user)
+
+
+def can_read_org_history(user: User, org: Organization) -> bool:
+    """An organisation's own audit history: whoever may open the organisation."""
+    return can_see_org(user, org)
+
+
+def scope_audit(user: User, query: Select) -> Select:
+    """Limit a select of audit events to what `user` may read.
+
+    Admins read everything. Supervisors read the events of the organisations in their scope and the
+    imports; account changes are for admins only. Everyone else reads nothing.
+    """
+    if not can_read_audit(user):
+        return query.where(false())
+    if can_manage_users(user):
+        return query
+    in_scope = scope_orgs(user, select(Organization.id)).scalar_subquery()
+    return query.where(
+        or_(
+            AuditEvent.organization_id.in_(in_scope),
+            and_(AuditEvent.organization_id.is_(None), AuditEvent.action != "user"),
+        )
+    )

@@ -11,8 +11,9 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import rules, workflow
+from . import policy, rules, workflow
 from .config import PROJECT_ROOT
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from .models import User
@@ -32,7 +33,11 @@ def init_app(app: Flask) -> None:
     # Choose the locale afresh for every request, even when an app context outlives one (tests, CLI).
     app.before_request(flask_babel.refresh)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_ENABLED", True)  # the limiter object would keep a previous app's value
     limiter.init_app(app)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:  # the client address (for the rate limits) and scheme come from the proxy's headers
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     init_login(app)
     app.jinja_env.globals.update(
         get_locale=get_locale,
@@ -94,8 +99,15 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        if user is None or not user.active:
+        """The signed-in user, unless deactivated or their session token has been rotated.
+
+        ``user_id`` is ``id:token`` (sessions and remember-me cookies made at sign-in) or a bare id.
+        """
+        raw_id, _, token = user_id.partition(":")
+        user = db.session.get(User, int(raw_id)) if raw_id.isdigit() else None
+        if not policy.can_sign_in(user):
+            return None
+        if token and token != user.session_token:
             return None
         if session.get("_token") not in (None, user.session_token):
             return None

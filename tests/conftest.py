@@ -21,6 +21,22 @@ from tests import dbutil
 PASSWORD = "Secret123"
 
 
+def pytest_configure(config):
+    """Register the markers the suite uses."""
+    config.addinivalue_line("markers", "app_config(**settings): extra settings for the app fixture")
+
+
+def forget_cached_user() -> None:
+    """Requests share the fixture's app context (and so ``g``): drop the user a previous request cached."""
+    g.pop("_login_user", None)
+
+
+def marker_config(request) -> dict:
+    """Settings from a test's ``@pytest.mark.app_config(KEY=value)`` marker, if any."""
+    marker = request.node.get_closest_marker("app_config")
+    return dict(marker.kwargs) if marker else {}
+
+
 @pytest.fixture
 def app(tmp_path, request):
     """An app bound to a fresh database holding the Luohu streets."""
@@ -32,14 +48,10 @@ def app(tmp_path, request):
                 "WTF_CSRF_ENABLED": False,
                 "SECRET_KEY": "test-secret-key-0123456789",
                 "RATELIMIT_ENABLED": False,
+                **marker_config(request),
             }
         )
-
-        @app.teardown_request
-        def forget_signed_in_user(_error):
-            """The test's app context outlives each request: make the next request read its own session."""
-            g.pop("_login_user", None)
-
+        app.before_request(forget_cached_user)
         with app.app_context():
             db.create_all()
             load_reference()

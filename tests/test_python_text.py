@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "orgbuild"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 MARKERS = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "N_", "Message", "pgettext"}
 #: Modules whose Chinese strings are data, not interface text.
-DATA_MODULES = {"reference.py", "demo.py", "demo_names.py", "import_columns.py"}
+DATA_MODULES = {"reference.py", "demo.py", "demo_builder.py", "demo_names.py", "import_columns.py"}
 
 
 def raw_chinese_strings(source: str) -> list[tuple[int, str]]:

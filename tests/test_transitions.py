@@ -164,3 +164,13 @@ def test_today_is_the_users_day_not_the_servers(app, people, make_org):
     assert actions.local_today() == local
     actions.apply_transition(org, actions.TransitionRequest("record_visit", visit_date=local, outcome="willing"), officer)
     assert org.status == "visited"
+
+
+def test_survey_service_refuses_huge_counts(people):
+    officer, _ = people
+    from tests.conftest import credit_code, street
+
+    data = actions.SurveyData(credit_code=credit_code(), name="某公司", street_id=street("翠竹").id, employees=10**15)
+    with pytest.raises(actions.ServiceError) as error:
+        actions.create_organization(data, officer)
+    assert error.value.errors == [("employees", "数值过大：不能超过1000000")]

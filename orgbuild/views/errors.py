@@ -4,15 +4,27 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from ..extensions import db
+from ..extensions import db, limiter
+from .helpers import retry_minutes
 
 HANDLED = (400, 403, 404, 405, 413, 429, 500)
 
 
+def _retry_minutes() -> int | None:
+    """Minutes until the breached rate limit resets, when one was breached in this request."""
+    try:
+        breached = limiter.current_limit
+        return retry_minutes(breached.reset_at) if breached else None
+    except Exception:  # noqa: BLE001 - the storage may be unreachable; the page still renders
+        return None
+
+
 def _render(code: int, description: str | None = None):
+    """The error as JSON for the API, else the error page; never the exception's own text."""
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": code}), code
-    return render_template("errors/error.html", code=code, description=description), code
+    minutes = _retry_minutes() if code == 429 else None
+    return render_template("errors/error.html", code=code, description=description, minutes=minutes), code
 
 
 def init_app(app: Flask) -> None:
@@ -22,6 +34,8 @@ def init_app(app: Flask) -> None:
         def handler(error):
             if code == 500:
                 db.session.rollback()
+            if code == 429 and getattr(error, "response", None) is not None:
+                return error.response  # a page built for this limit (e.g. the sign-in page)
             return _render(code)
 
         return handler

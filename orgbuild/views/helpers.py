@@ -1,6 +1,9 @@
 """Small helpers shared by the views: scoped look-ups, form errors from services, pagination."""
 from __future__ import annotations
 
+import math
+import time
+
 from flask import abort, flash
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -35,3 +38,8 @@ def form_version(form: FlaskForm) -> int | None:
     value = getattr(form, "version", None)
     data = value.data if value is not None else None
     return int(data) if data and str(data).isdigit() else None
+
+
+def retry_minutes(reset_at: float) -> int:
+    """Whole minutes until a rate limit resets, at least 1 (the limiter pads reset times by 1 s)."""
+    return max(1, math.ceil((reset_at - 1 - time.time()) / 60))

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import actions, orglist, policy, workflow
+from .. import actions, audit, orglist, policy, workflow
 from ..actions import ServiceError, SurveyData, TransitionRequest
 from ..extensions import db
 from ..forms import INDUSTRIES, ORG_TYPES, EstablishForm, OnboardForm, ReasonForm, SurveyForm, VisitForm
@@ -72,6 +72,7 @@ def detail(org_id: int):
         timeline=timeline,
         allowed=actions.allowed_events(org, current_user),
         can_edit=policy.can_edit_org(current_user, org),
+        history=audit.org_history(org.id) if policy.can_read_org_history(current_user, org) else [],
     )
 
 

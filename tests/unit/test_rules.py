@@ -103,3 +103,11 @@ def test_configurable_thresholds():
     assert rules.branch_type_error("general_branch", 40, local) == "团员不足50人（现有40人），不能建立团总支"
     assert rules.branch_type_error("general_branch", 40) is None
     assert rules.branch_type_error("branch", None) == "请填写团员人数"
+
+
+def test_counts_above_the_maximum_are_refused():
+    assert rules.parse_count(str(rules.MAX_COUNT)) == rules.MAX_COUNT
+    with pytest.raises(ValueError) as error:
+        rules.parse_count("99999999999999999999")
+    assert str(error.value) == "数值过大：不能超过1000000"
+    assert rules.branch_type_error("branch", 10**12) == "数值过大：不能超过1000000"

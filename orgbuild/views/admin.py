@@ -1,0 +1,136 @@
+"""User management for admins: list, create, edit role and streets, deactivate / reactivate,
+reset a password. Every change goes through ``accounts`` (which audits it)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import accounts, policy
+from ..account_forms import ROLE_LABELS, ConfirmForm, ResetPasswordForm, UserForm
+from ..extensions import db
+from ..models import Street, User
+from ..web_setup import translate_message
+from .helpers import put_errors_on_form
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def require_admin():
+    """Only admins reach this blueprint (policy.can_manage_users)."""
+    if not policy.can_manage_users(current_user):
+        abort(403)
+
+
+def _user_or_404(user_id: int) -> User:
+    """The account with this id, or 404."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _street_choices(form: UserForm) -> None:
+    """Fill the street choices of the user form."""
+    form.street_ids.choices = [(s.id, s.name) for s in db.session.scalars(select(Street).order_by(Street.code))]
+
+
+def _streets(ids: list[int]) -> list[Street]:
+    """The streets with these ids."""
+    return list(db.session.scalars(select(Street).where(Street.id.in_(ids or [])))) if ids else []
+
+
+@bp.get("/users")
+def users():
+    """Every account with its role, streets and state."""
+    return render_template("admin/users.html", users=accounts.list_users(), roles=ROLE_LABELS, confirm=ConfirmForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def create_user():
+    """Create an account with an initial password that meets the policy."""
+    form = UserForm()
+    _street_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                form.username.data, form.password.data or "", form.role.data, _streets(form.street_ids.data),
+                display_name=(form.display_name.data or "").strip(), actor=current_user,
+            )
+        except accounts.AccountError as error:
+            put_errors_on_form(form, [(error.field, error.message)])
+        else:
+            flash(_("已创建用户 %(name)s", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    """Change an account's role, streets and display name."""
+    user = _user_or_404(user_id)
+    form = UserForm(obj=user)
+    del form.password
+    _street_choices(form)
+    if not form.is_submitted():
+        form.street_ids.data = [s.id for s in user.streets]
+    form.username.data = user.username  # the user name itself never changes
+    if form.validate_on_submit():
+        try:
+            changes = accounts.update_user(
+                user, role=form.role.data, streets=_streets(form.street_ids.data),
+                display_name=form.display_name.data or "", actor=current_user,
+            )
+        except accounts.AccountError as error:
+            put_errors_on_form(form, [(error.field or "role", error.message)])
+        else:
+            flash(_("已保存（%(n)d项修改）", n=len(changes)) if changes else _("没有修改"), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+def _set_active(user_id: int, active: bool):
+    """Deactivate or reactivate, then back to the list."""
+    user = _user_or_404(user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changed = accounts.set_active(user, active, actor=current_user)
+    except accounts.AccountError as error:
+        flash(translate_message(error.message), "danger")
+    else:
+        if changed:
+            flash(_("已启用 %(name)s", name=user.username) if active else _("已停用 %(name)s，其登录已失效", name=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate(user_id: int):
+    """Deactivate an account: signed out at its next request, cannot sign in."""
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def reactivate(user_id: int):
+    """Reactivate an account."""
+    return _set_active(user_id, True)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+def reset_password(user_id: int):
+    """Set a new password for someone (their sessions end)."""
+    user = _user_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(user, form.new_password.data, actor=current_user)
+        except accounts.AccountError as error:
+            put_errors_on_form(form, [("new_password", error.message)])
+        else:
+            flash(_("已重置 %(name)s 的密码", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/reset_password.html", form=form, user=user)

@@ -1,0 +1,87 @@
+"""The audit page: who changed what and when, filterable by user, organisation, action and date."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import audit as audit_service
+from .. import policy
+from ..actions import SURVEY_FIELDS
+from ..extensions import db
+from ..forms import SurveyForm
+from ..models import Organization, User
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+ACTION_LABELS = {
+    "create": _l("登记"),
+    "update": _l("修改"),
+    "transition": _l("状态变更"),
+    "import": _l("批量导入"),
+    "user": _l("用户管理"),
+}
+
+#: Labels of the fields that audit rows name: the survey form's own labels, plus account fields.
+FIELD_LABELS = {
+    **{name: getattr(SurveyForm, name).args[0] for name in SURVEY_FIELDS if hasattr(SurveyForm, name)},
+    "status": _l("状态"),
+    "role": _l("角色"),
+    "streets": _l("负责街道"),
+    "active": _l("启用"),
+    "password": _l("密码"),
+    "display_name": _l("姓名"),
+}
+
+
+#: Account changes are summarised as "<verb> <username>" by accounts.py; the page shows the verb translated.
+USER_VERBS = {
+    "change password": _l("修改密码"),
+    "reset password": _l("重置密码"),
+    "deactivate": _l("停用"),
+    "reactivate": _l("启用"),
+    "create": _l("新建用户"),
+    "update": _l("修改用户"),
+}
+
+
+def event_summary(event) -> str:
+    """What an audit row is about, for people: account changes get their verb translated."""
+    if event.action == "user":
+        for verb, label in USER_VERBS.items():
+            if event.summary.startswith(verb + " "):
+                return f"{label}：{event.summary[len(verb) + 1:]}"
+    return event.summary
+
+
+def field_label(name: str) -> str:
+    """The label of a field named in an audit row (the raw name when unknown)."""
+    return FIELD_LABELS.get(name, name)
+
+
+@bp.app_context_processor
+def audit_helpers() -> dict:
+    """Template helpers for audit rows, also used by the organisation page."""
+    return {"field_label": field_label, "audit_actions": ACTION_LABELS, "event_summary": event_summary}
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The audit trail the reader may see, newest first, with old → new values."""
+    if not policy.can_read_audit(current_user):
+        abort(403)
+    f = audit_service.AuditFilter.from_args(request.args)
+    page = db.paginate(audit_service.events_query(current_user, f), per_page=50, max_per_page=200)
+    users = list(db.session.scalars(select(User).order_by(User.username)))
+    org = None
+    if f.organization_id is not None:
+        org = db.session.get(Organization, f.organization_id)
+        org = org if org is not None and policy.can_see_org(current_user, org) else None
+    org_ids = {e.organization_id for e in page.items if e.organization_id is not None}
+    names = select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
+    org_names = dict(db.session.execute(names).all()) if org_ids else {}
+    return render_template(
+        "audit/index.html", page=page, f=f, users=users, org=org, actions=ACTION_LABELS, org_names=org_names
+    )

@@ -1,0 +1,247 @@
+"""Survey import pages: upload → preview (dry run) → confirm → result, the import history with the
+rejected rows of each batch, and the template downloads. Supervisors and admins only
+(``policy.can_import``). The uploaded file waits under ``instance/uploads/<sha256>`` between
+preview and confirm (never in the session cookie).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import Length, Optional
+
+from .. import policy, survey_columns, survey_import
+from ..extensions import db
+from ..models import Community, ImportBatch, Street
+from ..survey_reader import FileRefused
+from ..web_setup import translate_message
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+PREVIEW_LIMIT = 200  # rows of errors / changes shown on the preview page; the full list is a download
+UPLOAD_TTL_SECONDS = 24 * 3600
+SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+ENCODING_CHOICES = [("auto", _l("自动识别")), ("utf-8", "UTF-8"), ("gb18030", "GB18030 / GBK")]
+
+
+class UploadForm(FlaskForm):
+    """The survey file and how to read it."""
+
+    file = FileField(_l("摸底表文件（CSV 或 Excel .xlsx）"), validators=[FileRequired(message=_l("请选择文件"))])
+    encoding = SelectField(_l("CSV 编码"), choices=ENCODING_CHOICES, default="auto")
+    sheet = StringField(_l("工作表名称（留空为第一个工作表）"), validators=[Optional(), Length(max=100)])
+    submit = SubmitField(_l("上传并预览"))
+
+
+class ConfirmForm(FlaskForm):
+    """Confirm the previewed import, choosing what happens to rejected rows."""
+
+    name = HiddenField()
+    encoding = HiddenField()
+    sheet = HiddenField()
+    mode = RadioField(
+        _l("有被拒绝的行时"),
+        choices=[("skip", _l("导入有效的行，跳过被拒绝的行")), ("strict", _l("只要有一行被拒绝，就什么都不导入"))],
+        default="skip",
+    )
+    submit = SubmitField(_l("确认导入"))
+
+
+@bp.before_request
+@login_required
+def only_importers():
+    """Supervisors and admins only."""
+    if not policy.can_import(current_user):
+        abort(403)
+
+
+def upload_dir() -> str:
+    """Where uploaded files wait between preview and confirm."""
+    path = os.path.join(current_app.instance_path, "uploads")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def upload_path(sha256: str) -> str:
+    """The stored upload for a SHA-256 (404 for anything that is not one, or no longer there)."""
+    if not SHA_RE.match(sha256 or ""):
+        abort(404)
+    path = os.path.join(upload_dir(), sha256)
+    if not os.path.isfile(path):
+        flash(_("上传的文件已过期，请重新上传"), "warning")
+        abort(redirect(url_for("imports.index")))
+    return path
+
+
+def _save_upload(storage) -> str:
+    """Stream the upload to disk while hashing it; returns its SHA-256. Old uploads are removed."""
+    folder = upload_dir()
+    now = time.time()
+    for entry in os.scandir(folder):
+        if entry.is_file() and now - entry.stat().st_mtime > UPLOAD_TTL_SECONDS:
+            os.unlink(entry.path)
+    digest = hashlib.sha256()
+    partial = os.path.join(folder, f"partial-{os.getpid()}-{time.monotonic_ns()}")
+    with open(partial, "wb") as out:
+        for chunk in iter(lambda: storage.stream.read(1 << 20), b""):
+            digest.update(chunk)
+            out.write(chunk)
+    sha256 = digest.hexdigest()
+    os.replace(partial, os.path.join(folder, sha256))
+    return sha256
+
+
+def _options(source) -> dict:
+    """File name, encoding and sheet from a form or the query string."""
+    name = os.path.basename((source.get("name") or "").replace("\\", "/"))[:255] or "upload"
+    encoding = source.get("encoding") or "auto"
+    if encoding not in dict(ENCODING_CHOICES):
+        encoding = "auto"
+    return {"filename": name, "encoding": encoding, "sheet": (source.get("sheet") or "").strip() or None}
+
+
+def _dry_run(sha256: str, options: dict):
+    """Plan the import of a stored upload without writing; a refused file goes back to the upload page."""
+    try:
+        return survey_import.run_import(
+            upload_path(sha256), actor=current_user, dry_run=True, max_bytes=current_app.config["MAX_CONTENT_LENGTH"], **options
+        )
+    except FileRefused as refused:
+        flash(_("文件无法导入：%(reason)s", reason=translate_message(refused.message)), "danger")
+        abort(redirect(url_for("imports.index")))
+
+
+def display_values():
+    """A function showing a stored value for people: street and community names, 是/否, — for empty."""
+    streets = {s.id: s.name for s in db.session.scalars(select(Street))}
+    communities = {c.id: c.name for c in db.session.scalars(select(Community))}
+
+    def show(field: str, value) -> str:
+        """The value as people read it."""
+        if value is None or value == "":
+            return "—"
+        if field == "street_id":
+            return streets.get(value, str(value))
+        if field == "community_id":
+            return communities.get(value, str(value))
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        return str(value)
+
+    return show
+
+
+def field_label(field: str) -> str:
+    """The column title of a survey field, translated."""
+    column = survey_columns.BY_FIELD.get(field)
+    return _(column.header) if column else field
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    """The upload form and the history of applied imports."""
+    form = UploadForm()
+    if form.validate_on_submit():
+        storage = form.file.data
+        sha256 = _save_upload(storage)
+        return redirect(url_for("imports.preview", sha256=sha256, name=storage.filename or "upload",
+                                encoding=form.encoding.data, sheet=form.sheet.data or None))
+    page = db.paginate(select(ImportBatch).order_by(ImportBatch.id.desc()), per_page=20, max_per_page=100)
+    return render_template("imports/index.html", form=form, page=page)
+
+
+@bp.get("/preview/<sha256>")
+def preview(sha256: str):
+    """The dry run: counts, rejected rows with their errors, field changes, and the confirm form."""
+    options = _options(request.args)
+    report = _dry_run(sha256, options)
+    form = ConfirmForm(name=options["filename"], encoding=options["encoding"], sheet=options["sheet"] or "")
+    return render_template(
+        "imports/preview.html", report=report, form=form, sha256=sha256, options=options,
+        limit=PREVIEW_LIMIT, show=display_values(), field_label=field_label,
+    )
+
+
+@bp.get("/preview/<sha256>/rejected.csv")
+def preview_rejected(sha256: str):
+    """Every rejected row of a previewed file, with an error column (to fix and resend)."""
+    options = _options(request.args)
+    report = _dry_run(sha256, options)
+    return _csv_download(report.rejected_csv or _empty_rejected(), f"rejected-{sha256[:8]}.csv")
+
+
+@bp.post("/confirm/<sha256>")
+def confirm(sha256: str):
+    """Apply the import in one transaction; strict mode writes nothing when a row is rejected."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    options = _options(request.form)
+    path = upload_path(sha256)
+    try:
+        report = survey_import.run_import(
+            path, actor=current_user, strict=form.mode.data == "strict",
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"], **options,
+        )
+    except FileRefused as refused:
+        flash(_("文件无法导入：%(reason)s", reason=translate_message(refused.message)), "danger")
+        return redirect(url_for("imports.index"))
+    if not report.committed:
+        return render_template("imports/not_imported.html", report=report, sha256=sha256, options=options, limit=PREVIEW_LIMIT)
+    os.unlink(path)
+    flash(_("导入完成：新增 %(c)d，更新 %(u)d，未变 %(n)d，拒绝 %(r)d",
+            c=report.created, u=report.updated, n=report.unchanged, r=report.rejected), "success")
+    return redirect(url_for("imports.batch", batch_id=report.batch_id))
+
+
+@bp.get("/batches/<int:batch_id>")
+def batch(batch_id: int):
+    """One applied import: who, when, which file, what it did."""
+    found = db.session.get(ImportBatch, batch_id) or abort(404)
+    return render_template("imports/batch.html", batch=found)
+
+
+@bp.get("/batches/<int:batch_id>/rejected.csv")
+def batch_rejected(batch_id: int):
+    """The rejected rows of an applied import, with an error column."""
+    found = db.session.get(ImportBatch, batch_id) or abort(404)
+    if not found.rejected_csv:
+        abort(404)
+    return _csv_download(found.rejected_csv, f"rejected-batch-{found.id}.csv")
+
+
+@bp.get("/template.csv")
+def template_csv():
+    """The survey template (canonical headers, one example row) as CSV."""
+    return _csv_download(survey_columns.template_csv(), "survey-template.csv")
+
+
+@bp.get("/template.xlsx")
+def template_xlsx():
+    """The survey template as an Excel workbook."""
+    return Response(
+        survey_columns.template_xlsx(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=survey-template.xlsx"},
+    )
+
+
+def _empty_rejected() -> bytes:
+    """A rejected-rows CSV with no rows."""
+    return "\ufeff行号,错误\r\n".encode("utf-8")
+
+
+def _csv_download(data: bytes, filename: str) -> Response:
+    """A CSV file download."""
+    return Response(data, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})

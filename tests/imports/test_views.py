@@ -1,0 +1,161 @@
+"""The upload page: access, upload → preview → confirm → result, history, downloads, warnings."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+
+import pytest
+from flask import url_for
+from openpyxl import load_workbook
+
+from orgbuild.extensions import db
+from orgbuild.models import ImportBatch, Organization
+from tests.conftest import credit_code, login
+
+from .conftest import HEADER, data_file, row
+
+
+@pytest.fixture(autouse=True)
+def instance_in_tmp(app, tmp_path):
+    """Uploads go to a temporary instance folder, not the project's."""
+    app.instance_path = str(tmp_path / "instance")
+
+
+@pytest.fixture
+def supervisor(client, make_user):
+    """A signed-in district supervisor."""
+    make_user("sup", role="supervisor")
+    login(client, "sup")
+    return client
+
+
+def csv_bytes(rows, header=HEADER) -> bytes:
+    """A UTF-8 CSV file's bytes."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows([header, *rows])
+    return buffer.getvalue().encode("utf-8")
+
+
+def upload(client, data: bytes, name: str = "翠竹街道摸底.csv", **fields):
+    """Post a file to the upload form; returns the response after redirects (the preview)."""
+    form = {"file": (io.BytesIO(data), name), "encoding": "auto", **fields}
+    return client.post("/imports/", data=form, content_type="multipart/form-data", follow_redirects=True)
+
+
+def sha_of(response) -> str:
+    """The SHA-256 in the preview's confirm form."""
+    return re.search(r"/imports/confirm/([0-9a-f]{64})", response.get_data(as_text=True)).group(1)
+
+
+def test_officers_may_not_import(client, make_user):
+    make_user("off", role="officer", streets=["翠竹"])
+    login(client, "off")
+    assert client.get("/imports/").status_code == 403
+    assert client.get("/imports/template.csv").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/imports/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_nav_link_for_supervisors(supervisor, app):
+    page = supervisor.get("/imports/").get_data(as_text=True)
+    with app.test_request_context():
+        assert url_for("imports.index") in page
+    assert "批量导入摸底表" in page and "下载模板（Excel）" in page
+
+
+def test_preview_shows_counts_errors_and_changes_then_confirm_imports(supervisor, make_org, app):
+    org = make_org("翠竹", name="旧名称", employees=50, youth_count=20, league_members=5, industry="I")
+    rows = [row(credit_code()), row(org.credit_code, name="新名称"), row("bad-code", name="坏行")]
+    response = upload(supervisor, csv_bytes(rows))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "导入预览" in page
+    assert re.search(r'fs-3 fw-bold text-success">1<', page)  # to create
+    assert "统一社会信用代码应为18位，实为7位" in page and "bad-code" in page
+    assert "旧名称" in page and "新名称" in page  # field change old → new
+    assert db.session.scalar(db.select(db.func.count(Organization.id))) == 1  # preview writes nothing
+    sha = sha_of(response)
+    assert os.path.isfile(os.path.join(app.instance_path, "uploads", sha))
+    result = supervisor.post(f"/imports/confirm/{sha}", data={"name": "翠竹街道摸底.csv", "encoding": "auto", "sheet": "", "mode": "skip"},
+                             follow_redirects=True)
+    text = result.get_data(as_text=True)
+    assert "导入结果" in text and "导入完成：新增 1，更新 1，未变 0，拒绝 1" in text
+    assert db.session.scalar(db.select(db.func.count(Organization.id))) == 2
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert batch.filename == "翠竹街道摸底.csv" and batch.user.username == "sup"
+    assert not os.path.exists(os.path.join(app.instance_path, "uploads", sha))
+    rejected = supervisor.get(f"/imports/batches/{batch.id}/rejected.csv")
+    assert rejected.status_code == 200 and rejected.mimetype == "text/csv"
+    assert "坏行" in rejected.get_data().decode("utf-8-sig") and "错误" in rejected.get_data().decode("utf-8-sig")
+    history = supervisor.get("/imports/").get_data(as_text=True)
+    assert "翠竹街道摸底.csv" in history
+
+
+def test_strict_choice_imports_nothing(supervisor):
+    response = upload(supervisor, csv_bytes([row(credit_code()), row("bad")]))
+    assert "导入有效的行，跳过被拒绝的行" in response.get_data(as_text=True)
+    sha = sha_of(response)
+    result = supervisor.post(f"/imports/confirm/{sha}", data={"name": "a.csv", "encoding": "auto", "mode": "strict"})
+    assert result.status_code == 200 and "本次什么都没有导入" in result.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Organization.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(ImportBatch.id))) == 0
+
+
+def test_preview_rejected_rows_download(supervisor):
+    response = upload(supervisor, csv_bytes([row("bad", name="坏行")]))
+    sha = sha_of(response)
+    download = supervisor.get(f"/imports/preview/{sha}/rejected.csv?name=a.csv")
+    lines = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig"))))
+    assert lines[0][0] == "行号" and lines[0][-1] == "错误" and lines[1][1] == "坏行"
+
+
+def test_same_file_again_warns_before_importing(supervisor):
+    data = open(data_file("survey_utf8.csv"), "rb").read()
+    sha = sha_of(upload(supervisor, data))
+    supervisor.post(f"/imports/confirm/{sha}", data={"name": "a.csv", "encoding": "auto", "mode": "skip"})
+    again = upload(supervisor, data).get_data(as_text=True)
+    assert "已于" in again and "导入过" in again
+    assert re.search(r'text-secondary">3<', again)  # all unchanged
+
+
+def test_refused_upload_goes_back_with_the_reason(supervisor):
+    response = upload(supervisor, open(data_file("refused_pdf.csv"), "rb").read(), name="survey.csv")
+    text = response.get_data(as_text=True)
+    assert "文件无法导入：这是 PDF 文件" in text and "批量导入摸底表" in text
+
+
+def test_xlsx_upload_with_sheet(supervisor, write_xlsx):
+    path = write_xlsx({"封面": [["x"]], "摸底表": [HEADER, row(credit_code())]})
+    response = upload(supervisor, open(path, "rb").read(), name="survey.xlsx", sheet="摸底表")
+    assert "工作表：摸底表" in response.get_data(as_text=True)
+
+
+def test_upload_over_the_limit_is_refused(supervisor, app):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = supervisor.post("/imports/", data={"file": (io.BytesIO(b"x" * 5000), "big.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 413
+
+
+def test_unknown_or_malformed_sha_is_not_found(supervisor):
+    assert supervisor.get("/imports/preview/../../etc/passwd").status_code == 404
+    assert supervisor.get("/imports/preview/" + "a" * 64, follow_redirects=True).get_data(as_text=True).count("上传的文件已过期") == 1
+
+
+def test_template_downloads(supervisor):
+    text = supervisor.get("/imports/template.csv").get_data().decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[0][:3] == ["单位名称", "统一社会信用代码", "所属街道"] and len(lines) == 2
+    response = supervisor.get("/imports/template.xlsx")
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    assert [c.value for c in sheet[1]][:3] == ["单位名称", "统一社会信用代码", "所属街道"]
+
+
+def test_template_imports_cleanly(run, tmp_path, supervisor):
+    path = tmp_path / "template.xlsx"
+    path.write_bytes(supervisor.get("/imports/template.xlsx").get_data())
+    report = run(str(path), dry_run=True)
+    assert (report.rows, report.created, report.rejected) == (1, 1, 0)

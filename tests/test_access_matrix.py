@@ -1,0 +1,307 @@
+"""The role × endpoint matrix: every rule of the URL map, the status each role gets, id guessing
+(IDOR) on every URL with an id, and POSTs without / with a wrong CSRF token.
+
+Adding a route means adding ONE line to ``MATRIX`` (and, for a new kind of id in its URL, one line to
+``ID_ARGS``); ``test_every_route_has_an_entry`` fails until that line exists.
+
+    "endpoint": Entry(GET=<expectation>, POST=<expectation>, args={...}, data={...}),
+
+An expectation maps each role to the status it gets; the shorthands below cover the usual cases:
+``SAME(200)`` everyone (signed in or not), ``SIGNED_IN()`` anonymous → 302 to the login page, the
+rest 200, ``STREET_A()`` officer of street B → 404 (the object is in street A), ``SUPERVISORS()`` and
+``ADMINS()`` the others → 403. ``args`` fills the URL: ``ORG_A`` (an organisation of street A),
+``TARGET_USER`` (an officer account), or a literal. ``data`` is the form posted (default: empty).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from sqlalchemy import func, select
+
+from orgbuild.extensions import db
+from orgbuild.models import AuditEvent, ImportBatch, Organization, User
+from tests.conftest import login
+
+ROLES = ("anonymous", "officer_a", "officer_b", "supervisor", "admin")
+
+
+def expect(anonymous: int, officer_a: int, officer_b: int, supervisor: int, admin: int) -> dict[str, int]:
+    """The status each role gets, in the order of ROLES."""
+    return dict(zip(ROLES, (anonymous, officer_a, officer_b, supervisor, admin)))
+
+
+def SAME(code: int) -> dict[str, int]:  # noqa: N802 - reads as a table constant
+    """Every role, signed in or not, gets `code`."""
+    return expect(code, code, code, code, code)
+
+
+def SIGNED_IN(code: int = 200) -> dict[str, int]:  # noqa: N802
+    """Anonymous is sent to the login page; every signed-in role gets `code`."""
+    return expect(302, code, code, code, code)
+
+
+def STREET_A(code: int = 200) -> dict[str, int]:  # noqa: N802
+    """An object of street A: its officer, supervisors and admins get `code`; street B's officer 404."""
+    return expect(302, code, 404, code, code)
+
+
+def SUPERVISORS(code: int = 200) -> dict[str, int]:  # noqa: N802
+    """Supervisors and admins get `code`; officers 403."""
+    return expect(302, 403, 403, code, code)
+
+
+def ADMINS(code: int = 200) -> dict[str, int]:  # noqa: N802
+    """Admins get `code`; everyone else signed in 403."""
+    return expect(302, 403, 403, 403, code)
+
+
+ORG_A: Callable[[dict], int] = lambda world: world["org_a"].id  # noqa: E731
+TARGET_USER: Callable[[dict], int] = lambda world: world["target"].id  # noqa: E731
+BATCH: Callable[[dict], int] = lambda world: world["batch"].id  # noqa: E731
+NO_UPLOAD = "0" * 64  # a well-formed SHA-256 with no upload behind it
+
+
+@dataclass
+class Entry:
+    """The expected statuses of one rule, per method, and how to fill its URL and form."""
+
+    GET: dict[str, int] | None = None  # noqa: N815 - named after the HTTP method
+    POST: dict[str, int] | None = None  # noqa: N815
+    args: dict[str, object] = field(default_factory=dict)
+    data: dict[str, str] = field(default_factory=dict)
+
+    def methods(self) -> dict[str, dict[str, int]]:
+        """{method: expectation} for the methods this entry covers."""
+        return {m: e for m, e in (("GET", self.GET), ("POST", self.POST)) if e is not None}
+
+
+# fmt: off
+MATRIX: dict[str, Entry] = {
+    "static":                  Entry(GET=SAME(200), args={"filename": "css/orgbuild.css"}),
+    "bootstrap.static":        Entry(GET=SAME(200), args={"filename": "css/bootstrap.min.css"}),
+    "health.healthz":          Entry(GET=SAME(200)),
+    "auth.login":              Entry(GET=expect(200, 302, 302, 302, 302), POST=expect(200, 302, 302, 302, 302)),
+    "auth.logout":             Entry(POST=SIGNED_IN(302)),
+    "auth.set_language":       Entry(POST=SAME(302), args={"code": "zh_CN"}),
+    "auth.change_password":    Entry(GET=SIGNED_IN(), POST=SIGNED_IN()),
+    "main.home":               Entry(GET=SIGNED_IN(302)),
+    "main.followups":          Entry(GET=SIGNED_IN()),
+    "orgs.index":              Entry(GET=SIGNED_IN()),
+    "orgs.create":             Entry(GET=SIGNED_IN(), POST=SIGNED_IN()),
+    "orgs.detail":             Entry(GET=STREET_A(), args={"org_id": ORG_A}),
+    "orgs.edit":               Entry(GET=STREET_A(), POST=STREET_A(), args={"org_id": ORG_A}),
+    "orgs.step":               Entry(GET=STREET_A(), POST=STREET_A(), args={"org_id": ORG_A, "event": "record_visit"}),
+    "audit.index":             Entry(GET=SUPERVISORS()),
+    "admin.users":             Entry(GET=ADMINS()),
+    "admin.create_user":       Entry(GET=ADMINS(), POST=ADMINS()),
+    "admin.edit_user":         Entry(GET=ADMINS(), POST=ADMINS(302), args={"user_id": TARGET_USER}),
+    "admin.reset_password":    Entry(GET=ADMINS(), POST=ADMINS(), args={"user_id": TARGET_USER}),
+    "admin.deactivate":        Entry(POST=ADMINS(302), args={"user_id": TARGET_USER}),
+    "admin.reactivate":        Entry(POST=ADMINS(302), args={"user_id": TARGET_USER}),
+    "imports.index":           Entry(GET=SUPERVISORS(), POST=SUPERVISORS()),
+    "imports.preview":         Entry(GET=SUPERVISORS(302), args={"sha256": NO_UPLOAD}),
+    "imports.preview_rejected": Entry(GET=SUPERVISORS(302), args={"sha256": NO_UPLOAD}),
+    "imports.confirm":         Entry(POST=SUPERVISORS(302), args={"sha256": NO_UPLOAD}),
+    "imports.batch":           Entry(GET=SUPERVISORS(), args={"batch_id": BATCH}),
+    "imports.batch_rejected":  Entry(GET=SUPERVISORS(), args={"batch_id": BATCH}),
+    "imports.template_csv":    Entry(GET=SUPERVISORS()),
+    "imports.template_xlsx":   Entry(GET=SUPERVISORS()),
+}
+# fmt: on
+
+#: URL arguments that name a stored object: how the IDOR test fills them with a street-A object.
+ID_ARGS: dict[str, Callable[[dict], int]] = {
+    "org_id": ORG_A,
+    "user_id": TARGET_USER,
+    "batch_id": BATCH,
+}
+
+#: POST endpoints that do not use the CSRF token (JSON APIs with their own protection); none yet.
+CSRF_EXEMPT: set[str] = set()
+
+
+@pytest.fixture
+def world(app, make_user, make_org):
+    """Users of every role, street-A and street-B organisations, and an officer account to manage."""
+    make_user("officer_a", "officer", ["翠竹"])
+    make_user("officer_b", "officer", ["桂园"])
+    make_user("supervisor", "supervisor")
+    make_user("admin", "admin")
+    return {
+        "org_a": make_org("翠竹", name="翠竹测试科技有限公司"),
+        "org_b": make_org("桂园", name="桂园测试科技有限公司"),
+        "target": make_user("target_officer", "officer", ["翠竹"]),
+        "batch": _batch(),
+    }
+
+
+def _batch() -> ImportBatch:
+    """An applied import with one rejected row."""
+    batch = ImportBatch(filename="survey.csv", sha256="a" * 64, rows=2, created=1, rejected=1,
+                        rejected_csv="单位名称,错误\n翠竹测试,信用代码错误\n".encode("utf-8-sig"))
+    db.session.add(batch)
+    db.session.commit()
+    return batch
+
+
+def signed_in_clients(app) -> dict[str, tuple]:
+    """One test client per role, with the session cookie it had right after signing in."""
+    clients = {}
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            assert login(client, role).status_code == 200
+        cookie = client.get_cookie("session")
+        clients[role] = (client, cookie.value if cookie else None)
+    return clients
+
+
+def fresh(client_and_cookie) -> object:
+    """The client with its signed-in session restored (a logout or language switch is undone)."""
+    client, cookie = client_and_cookie
+    if cookie is None:
+        client.delete_cookie("session")
+    else:
+        client.set_cookie("session", cookie)
+    return client
+
+
+def url_for_entry(app, endpoint: str, entry: Entry, world: dict, override: dict | None = None) -> str:
+    """The URL of `endpoint` with the entry's arguments filled in."""
+    values = {k: (v(world) if callable(v) else v) for k, v in entry.args.items()}
+    values.update(override or {})
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **values)
+
+
+def id_rules(app):
+    """(endpoint, id argument names) of every rule whose URL carries an object id."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        ids = sorted(a for a in rule.arguments if a == "id" or a.endswith("_id"))
+        if ids:
+            found.append((rule.endpoint, ids))
+    return found
+
+
+def snapshot() -> tuple:
+    """What a refused request must leave untouched: audit rows, organisations and accounts."""
+    db.session.expire_all()
+    orgs = tuple(db.session.execute(select(Organization.id, Organization.version, Organization.status, Organization.name)
+                                    .order_by(Organization.id)).all())
+    users = tuple(db.session.execute(select(User.id, User.active, User.role, User.session_token, User.password_hash)
+                                     .order_by(User.id)).all())
+    return db.session.scalar(select(func.count(AuditEvent.id))), orgs, users
+
+
+def test_every_route_has_an_entry(app):
+    """Each rule and each of its methods (besides HEAD/OPTIONS) is listed in MATRIX, and nothing else."""
+    missing, stale = [], []
+    for rule in app.url_map.iter_rules():
+        entry = MATRIX.get(rule.endpoint)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if entry is None or method not in entry.methods():
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    registered = {rule.endpoint for rule in app.url_map.iter_rules()}
+    stale = sorted(set(MATRIX) - registered)
+    assert not missing, "routes without an entry in MATRIX: " + "; ".join(missing)
+    assert not stale, "MATRIX names endpoints that no longer exist: " + ", ".join(stale)
+
+
+def test_matrix_detects_an_unlisted_route(app):
+    """A route added without an entry is reported by name (the guard itself works)."""
+    app.add_url_rule("/unlisted-for-test", "unlisted_for_test", lambda: "x")
+    with pytest.raises(AssertionError, match="unlisted_for_test"):
+        test_every_route_has_an_entry(app)
+
+
+def test_role_matrix(app, world):
+    """Every role gets exactly the status the matrix names, for every route and method."""
+    clients = signed_in_clients(app)
+    failures = []
+    for endpoint, entry in MATRIX.items():
+        url = url_for_entry(app, endpoint, entry, world)
+        for method, expected in entry.methods().items():
+            for role in ROLES:
+                client = fresh(clients[role])
+                response = client.open(url, method=method, data=entry.data if method == "POST" else None)
+                if response.status_code != expected[role]:
+                    failures.append(f"{role} {method} {url}: {response.status_code}, expected {expected[role]}")
+                if role == "anonymous" and expected[role] == 302 and method == "GET":
+                    assert "/login" in response.headers["Location"], url
+    assert not failures, "\n".join(failures)
+
+
+def test_idor_every_url_with_an_id(app, world):
+    """Street B's officer on street A's objects: 403/404 and nothing changes; unknown ids: 404."""
+    clients = signed_in_clients(app)
+    rules = id_rules(app)
+    assert rules, "the URL map has routes with ids"
+    for endpoint, id_names in rules:
+        unknown = [name for name in id_names if name not in ID_ARGS]
+        assert not unknown, f"{endpoint}: add {unknown} to ID_ARGS"
+        entry = MATRIX[endpoint]
+        url = url_for_entry(app, endpoint, entry, world, {n: ID_ARGS[n](world) for n in id_names})
+        guessed = url_for_entry(app, endpoint, entry, world, {n: 987654 for n in id_names})
+        for method in entry.methods():
+            before = snapshot()
+            response = fresh(clients["officer_b"]).open(url, method=method, data=entry.data)
+            assert response.status_code in (403, 404), f"officer_b {method} {url}: {response.status_code}"
+            assert "翠竹测试科技有限公司" not in response.get_data(as_text=True)
+            assert snapshot() == before, f"officer_b {method} {url} changed data"
+            response = fresh(clients["admin"]).open(guessed, method=method, data=entry.data)
+            assert response.status_code == 404, f"admin {method} {guessed}: {response.status_code}"
+            assert snapshot() == before
+
+
+def test_org_ids_of_another_street_answer_404_like_unknown_ids(app, world):
+    """An officer cannot tell an existing organisation of another street from a missing one."""
+    client = app.test_client()
+    login(client, "officer_b")
+    hidden = client.get(f"/orgs/{world['org_a'].id}")
+    missing = client.get("/orgs/987654")
+    assert hidden.status_code == missing.status_code == 404
+    hidden_page = hidden.get_data(as_text=True).replace(f"/orgs/{world['org_a'].id}", "/orgs/ID")
+    assert hidden_page == missing.get_data(as_text=True).replace("/orgs/987654", "/orgs/ID")
+
+
+def _post_endpoints(app):
+    """(endpoint, entry) for every POST route the matrix lists."""
+    return [(e, entry) for e, entry in MATRIX.items() if entry.POST is not None and e not in CSRF_EXEMPT]
+
+
+def test_posts_without_or_with_a_wrong_csrf_token_are_refused(app, world):
+    """With CSRF on, every POST without a token or with a wrong one is a 400 and changes nothing."""
+    clients = signed_in_clients(app)
+    app.config["WTF_CSRF_ENABLED"] = True
+    for endpoint, entry in _post_endpoints(app):
+        url = url_for_entry(app, endpoint, entry, world)
+        for role in ("anonymous", "admin"):
+            for token in (None, "wrong-token"):
+                before = snapshot()
+                data = dict(entry.data, **({"csrf_token": token} if token else {}))
+                response = fresh(clients[role]).post(url, data=data)
+                assert response.status_code == 400, f"{role} POST {url} token={token}: {response.status_code}"
+                assert "表单已过期或来源无效" in response.get_data(as_text=True)
+                assert snapshot() == before, f"{role} POST {url} token={token} changed data"
+
+
+def test_post_with_the_right_csrf_token_goes_through(app, world):
+    """The CSRF check is real: the token from the page lets the same POST through."""
+    client = app.test_client()
+    login(client, "admin")
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.get("/admin/users").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
+    assert token
+    value = token.group(1) or token.group(2)
+    target = world["target"]
+    response = client.post(f"/admin/users/{target.id}/deactivate", data={"csrf_token": value})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, target.id).active is False
