@@ -40,8 +40,6 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
-        # number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted
-        "PROXY_COUNT": int(env.get("ORGBUILD_PROXIES", "0")),
         # one JSON line per request on stdout (on by default in production)
         "REQUEST_LOG": env.get("ORGBUILD_REQUEST_LOG", "1" if production else "0").lower() in ("1", "true", "yes", "on"),
         "BOOTSTRAP_SERVE_LOCAL": True,

@@ -1,8 +1,6 @@
-"""Serving behind a reverse proxy: trusted X-Forwarded-* headers (ProxyFix) and the request log,
-one JSON line per request on stdout with method, path, status, duration and request id.
-
-Settings (config.py): ``PROXY_COUNT`` (``ORGBUILD_PROXIES``) and ``REQUEST_LOG`` (``ORGBUILD_REQUEST_LOG``,
-on by default in production).
+"""The request log of a served app: one JSON line per request on stdout with method, path, status,
+duration and request id (``REQUEST_LOG``, from ``ORGBUILD_REQUEST_LOG``, on by default in production).
+Trusted proxies (ProxyFix, ``ORGBUILD_TRUSTED_PROXIES``) are set up in web_setup.py.
 """
 from __future__ import annotations
 
@@ -15,17 +13,13 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, g, request
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 REQUEST_LOGGER = "orgbuild.request"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def init_app(app: Flask) -> None:
-    """Wrap the app in ProxyFix when proxies are configured, and turn on the request log."""
-    proxies = int(app.config.get("PROXY_COUNT") or 0)
-    if proxies > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies, x_prefix=proxies)
+    """Turn on the request log when configured."""
     if app.config.get("REQUEST_LOG"):
         init_request_log(app)
 

@@ -128,10 +128,10 @@ def test_proxy_headers_trusted_only_from_configured_proxies(app):
                "X-Forwarded-Host": "orgbuild.example.cn"}
     direct = _client_view(create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url}))
     assert direct.get("/whoami", headers=headers).get_json()["addr"] == "127.0.0.1"
-    behind = _client_view(create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "PROXY_COUNT": 1}))
+    behind = _client_view(create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "TRUSTED_PROXIES": 1}))
     seen = behind.get("/whoami", headers=headers).get_json()
     assert seen == {"addr": "203.0.113.9", "scheme": "https", "url": "https://orgbuild.example.cn/healthz"}
-    two = _client_view(create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "PROXY_COUNT": 2}))
+    two = _client_view(create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "TRUSTED_PROXIES": 2}))
     assert two.get("/whoami", headers=headers).get_json()["addr"] == "198.51.100.7"
 
 
