@@ -149,7 +149,8 @@ def _gunicorn_settings(monkeypatch, **env) -> dict:
     """The settings gunicorn.conf.py computes under `env`."""
     for name in ("GUNICORN_WORKERS", "GUNICORN_MAX_WORKERS", "GUNICORN_BIND", "GUNICORN_ACCESSLOG"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("ORGBUILD_ENV", raising=False)
+    monkeypatch.setenv("ORGBUILD_ENV", "")  # recorded, so the conf file's setdefault is undone afterwards
+    monkeypatch.delenv("ORGBUILD_ENV")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
@@ -174,3 +175,9 @@ def test_redis_url_holds_the_rate_limit_counters(app):
     assert shared.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
     alone = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
     assert alone.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_gunicorn_settings_leave_the_environment_as_it_was():
+    import os
+
+    assert os.environ.get("ORGBUILD_ENV") != "production"  # runs after the gunicorn test in file order
