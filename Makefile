@@ -22,12 +22,13 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-## Debian's Chromium for the browser tests, installed when missing and this machine can (root + apt-get).
+## Debian's Chromium (and a Chinese font for the screenshots) for the browser tests, installed when
+## missing and this machine can (root + apt-get).
 browser-deps:
-	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then :; \
+	@if (command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]) && fc-list 2>/dev/null | grep -qi wqy; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "Installing Chromium for the browser tests (apt-get)..."; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
 	    || echo "Could not install Chromium: the browser tests will skip."; \
 	else echo "Chromium is missing and cannot be installed here: the browser tests will skip."; fi
 
@@ -41,7 +42,8 @@ demo: db
 	$(FLASK) demo
 
 ## Create the environment, prepare the SQLite database with the demo district, serve on 127.0.0.1:5000.
-run: demo
+run: db
+	@$(FLASK) demo || echo "(demo district not loaded: see the message above; serving the existing data)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## Install what the tests need and run them all: on SQLite, then on PostgreSQL when one answers

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from . import accounts, backup, demo, reference
+from .cli_progress import progress_command
 from .import_cli import import_survey_command
 from .extensions import db
 
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(user_group)
     app.cli.add_command(import_survey_command)
+    app.cli.add_command(progress_command)
     app.cli.add_command(backup_command)
 
 

@@ -119,6 +119,8 @@ class Organization(db.Model):
     __table_args__ = (
         Index("ix_org_street_status", "street_id", "status"),
         Index("ix_org_party_league", "has_party_org", "has_league_org"),
+        # covering index of the progress scan (GROUP BY street, officer): see progress_queries.py
+        Index("ix_org_progress", "street_id", "officer_id", "status", "has_party_org", "has_league_org"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
@@ -180,7 +182,11 @@ class Visit(db.Model):
     """A visit by an officer to the organisation's party organisation."""
 
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visit_org_date", "organization_id", "visit_date"),)
+    __table_args__ = (
+        Index("ix_visit_org_date", "organization_id", "visit_date"),
+        # covering index of "the latest visit's next follow-up" (progress_queries.latest_follow_up)
+        Index("ix_visit_latest", "organization_id", "visit_date", "id", "next_follow_up"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

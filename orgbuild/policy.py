@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, and_, false, or_, select
 
-from .models import AuditEvent, Organization, User
+from .models import AuditEvent, Organization, User, user_streets
 from .workflow import SUPERVISOR_ROLES
 
 #: Transitions each role may request (the status machine still decides whether they apply).
@@ -51,6 +51,15 @@ def scope_orgs(user: User, query: Select | None = None) -> Select:
     if not ids:
         return query.where(false())
     return query.where(Organization.street_id.in_(ids))
+
+
+def scope_users(user: User, query: Select) -> Select:
+    """Limit a select of users to those sharing a street with `user` (all for district-wide roles)."""
+    ids = street_ids(user)
+    if ids is None:
+        return query
+    shared = select(user_streets.c.user_id).where(user_streets.c.street_id.in_(ids))
+    return query.where(User.id.in_(shared))
 
 
 def can_see_org(user: User, org: Organization) -> bool:

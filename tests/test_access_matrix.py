@@ -109,6 +109,11 @@ MATRIX: dict[str, Entry] = {
     "imports.batch_rejected":  Entry(GET=SUPERVISORS(), args={"batch_id": BATCH}),
     "imports.template_csv":    Entry(GET=SUPERVISORS()),
     "imports.template_xlsx":   Entry(GET=SUPERVISORS()),
+    "dashboard.index":         Entry(GET=SIGNED_IN()),
+    "targets.index":           Entry(GET=SUPERVISORS(), POST=SUPERVISORS(302)),
+    "exports.streets":         Entry(GET=SIGNED_IN(), args={"fmt": "csv"}),
+    "exports.orgs":            Entry(GET=SIGNED_IN(), args={"fmt": "xlsx"}),
+    "api.progress_json":       Entry(GET=expect(401, 200, 200, 200, 200)),
 }
 # fmt: on
 

@@ -84,3 +84,13 @@ def test_signed_out_visitors_are_sent_to_sign_in(app, setting):
     _, theirs = setting
     assert anonymous.get(f"/orgs/{theirs.id}").status_code == 302
     assert anonymous.get("/orgs/").headers["Location"].startswith("/login")
+
+
+def test_officer_filter_lists_only_officers_of_my_streets(client, make_user):
+    """A street officer's list page offers only the officers who share a street with them."""
+    make_user("officer_cz", "officer", ["翠竹"])
+    make_user("officer_cz2", "officer", ["翠竹", "笋岗"])
+    make_user("officer_gy", "officer", ["桂园"])
+    login(client, "officer_cz")
+    page = client.get("/orgs/").get_data(as_text=True)
+    assert "officer_cz2" in page and "officer_gy" not in page

@@ -5,7 +5,6 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import followups as followup_service
-from .. import policy
 from ..actions import local_today
 
 bp = Blueprint("main", __name__)
@@ -14,10 +13,8 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def home():
-    """Officers start at their follow-ups; supervisors at the organisation list."""
-    if policy.is_supervisor(current_user):
-        return redirect(url_for("orgs.index"))
-    return redirect(url_for("main.followups"))
+    """Everyone starts at the dashboard (scoped to their streets)."""
+    return redirect(url_for("dashboard.index"))
 
 
 @bp.get("/followups")

@@ -36,8 +36,9 @@ def visible_streets() -> list[Street]:
 
 
 def officers_in_scope() -> list[User]:
-    """Active officers, for the officer filter and the assignment field."""
-    return list(db.session.scalars(select(User).where(User.active.is_(True), User.role == "officer").order_by(User.username)))
+    """Active officers working on the current user's streets, for the officer filter and the assignment field."""
+    query = select(User).where(User.active.is_(True), User.role == "officer").order_by(User.username)
+    return list(db.session.scalars(policy.scope_users(current_user, query)))
 
 
 @bp.get("/")
@@ -62,7 +63,8 @@ def detail(org_id: int):
     events = list(db.session.scalars(select(StatusEvent).where(StatusEvent.organization_id == org.id)))
     timeline = sorted(
         [("visit", v.created_at, v) for v in visits]
-        + [("event", e.created_at, e) for e in events if e.from_status != e.to_status or e.transition != "record_visit"],
+        # a visit is shown by its own entry; its status event (surveyed → visited) would repeat it
+        + [("event", e.created_at, e) for e in events if e.transition != "record_visit"],
         key=lambda item: (item[1], 0 if item[0] == "visit" else 1),
         reverse=True,
     )
@@ -194,6 +196,7 @@ def step(org_id: int, event: str):
             form.member_count.data = org.league_members
             form.youth_count.data = org.youth_count
             form.branch_type.data = actions.suggested_branch_type(org.league_members or 0)
+            form.parent_org.data = f"{org.street.name}团工委"  # data: the street working committee approves
     if event == "establish":
         form.covered_org_ids.choices = [
             (o.id, _("%(name)s（%(code)s）", name=o.name, code=o.credit_code))

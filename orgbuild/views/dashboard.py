@@ -1,0 +1,75 @@
+"""The dashboard (everyone's home): KPI cards, the per-street table, the charts, the report
+paragraph, overdue follow-ups, and for officers their own work; plus the per-street exports."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+
+from .. import followups as followup_service
+from .. import policy, progress, progress_queries, report
+from ..actions import local_today
+from ..web_setup import translate_message
+from . import charts
+from .orgs import visible_streets
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+SORT_KEYS = (
+    "street", "surveyed", "party_orgs", "party_no_league", "visited", "visit_coverage_pct",
+    "established", "new_branch_pct", "onboarded", "onboarding_pct",
+)
+
+
+def requested_progress(overdue_limit: int = 0) -> tuple[dict, list]:
+    """The progress object for the year and street asked for in the query string (404: street not
+    mine), and the `overdue_limit` most overdue follow-ups."""
+    year = request.args.get("year", type=int)
+    if year is not None and not 2000 <= year <= 2100:
+        year = None
+    try:
+        scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int))
+    except progress.ScopeError:
+        abort(404)
+    return progress.compute_with_overdue(scope, year or progress.default_year(), overdue_limit=overdue_limit)
+
+
+def sorted_streets(rows: list[dict], key: str, descending: bool) -> list[dict]:
+    """The per-street rows sorted by one column; rows without a value (no target) always last."""
+    if key == "street":
+        return sorted(rows, key=lambda r: r["street_id"], reverse=descending)
+    present = [r for r in rows if r.get(key) is not None]
+    missing = [r for r in rows if r.get(key) is None]
+    return sorted(present, key=lambda r: r[key], reverse=descending) + missing
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The dashboard for the current user's scope."""
+    data, overdue = requested_progress(overdue_limit=20)
+    sort = request.args.get("sort", "street")
+    key = sort.lstrip("-") if sort.lstrip("-") in SORT_KEYS else "street"
+    descending = sort.startswith("-")
+    mine = None
+    if current_user.role == "officer":
+        mine = {
+            "work": progress_queries.my_work(current_user, data["year"]),
+            "followups": followup_service.followups(current_user, limit=20),
+        }
+    paragraph = "".join(translate_message(m) for m in report.report_clauses(data))
+    return render_template(
+        "dashboard/index.html",
+        p=data,
+        streets=visible_streets(),
+        street_id=request.args.get("street", type=int),
+        rows=sorted_streets(data["by_street"], key, descending),
+        sort_key=key,
+        descending=descending,
+        monthly_svg=charts.monthly_chart(data["monthly"]),
+        funnel_svg=charts.funnel_chart(data["funnel"]),
+        paragraph=paragraph,
+        overdue=overdue,
+        mine=mine,
+        today=local_today(),
+        can_set_targets=policy.can_set_targets(current_user),
+    )

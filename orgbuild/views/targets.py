@@ -1,0 +1,71 @@
+"""Targets page: supervisors set the district's and each street's targets for a year."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from .. import policy, progress, targets
+from ..actions import ServiceError
+from ..extensions import db
+from ..models import Organization, Street
+from ..web_setup import translate_message
+
+bp = Blueprint("targets", __name__, url_prefix="/targets")
+
+
+def party_and_league_counts() -> dict[int | None, int]:
+    """已建党已建团 organisations (not closed) per street and in total: the derived onboarding target."""
+    rows = db.session.execute(
+        select(Organization.street_id, func.count(Organization.id))
+        .where(
+            Organization.status != "closed",
+            Organization.has_party_org.is_(True),
+            Organization.has_league_org.is_(True),
+        )
+        .group_by(Organization.street_id)
+    ).all()
+    counts: dict[int | None, int] = {street_id: int(n) for street_id, n in rows}
+    counts[None] = sum(counts.values())
+    return counts
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index():
+    """Show and save the targets of one year (blank = no target)."""
+    if not policy.can_set_targets(current_user):
+        abort(403)
+    year = request.args.get("year", type=int) or progress.default_year()
+    if not targets.MIN_YEAR <= year <= targets.MAX_YEAR:
+        abort(404)
+    streets = list(db.session.scalars(select(Street).order_by(Street.code)))
+    errors: dict[str, str] = {}
+    values = {targets.field_name(m, s): v for (m, s), v in targets.targets_of(year).items()}
+    if request.method == "POST":
+        values = {k: v for k, v in request.form.items() if "-" in k}
+        try:
+            parsed = targets.parse_targets(request.form, streets)
+            changed = targets.save_targets(year, parsed, current_user)
+        except ServiceError as error:
+            for field, message in error.errors:
+                if field:
+                    errors[field] = translate_message(message)
+                else:
+                    flash(translate_message(message), "danger")
+            flash(_("目标未保存，请更正标红的格子"), "danger")
+        else:
+            flash(_("已保存%(year)d年目标（%(n)d项修改）", year=year, n=changed), "success")
+            return redirect(url_for("targets.index", year=year))
+    return render_template(
+        "targets/index.html",
+        year=year,
+        scopes=[(s.id, s.name) for s in streets],
+        metrics=targets.METRICS,
+        labels=targets.METRIC_LABELS,
+        values=values,
+        errors=errors,
+        field_name=targets.field_name,
+        derived=party_and_league_counts(),
+    ), (400 if errors else 200)
