@@ -206,8 +206,8 @@ def run_database(kind: str, url: str, args, wrk: str | None, workdir: Path, env:
         wait_until_up(server.base + "/healthz", server.process)
         cookie = sign_in(server.base)
         say(f"[{kind}] serving on {server.base}, signed in as {USERNAME}")
-        dashboard = "/dashboard" if status_of(server.base, "/dashboard", cookie) == 200 else "/orgs/"
-        pages = [("dashboard" if dashboard == "/dashboard" else "dashboard→/orgs/", dashboard),
+        dashboard = next((p for p in ("/dashboard/", "/dashboard") if status_of(server.base, p, cookie) == 200), "/orgs/")
+        pages = [("dashboard" if dashboard != "/orgs/" else "dashboard→/orgs/", dashboard),
                  ("organisation list", "/orgs/"), ("organisation page", f"/orgs/{info['org_id']}")]
         for label, path in pages:
             code = status_of(server.base, path, cookie)
