@@ -13,6 +13,7 @@ import sys
 import click
 
 from . import survey_import
+from .rules import Message
 from .survey_reader import ENCODINGS, FileRefused
 
 EXIT_OK, EXIT_REJECTED, EXIT_REFUSED = 0, 1, 2
@@ -38,7 +39,7 @@ def import_survey_command(file: str, dry_run: bool, strict: bool, as_json: bool,
         bar.update(units)
 
     if not os.path.isfile(file):
-        _refused(file, "找不到文件：" + file, as_json)
+        _refused(file, Message("找不到文件：%(file)s", file=file), as_json)
     try:
         report = survey_import.run_import(
             file, filename=file, dry_run=dry_run, strict=strict, encoding=encoding, sheet=sheet,

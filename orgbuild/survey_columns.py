@@ -26,23 +26,23 @@ class SurveyColumn:
 
 
 COLUMNS: tuple[SurveyColumn, ...] = (
-    SurveyColumn("name", N_("单位名称"), ("企业名称", "组织名称", "name"), "text", 200, "深圳市示例科技有限公司"),
-    SurveyColumn("credit_code", N_("统一社会信用代码"), ("信用代码", "社会信用代码", "credit_code"), "code", None, "91440300568520498A"),
-    SurveyColumn("street_id", N_("所属街道"), ("街道", "street"), "street", None, "翠竹街道"),
-    SurveyColumn("community_id", N_("所属社区"), ("社区", "community"), "community", None, "水贝"),
-    SurveyColumn("industry", N_("行业类别"), ("行业", "所属行业", "industry"), "industry", None, "I 信息传输、软件和信息技术服务业"),
-    SurveyColumn("org_type", N_("单位类型"), ("单位性质", "org_type"), "text", 40, "私营/民营企业"),
-    SurveyColumn("employees", N_("从业人员数"), ("职工人数", "员工人数", "employees"), "count", None, "120"),
-    SurveyColumn("youth_count", N_("35岁以下青年数"), ("青年数", "青年人数", "youth", "youth_count"), "count", None, "80"),
-    SurveyColumn("league_members", N_("团员数"), ("团员人数", "league_members"), "count", None, "6"),
-    SurveyColumn("party_members", N_("党员数"), ("党员人数", "party_members"), "count", None, "9"),
-    SurveyColumn("has_party_org", N_("是否建立党组织"), ("是否建党", "has_party_org"), "yes_no", None, "是"),
-    SurveyColumn("party_secretary", N_("党组织书记"), ("party_secretary",), "text", 80, "张三"),
-    SurveyColumn("has_league_org", N_("是否建立团组织"), ("是否建团", "has_league_org"), "yes_no", None, "否"),
-    SurveyColumn("league_contact", N_("团组织负责人及电话"), ("团组织负责人", "league_contact"), "text", 120, ""),
-    SurveyColumn("contact_person", N_("联系人"), ("contact_person",), "text", 80, "李四"),
-    SurveyColumn("contact_phone", N_("联系电话"), ("电话", "contact_phone"), "text", 40, "0755-12345678"),
-    SurveyColumn("address", N_("地址"), ("单位地址", "address"), "text", 300, "深圳市罗湖区翠竹路1号"),
+    SurveyColumn("name", N_("单位名称"), ("企业名称", "组织名称", "name"), "text", 200, "深圳市示例科技有限公司"),  # data: aliases, example
+    SurveyColumn("credit_code", N_("统一社会信用代码"), ("信用代码", "社会信用代码", "credit_code"), "code", None, "91440300568520498A"),  # data: aliases, example
+    SurveyColumn("street_id", N_("所属街道"), ("街道", "street"), "street", None, "翠竹街道"),  # data: aliases, example
+    SurveyColumn("community_id", N_("所属社区"), ("社区", "community"), "community", None, "水贝"),  # data: aliases, example
+    SurveyColumn("industry", N_("行业类别"), ("行业", "所属行业", "industry"), "industry", None, "I 信息传输、软件和信息技术服务业"),  # data: aliases, example
+    SurveyColumn("org_type", N_("单位类型"), ("单位性质", "org_type"), "text", 40, "私营/民营企业"),  # data: aliases, example
+    SurveyColumn("employees", N_("从业人员数"), ("职工人数", "员工人数", "employees"), "count", None, "120"),  # data: aliases, example
+    SurveyColumn("youth_count", N_("35岁以下青年数"), ("青年数", "青年人数", "youth", "youth_count"), "count", None, "80"),  # data: aliases, example
+    SurveyColumn("league_members", N_("团员数"), ("团员人数", "league_members"), "count", None, "6"),  # data: aliases, example
+    SurveyColumn("party_members", N_("党员数"), ("党员人数", "party_members"), "count", None, "9"),  # data: aliases, example
+    SurveyColumn("has_party_org", N_("是否建立党组织"), ("是否建党", "has_party_org"), "yes_no", None, "是"),  # data: aliases, example
+    SurveyColumn("party_secretary", N_("党组织书记"), ("party_secretary",), "text", 80, "张三"),  # data: aliases, example
+    SurveyColumn("has_league_org", N_("是否建立团组织"), ("是否建团", "has_league_org"), "yes_no", None, "否"),  # data: aliases, example
+    SurveyColumn("league_contact", N_("团组织负责人及电话"), ("团组织负责人", "league_contact"), "text", 120, ""),  # data: aliases, example
+    SurveyColumn("contact_person", N_("联系人"), ("contact_person",), "text", 80, "李四"),  # data: aliases, example
+    SurveyColumn("contact_phone", N_("联系电话"), ("电话", "contact_phone"), "text", 40, "0755-12345678"),  # data: aliases, example
+    SurveyColumn("address", N_("地址"), ("单位地址", "address"), "text", 300, "深圳市罗湖区翠竹路1号"),  # data: aliases, example
 )
 
 BY_FIELD = {c.field: c for c in COLUMNS}
@@ -53,12 +53,12 @@ REQUIRED_FIELDS = ("name", "credit_code", "street_id")
 
 #: GB/T 4754-2017 sections: letter → name.
 INDUSTRY_SECTIONS = {
-    "A": "农、林、牧、渔业", "B": "采矿业", "C": "制造业", "D": "电力、热力、燃气及水生产和供应业",
-    "E": "建筑业", "F": "批发和零售业", "G": "交通运输、仓储和邮政业", "H": "住宿和餐饮业",
-    "I": "信息传输、软件和信息技术服务业", "J": "金融业", "K": "房地产业", "L": "租赁和商务服务业",
-    "M": "科学研究和技术服务业", "N": "水利、环境和公共设施管理业", "O": "居民服务、修理和其他服务业",
-    "P": "教育", "Q": "卫生和社会工作", "R": "文化、体育和娱乐业", "S": "公共管理、社会保障和社会组织",
-    "T": "国际组织",
+    "A": "农、林、牧、渔业", "B": "采矿业", "C": "制造业", "D": "电力、热力、燃气及水生产和供应业",  # data: GB/T 4754
+    "E": "建筑业", "F": "批发和零售业", "G": "交通运输、仓储和邮政业", "H": "住宿和餐饮业",  # data: GB/T 4754
+    "I": "信息传输、软件和信息技术服务业", "J": "金融业", "K": "房地产业", "L": "租赁和商务服务业",  # data: GB/T 4754
+    "M": "科学研究和技术服务业", "N": "水利、环境和公共设施管理业", "O": "居民服务、修理和其他服务业",  # data: GB/T 4754
+    "P": "教育", "Q": "卫生和社会工作", "R": "文化、体育和娱乐业", "S": "公共管理、社会保障和社会组织",  # data: GB/T 4754
+    "T": "国际组织",  # data: GB/T 4754
 }
 _INDUSTRY_KEYS = {re.sub(r"[、，,\s]", "", name): letter for letter, name in INDUSTRY_SECTIONS.items()}
 
@@ -82,7 +82,7 @@ for _column in COLUMNS:
 
 
 def industry_letter(value: str) -> str | None:
-    """The section letter for "C", "c", "制造业", "C 制造业" or "C制造业"; None when unknown.
+    """The section letter for "C", "c", "制造业", "C 制造业" or "C制造业"; None when unknown.  # data: GB/T 4754
 
     >>> industry_letter("C 制造业"), industry_letter("制造业"), industry_letter("x")
     ('C', 'C', None)
@@ -154,7 +154,7 @@ def template_xlsx() -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "摸底表"
+    sheet.title = "摸底表"  # data: the template file is Chinese, like its headers
     for row in template_rows():
         sheet.append(row)
     code_column = [c.field for c in COLUMNS].index("credit_code") + 1

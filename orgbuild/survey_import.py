@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import operator
+import re
 import tempfile
 from dataclasses import dataclass, field
 from typing import Callable
@@ -28,7 +29,7 @@ from . import audit, policy, rules
 from .actions import SurveyData
 from .extensions import db
 from .models import Community, ImportBatch, Organization, Street, User
-from .rules import Message
+from .rules import N_, Message
 from .survey_reader import FileRefused, SurveySource, open_survey, sha256_of
 from .survey_rows import IMPORT_FIELDS, RowChecker, RowError, SurveyRow, is_blank, written
 
@@ -37,6 +38,11 @@ __all__ = ["FileRefused", "ImportReport", "run_import", "batches_with_sha", "IMP
 CHUNK_SIZE = 1000
 MAX_CHANGES_KEPT = 1000  # field changes / warnings kept for the preview (counts are always complete)
 DEFAULT_CLI_MAX_BYTES = 512 * 1024 * 1024
+#: The audit summary of an applied import (stored in Chinese; the audit page translates it back).
+BATCH_SUMMARY = N_("导入 %(file)s：新增 %(created)d，更新 %(updated)d，未变 %(unchanged)d，拒绝 %(rejected)d")
+_BATCH_SUMMARY_RE = re.compile(
+    re.sub(r"%\\\((\w+)\\\)([sd])", lambda m: f"(?P<{m[1]}>{'.*' if m[2] == 's' else r'[0-9]+'})", re.escape(BATCH_SUMMARY))
+)
 
 
 @dataclass
@@ -112,7 +118,7 @@ class _RejectedWriter:
         """Start the CSV with the file's own header between a row-number and an error column."""
         self.buffer = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="")
         self.writer = csv.writer(self.buffer, lineterminator="\r\n")
-        self.writer.writerow(["行号", *header_cells, "错误"])
+        self.writer.writerow(["行号", *header_cells, "错误"])  # data: the file's header row, Chinese like the template
         self.width = len(header_cells)
         self.count = 0
 
@@ -245,11 +251,20 @@ def _record_batch(report: ImportReport, actor: User | None) -> None:
         "import_batch",
         batch.id,
         summary=str(Message(
-            "导入 %(file)s：新增 %(created)d，更新 %(updated)d，未变 %(unchanged)d，拒绝 %(rejected)d",
-            file=report.file, created=report.created, updated=report.updated,
+            BATCH_SUMMARY, file=report.file, created=report.created, updated=report.updated,
             unchanged=report.unchanged, rejected=report.rejected,
         )),
     )
+
+
+def batch_summary_message(summary: str) -> Message | None:
+    """The :class:`Message` an import batch's audit summary was written from (so that the audit page
+    can show it in the reader's language), or None when the text is not such a summary."""
+    match = _BATCH_SUMMARY_RE.fullmatch(summary or "")
+    if match is None:
+        return None
+    counts = {key: int(value) for key, value in match.groupdict().items() if key != "file"}
+    return Message(BATCH_SUMMARY, file=match["file"], **counts)
 
 
 class _ChunkWriter:

@@ -18,7 +18,7 @@ from .rules import Message
 from .survey_columns import HeaderMap, map_header, recognised_count
 
 ENCODINGS = ("auto", "utf-8", "gb18030")
-DELIMITERS = {",": "逗号", "\t": "制表符", ";": "分号"}
+DELIMITERS = (",", "\t", ";")
 HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in street offices' sheets
 _CHUNK = 1 << 20
 
@@ -105,7 +105,7 @@ def _guess_name(path: str) -> str:
 
     with open(path, "rb") as handle:
         best = from_bytes(handle.read(65536)).best()
-    return best.encoding if best is not None else "未知"
+    return best.encoding if best is not None else Message("未知")
 
 
 def detect_encoding(path: str, encoding: str = "auto") -> str:

@@ -139,7 +139,7 @@ class SeenCodes:
 def _community_key(name: str) -> str:
     """The comparable form of a community name (without a trailing 社区)."""
     text = name.replace(" ", "")
-    return text[:-2] if text.endswith("社区") and len(text) > 2 else text
+    return text[:-2] if text.endswith("社区") and len(text) > 2 else text  # data: the suffix a name may carry
 
 
 class RowChecker:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,6 +13,8 @@ from ..actions import SURVEY_FIELDS
 from ..extensions import db
 from ..forms import SurveyForm
 from ..models import Organization, User
+from ..survey_import import batch_summary_message
+from ..web_setup import translate_message
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -29,7 +32,7 @@ FIELD_LABELS = {
     "status": _l("状态"),
     "role": _l("角色"),
     "streets": _l("负责街道"),
-    "active": _l("启用"),
+    "active": _l("是否启用"),
     "password": _l("密码"),
     "display_name": _l("姓名"),
 }
@@ -51,7 +54,11 @@ def event_summary(event) -> str:
     if event.action == "user":
         for verb, label in USER_VERBS.items():
             if event.summary.startswith(verb + " "):
-                return f"{label}：{event.summary[len(verb) + 1:]}"
+                return _("%(verb)s：%(name)s", verb=label, name=event.summary[len(verb) + 1:])
+    if event.action == "import" and event.object_type == "import_batch":
+        message = batch_summary_message(event.summary)
+        if message is not None:
+            return translate_message(message)
     return event.summary
 
 

@@ -238,7 +238,7 @@ def template_xlsx():
 
 def _empty_rejected() -> bytes:
     """A rejected-rows CSV with no rows."""
-    return "\ufeff行号,错误\r\n".encode("utf-8")
+    return "\ufeff行号,错误\r\n".encode("utf-8")  # data: the same header row as survey_import
 
 
 def _csv_download(data: bytes, filename: str) -> Response:

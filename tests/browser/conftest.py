@@ -105,12 +105,93 @@ def new_page(browser, viewport=DESKTOP, locale="zh-CN"):
     return context.new_page()
 
 
-def screenshot(page, name: str) -> None:
-    """Save a full-page screenshot to docs/screenshots/<name>.png."""
+def screenshot(page, name: str, full_page: bool = True) -> None:
+    """Save a screenshot (the full page, or only the viewport) to docs/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 def no_horizontal_scroll(page) -> bool:
     """True when the page is no wider than the viewport."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+#: Every demo account's password (orgbuild.demo.DEMO_PASSWORD).
+DEMO_PASSWORD = "luohu2022"
+
+#: Elements sticking out of the viewport on the right, outside any box that scrolls or clips on its own
+#: (a table inside .table-responsive may be wider than the phone; the page itself may not).
+_OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const clipped = (el) => {
+    for (let p = el.parentElement; p && p !== document.body && p !== document.documentElement; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(s.overflowX)) return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+    if (r.right > width + 1 && !clipped(el)) {
+      out.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' → ' + Math.round(r.right) + 'px');
+    }
+  }
+  return out.slice(0, 10);
+}"""
+
+
+def overflowing(page) -> list[str]:
+    """The elements that stick out of the viewport (empty when the page fits the width)."""
+    return page.evaluate(_OVERFLOW_JS)
+
+
+def sign_in(page, url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the login form and wait for the page it leads to."""
+    page.goto(url + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form:has(input[name=username]) button[type=submit]")
+    page.wait_for_load_state()
+
+
+def sign_out(page) -> None:
+    """Sign out through the navigation bar's button (opening the collapsed menu first on a phone)."""
+    toggler = page.locator("button.navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+        page.locator("#nav.show").wait_for()
+    page.click("form[action$='/logout'] button[type=submit]")
+    page.wait_for_load_state()
+
+
+def make_demo_app(path: Path):
+    """A live app on a SQLite file at *path* holding the demo district."""
+    from orgbuild import demo
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(path),
+            "SECRET_KEY": "browser-test-secret-0123456789",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        load_reference()
+        demo.load_demo()
+    return app
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    """The demo district on its own SQLite file, shared by one test module (load once per module)."""
+    return make_demo_app(tmp_path_factory.mktemp("demo") / "demo.sqlite")
+
+
+@pytest.fixture(scope="module")
+def demo_server(demo_app):
+    """The demo app served on 127.0.0.1:<free port> for one test module."""
+    with LiveServer(demo_app) as server:
+        yield server
