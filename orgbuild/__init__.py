@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from . import cli, views, web_setup
+from . import cli, serving, views, web_setup
 from .config import PROJECT_ROOT, check_production, from_environment
 
 
@@ -29,5 +29,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     web_setup.init_app(app)
     views.register(app)
     cli.init_app(app)
+    serving.init_app(app)
     return app
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from . import accounts, demo, reference
+from . import accounts, backup, demo, reference
 from .cli_progress import progress_command
 from .import_cli import import_survey_command
 from .extensions import db
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(import_survey_command)
     app.cli.add_command(progress_command)
+    app.cli.add_command(backup_command)
 
 
 def ensure_schema() -> None:
@@ -146,3 +148,15 @@ def user_set_streets_command(username: str, streets: tuple[str, ...]) -> None:
     found = _account_call(accounts.find_streets, list(streets))
     _account_call(accounts.update_user, user, streets=found)
     click.echo(f"{user.username}: " + (", ".join(s.name for s in user.streets) or "no street"))
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(path: str) -> None:
+    """Copy the SQLite database to PATH while the app runs (PostgreSQL: use pg_dump)."""
+    try:
+        target = backup.backup_sqlite(db.engine, path)
+    except backup.BackupRefused as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {db.engine.url.database} to {target} ({target.stat().st_size} bytes).")

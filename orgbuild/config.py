@@ -38,17 +38,22 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # one JSON line per request on stdout (on by default in production)
+        "REQUEST_LOG": env.get("ORGBUILD_REQUEST_LOG", "1" if production else "0").lower() in ("1", "true", "yes", "on"),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": env.get("ORGBUILD_TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_CN", "en"],
         "PER_PAGE": 50,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        **({"DEBUG": False} if production else {}),
     }
 
 
 def check_production(config: dict) -> None:
-    """Refuse to start a production app with a missing or default secret."""
+    """Refuse to start a production app with a missing or default secret, or in debug mode."""
     if config.get("ENV_NAME") != "production":
         return
     secret = config.get("SECRET_KEY") or ""
@@ -57,3 +62,5 @@ def check_production(config: dict) -> None:
             "SECRET_KEY is missing, the development default, or shorter than 16 characters; "
             "set a long random SECRET_KEY in the environment for production."
         )
+    if config.get("DEBUG"):
+        raise ConfigError("Debug mode is on; production never serves debug pages (unset FLASK_DEBUG).")

@@ -1,0 +1,61 @@
+"""Online backup of the SQLite database (the sqlite3 backup API copies a consistent snapshot while
+the app keeps serving). PostgreSQL is backed up with ``pg_dump``, which this module points to.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+PG_DUMP_HINT = (
+    "This database is PostgreSQL: back it up with pg_dump, e.g. "
+    "pg_dump --format=custom --file=orgbuild.dump \"postgresql://USER@HOST:5432/DBNAME\" "
+    "(restore with pg_restore). The backup command copies SQLite databases only."
+)
+
+
+class BackupRefused(RuntimeError):
+    """The backup cannot be made; the message says why and what to do instead."""
+
+
+def backup_sqlite(engine: Engine, path: str | os.PathLike) -> Path:
+    """Copy the SQLite database behind `engine` to `path` (atomically replaced); return the path.
+
+    The copy is a single self-contained file (rollback journal, not WAL) that passed an integrity check.
+    """
+    if engine.dialect.name != "sqlite":
+        raise BackupRefused(PG_DUMP_HINT if engine.dialect.name == "postgresql" else
+                            f"Cannot back up a {engine.dialect.name} database; use that database's own dump tool.")
+    target = Path(path).expanduser().resolve()
+    if target.is_dir():
+        raise BackupRefused(f"{target} is a directory; give the path of the backup file to write.")
+    if not target.parent.is_dir():
+        raise BackupRefused(f"The directory {target.parent} does not exist.")
+    source_file = engine.url.database
+    if source_file and source_file != ":memory:" and Path(source_file).resolve() == target:
+        raise BackupRefused("The backup path is the database itself; choose another file.")
+    fd, temp_name = tempfile.mkstemp(prefix=".orgbuild-backup-", suffix=".sqlite", dir=target.parent)
+    os.close(fd)
+    try:
+        raw = engine.raw_connection()
+        try:
+            copy = sqlite3.connect(temp_name)
+            try:
+                raw.driver_connection.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")
+                result = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                copy.close()
+        finally:
+            raw.close()
+        if result != "ok":
+            raise BackupRefused(f"The copy failed its integrity check: {result}")
+        os.replace(temp_name, target)
+    except BaseException:
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
+        raise
+    return target
