@@ -4,26 +4,49 @@ Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress.
 """
 from __future__ import annotations
 
+import functools
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy import inspect
 
 from . import accounts, backup, demo, reference
 from .cli_progress import progress_command
 from .import_cli import import_survey_command
 from .extensions import db
+from .models import Street
+from .rules import Message
 
 
 def init_app(app: Flask) -> None:
-    """Register the commands on `app`."""
+    """Register the commands on `app`; those that read data first check that the schema exists."""
     app.cli.add_command(init_db_command)
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(user_group)
-    app.cli.add_command(import_survey_command)
-    app.cli.add_command(progress_command)
     app.cli.add_command(backup_command)
+    for command in (create_user_command, demo_command, user_group, import_survey_command, progress_command):
+        app.cli.add_command(requires_schema(command))
+
+
+def requires_schema(command: click.Command) -> click.Command:
+    """Make `command` (each command of a group) stop with a clear message, exit 2, on a database that
+    ``init-db`` has not prepared, instead of a traceback."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            requires_schema(sub)
+        return command
+    original = command.callback
+
+    @functools.wraps(original)
+    def checked(*args, **kwargs):
+        if not inspect(db.engine).has_table(Street.__tablename__):
+            error = click.ClickException(str(Message("数据库尚未初始化：请先运行 flask --app orgbuild init-db")))
+            error.exit_code = 2
+            raise error
+        return original(*args, **kwargs)
+
+    command.callback = with_appcontext(checked)
+    return command
 
 
 def ensure_schema() -> None:

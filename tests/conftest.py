@@ -6,6 +6,8 @@ The database is SQLite in a temporary directory, or PostgreSQL when ``TEST_DATAB
 from __future__ import annotations
 
 import itertools
+import os
+import tempfile
 from datetime import date
 
 import pytest
@@ -22,7 +24,10 @@ PASSWORD = "Secret123"
 
 
 def pytest_configure(config):
-    """Register the markers the suite uses."""
+    """Register the markers the suite uses; keep every test away from the developer's own instance
+    folder and database (an app built without settings would otherwise open instance/orgbuild.sqlite)."""
+    os.environ["ORGBUILD_INSTANCE"] = tempfile.mkdtemp(prefix="orgbuild-tests-")
+    os.environ.pop("DATABASE_URL", None)
     config.addinivalue_line("markers", "app_config(**settings): extra settings for the app fixture")
 
 

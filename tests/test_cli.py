@@ -99,7 +99,7 @@ def test_create_user_prompt_mismatch_creates_nothing(runner):
 def test_demo_on_a_database_without_schema_says_to_run_init_db(empty_app):
     with empty_app.app_context():
         result = empty_app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "数据库尚未初始化：请先运行 flask --app orgbuild init-db" in result.output
 
 
@@ -111,3 +111,13 @@ def test_init_db_then_demo(empty_app):
         result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert "Demo district loaded: 1942 organisations" in result.output and "officer-guiyuan" in result.output
+
+
+@pytest.mark.parametrize("args", [["progress", "--json"], ["user", "list"], ["create-user", "x", "--role", "admin", "--password", "abc12345"],
+                                  ["import-survey", "missing.csv", "--json"], ["demo"]])
+def test_commands_on_an_uninitialised_database_say_to_run_init_db(tmp_path, args):
+    """Before init-db, a command that reads data stops with exit 2 and says what to do (no traceback)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "empty.sqlite"), "TESTING": True})
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 2, result.output
+    assert "init-db" in result.output and "Traceback" not in result.output
