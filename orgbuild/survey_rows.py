@@ -150,6 +150,7 @@ class RowChecker:
         """`streets`: street_key → id; `communities`: (street id, name) → id; `allowed_streets`: None = all;
         `text_rows`: every cell is a str (CSV), which allows a faster path; `expected_rows`: an estimate."""
         self.header = header
+        self.positions = {header.labels[f]: i for f, i in header.fields.items() if f in header.labels}
         self.text_rows = text_rows
         # text → parsed value, per kind: a file holds few distinct yes/no, street and industry spellings
         self.yes_no_memo: dict[str, bool] = {}
@@ -176,6 +177,10 @@ class RowChecker:
         """Memoise a parsed value (bounded: only the first thousand distinct values are kept)."""
         if value is not None and len(memo) < 1000:
             memo[text] = value
+
+    def column_position(self, error: RowError) -> int:
+        """Where the error's column stands in the file (unknown columns last)."""
+        return self.positions.get(error.column, len(self.positions))
 
     def label(self, field: str) -> str:
         """The column of `field` as written in the file."""
@@ -265,6 +270,7 @@ class RowChecker:
                 errors.append(RowError(number, code_label, self._value_of("credit_code", cells),
                                        Message("与第%(row)d行的统一社会信用代码重复", row=first)))
         if errors:
+            errors.sort(key=self.column_position)  # left to right, as the person reads the row
             return None, errors, warnings
         values["credit_code"] = data.credit_code
         return SurveyRow(number, data, supplied, cells, values), errors, warnings

@@ -134,3 +134,9 @@ def test_seen_codes_finds_the_first_row_and_grows():
     assert seen.first_row(codes[0], 99999) == 2
     assert seen.first_row(codes[-1], 99999) == len(codes) + 1
     assert seen.first_row(credit_code(999999), 7) == 7
+
+
+def test_errors_of_a_row_come_left_to_right(write_csv, run):
+    """Several errors in one row are listed in the order of the file's columns."""
+    report = run(write_csv([row("91110000600037341N", street="火星", **{"从业人员数": "-3", "是否建立党组织": "也许"})]))
+    assert [e.column for e in report.errors] == ["统一社会信用代码", "所属街道", "从业人员数", "是否建立党组织"]
