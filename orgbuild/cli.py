@@ -36,6 +36,8 @@ def requires_schema(command: click.Command) -> click.Command:
             requires_schema(sub)
         return command
     original = command.callback
+    if getattr(original, "requires_schema", False):
+        return command  # already wrapped (the command objects outlive each app)
 
     @functools.wraps(original)
     def checked(*args, **kwargs):
@@ -46,6 +48,7 @@ def requires_schema(command: click.Command) -> click.Command:
         return original(*args, **kwargs)
 
     command.callback = with_appcontext(checked)
+    command.callback.requires_schema = True
     return command
 
 

@@ -121,3 +121,15 @@ def test_commands_on_an_uninitialised_database_say_to_run_init_db(tmp_path, args
     result = app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 2, result.output
     assert "init-db" in result.output and "Traceback" not in result.output
+
+
+def test_commands_are_wrapped_once_however_many_apps(tmp_path):
+    """Building many apps does not stack the schema check on the shared command objects."""
+    from orgbuild.cli import create_user_command
+
+    for _ in range(3):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "x.sqlite"), "TESTING": True})
+    depth, function = 0, create_user_command.callback
+    while hasattr(function, "__wrapped__"):
+        depth, function = depth + 1, function.__wrapped__
+    assert depth == 2  # with_appcontext → the schema check → the command itself
