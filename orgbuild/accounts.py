@@ -121,22 +121,21 @@ def change_password(user: User, current_password: str, new_password: str) -> str
         raise AccountError(Message("当前密码不正确"), "current_password")
     if current_password == new_password:
         raise AccountError(Message("新密码不能与当前密码相同"), "new_password")
-    _check_password(new_password, user.username)
-    user.set_password(new_password)
-    user.session_token = new_session_token()
-    audit.record(user, "user", "user", user.id, summary=f"change password {user.username}",
-                 changes={"password": ("***", "***")})
-    _commit()
+    _set_password(user, new_password, actor=user, summary=f"change password {user.username}")
     return user.session_token
 
 
 def reset_password(user: User, new_password: str, actor: User | None = None) -> None:
     """An admin sets a new password for `user`; every session of `user` ends."""
+    _set_password(user, new_password, actor=actor, summary=f"reset password {user.username}")
+
+
+def _set_password(user: User, new_password: str, actor: User | None, summary: str) -> None:
+    """Check the policy, store the new hash, end every session of `user`, audit and commit."""
     _check_password(new_password, user.username)
     user.set_password(new_password)
     user.session_token = new_session_token()
-    audit.record(actor, "user", "user", user.id, summary=f"reset password {user.username}",
-                 changes={"password": ("***", "***")})
+    audit.record(actor, "user", "user", user.id, summary=summary, changes={"password": ("***", "***")})
     _commit()
 
 
