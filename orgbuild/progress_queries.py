@@ -151,24 +151,21 @@ def my_work(user: User, year: int) -> dict[str, int]:
             .where(Visit.officer_id == user.id, Visit.visit_date >= start, Visit.visit_date < end),
         )
     ).one()
-    founded = db.session.scalar(
-        policy.scope_orgs(
-            user,
-            select(func.count(func.distinct(Branch.organization_id)))
-            .join(org, org.id == Branch.organization_id)
-            .where(Branch.created_by_id == user.id, Branch.reverted.is_(False),
-                   Branch.founded_on >= start, Branch.founded_on < end),
-        )
-    )
-    onboarded = db.session.scalar(
-        policy.scope_orgs(
-            user,
-            select(func.count(func.distinct(Onboarding.organization_id)))
-            .join(org, org.id == Onboarding.organization_id)
-            .where(Onboarding.created_by_id == user.id, Onboarding.reverted.is_(False),
-                   Onboarding.onboarded_on >= start, Onboarding.onboarded_on < end),
-        )
-    )
+
+    def recorded_by_user(model, day_column) -> int:
+        """Organisations for which `user` recorded a live (not reverted) `model` row in the year."""
+        return db.session.scalar(
+            policy.scope_orgs(
+                user,
+                select(func.count(func.distinct(model.organization_id)))
+                .join(org, org.id == model.organization_id)
+                .where(model.created_by_id == user.id, model.reverted.is_(False),
+                       day_column >= start, day_column < end),
+            )
+        ) or 0
+
+    founded = recorded_by_user(Branch, Branch.founded_on)
+    onboarded = recorded_by_user(Onboarding, Onboarding.onboarded_on)
     return {"visits": int(visits or 0), "orgs_visited": int(orgs_visited or 0),
             "established": int(founded or 0), "onboarded": int(onboarded or 0)}
 
