@@ -3,7 +3,7 @@ environment so that one file serves every host:
 
 GUNICORN_BIND (127.0.0.1:8000), GUNICORN_WORKERS (2 x cores + 1, at most GUNICORN_MAX_WORKERS = 8),
 GUNICORN_THREADS (1), GUNICORN_TIMEOUT (30 s), GUNICORN_LOGLEVEL (info), GUNICORN_ACCESSLOG (off: the
-app itself logs one JSON line per request on stdout, see orgbuild/serving.py; "-" adds gunicorn's).
+app itself logs one JSON line per request on stdout, see orgbuild/web/serving.py; "-" adds gunicorn's).
 Serving under gunicorn means production: ORGBUILD_ENV defaults to "production" here, so a real
 SECRET_KEY is required and no debug page is ever shown.
 """

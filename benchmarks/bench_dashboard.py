@@ -20,10 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
 
-from orgbuild import create_app, progress  # noqa: E402
+from orgbuild import create_app  # noqa: E402
+from orgbuild.districts.reference import load_reference  # noqa: E402
 from orgbuild.extensions import db  # noqa: E402
 from orgbuild.models import User  # noqa: E402
-from orgbuild.reference import load_reference  # noqa: E402
+from orgbuild.progress import figures as progress  # noqa: E402
 
 YEAR = 2022
 PASSWORD = "Bench-Password-1"
@@ -91,7 +92,7 @@ def run_floor(queries: dict[str, str]) -> None:
 
 def build(n_orgs: int) -> None:
     """The demo district scaled to `n_orgs` organisations, 3 visits each (orgbuild.demo)."""
-    from orgbuild import demo
+    from orgbuild.demo import service as demo
 
     demo.generate_district(n_orgs=n_orgs, visits_per_org=3, seed=2022, year=YEAR)
 

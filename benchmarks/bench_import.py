@@ -38,7 +38,7 @@ SURNAMES = "王李张刘陈杨黄赵吴周"
 
 def generate(path: Path, rows: int, seed: int) -> None:
     """Write a valid survey CSV (UTF-8) of `rows` rows; the same seed gives the same file."""
-    from orgbuild.rules import CREDIT_CODE_CHARS, credit_code_check_char
+    from orgbuild.domain.rules import CREDIT_CODE_CHARS, credit_code_check_char
 
     rng = random.Random(seed)
     with open(path, "w", encoding="utf-8", newline="") as handle:
@@ -66,8 +66,8 @@ def generate(path: Path, rows: int, seed: int) -> None:
 def make_app(db_path: Path):
     """An orgbuild app on a fresh SQLite file holding the Luohu streets."""
     from orgbuild import create_app
+    from orgbuild.districts.reference import load_reference
     from orgbuild.extensions import db
-    from orgbuild.reference import load_reference
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench-secret-0123456789"})
     with app.app_context():
@@ -102,7 +102,7 @@ class Timer:
 
 def orgbuild_import(app, path: Path) -> tuple[Timer, object]:
     """Time one orgbuild import (apply) of `path`."""
-    from orgbuild.survey_import import run_import
+    from orgbuild.imports.service import run_import
 
     with app.app_context(), Timer() as timer:
         report = run_import(str(path), filename=path.name)

@@ -41,9 +41,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(tmp, "bench.sqlite")
         from orgbuild import create_app
-        from orgbuild.demo import generate_district
+        from orgbuild.demo.service import generate_district
+        from orgbuild.districts.reference import load_reference
         from orgbuild.extensions import db
-        from orgbuild.reference import load_reference
 
         app = create_app()
         with app.app_context():

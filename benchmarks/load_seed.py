@@ -13,15 +13,16 @@ import time
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from orgbuild import accounts, create_app
+from orgbuild import create_app
+from orgbuild.accounts import service as accounts
+from orgbuild.districts.reference import load_reference
 from orgbuild.extensions import db
 from orgbuild.models import Organization, User
-from orgbuild.reference import load_reference
 
 
 def seed(n_orgs: int, username: str, password: str) -> dict:
     """Create the schema and data; return what was made."""
-    from orgbuild.demo import generate_district  # the demo helper's generator (ImportError: not merged yet)
+    from orgbuild.demo.service import generate_district  # the demo helper's generator (ImportError: not merged yet)
 
     started = time.perf_counter()
     upgrade()
@@ -31,7 +32,7 @@ def seed(n_orgs: int, username: str, password: str) -> dict:
         accounts.create_user(username, password, "supervisor", display_name="load check", check_policy=False)
     count = db.session.scalar(select(func.count(Organization.id)))
     middle = db.session.scalar(select(Organization.id).order_by(Organization.id).offset(count // 2).limit(1))
-    return {"generator": "orgbuild.demo.generate_district", "orgs": count, "org_id": middle,
+    return {"generator": "orgbuild.demo.service.generate_district", "orgs": count, "org_id": middle,
             "seconds": round(time.perf_counter() - started, 1)}
 
 

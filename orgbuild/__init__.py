@@ -9,8 +9,10 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from . import cli, serving, views, web_setup
+from . import cli, views
 from .config import PROJECT_ROOT, check_production, from_environment
+from .web import serving
+from .web import setup as web_setup
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

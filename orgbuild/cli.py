@@ -12,12 +12,15 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import inspect
 
-from . import accounts, backup, demo, reference
-from .cli_progress import progress_command
-from .import_cli import import_survey_command
+from .accounts import service as accounts
+from .demo import service as demo
+from .districts import reference
+from .domain.rules import Message
 from .extensions import db
+from .imports.cli import import_survey_command
 from .models import Street
-from .rules import Message
+from .operations import backup
+from .progress.cli import progress_command
 
 
 def init_app(app: Flask) -> None:

@@ -119,7 +119,7 @@ class Organization(db.Model):
     __table_args__ = (
         Index("ix_org_street_status", "street_id", "status"),
         Index("ix_org_party_league", "has_party_org", "has_league_org"),
-        # covering index of the progress scan (GROUP BY street, officer): see progress_queries.py
+        # covering index of the progress scan (GROUP BY street, officer): see progress/queries.py
         Index("ix_org_progress", "street_id", "officer_id", "status", "has_party_org", "has_league_org"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,7 +184,7 @@ class Visit(db.Model):
     __tablename__ = "visits"
     __table_args__ = (
         Index("ix_visit_org_date", "organization_id", "visit_date"),
-        # covering index of "the latest visit's next follow-up" (progress_queries.latest_follow_up)
+        # covering index of "the latest visit's next follow-up" (progress/queries.py: latest_follow_up)
         Index("ix_visit_latest", "organization_id", "visit_date", "id", "next_follow_up"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

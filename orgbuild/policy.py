@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import Select, and_, false, or_, select
 
+from .domain.workflow import SUPERVISOR_ROLES
 from .models import AuditEvent, Organization, User, user_streets
-from .workflow import SUPERVISOR_ROLES
 
 #: Transitions each role may request (the status machine still decides whether they apply).
 ROLE_EVENTS = {

@@ -14,10 +14,10 @@ import pytest
 from flask import g
 
 from orgbuild import create_app
+from orgbuild.districts.reference import load_reference
+from orgbuild.domain.rules import CREDIT_CODE_CHARS, credit_code_check_char
 from orgbuild.extensions import db
 from orgbuild.models import Organization, Street, User
-from orgbuild.reference import load_reference
-from orgbuild.rules import CREDIT_CODE_CHARS, credit_code_check_char
 from tests import dbutil
 
 PASSWORD = "Secret123"

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from orgbuild import actions, rules
+from orgbuild.campaign import actions
+from orgbuild.domain import rules
 from orgbuild.extensions import db
 from orgbuild.models import Branch, Onboarding, Organization, StatusEvent, User, Visit
 

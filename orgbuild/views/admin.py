@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import accounts, policy
-from ..account_forms import ROLE_LABELS, ConfirmForm, ResetPasswordForm, UserForm
+from .. import policy
+from ..accounts import service as accounts
+from ..accounts.forms import ROLE_LABELS, ConfirmForm, ResetPasswordForm, UserForm
 from ..extensions import db
+from ..i18n import translate_message
 from ..models import Street, User
-from ..web_setup import translate_message
 from .helpers import put_errors_on_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -5,8 +5,8 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import progress
-from ..web_setup import translate_message
+from ..i18n import translate_message
+from ..progress import figures as progress
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

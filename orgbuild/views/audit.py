@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from .. import audit as audit_service
 from .. import policy
-from ..actions import SURVEY_FIELDS
+from ..campaign.actions import SURVEY_FIELDS
+from ..campaign.forms import SurveyForm
 from ..extensions import db
-from ..forms import SurveyForm
+from ..i18n import translate_message
+from ..imports.service import batch_summary_message
 from ..models import Organization, User
-from ..survey_import import batch_summary_message
-from ..web_setup import translate_message
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -38,7 +38,7 @@ FIELD_LABELS = {
 }
 
 
-#: Account changes are summarised as "<verb> <username>" by accounts.py; the page shows the verb translated.
+#: Account changes are summarised as "<verb> <username>" by accounts/service.py; the page shows the verb translated.
 USER_VERBS = {
     "change password": _l("修改密码"),
     "reset password": _l("重置密码"),

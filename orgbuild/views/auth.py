@@ -11,10 +11,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from .. import accounts, policy
+from .. import policy
+from ..accounts import service as accounts
+from ..accounts.forms import ChangePasswordForm
+from ..campaign.forms import LoginForm
 from ..extensions import db, limiter
-from ..account_forms import ChangePasswordForm
-from ..forms import LoginForm
 from ..models import User
 from .helpers import put_errors_on_form, retry_minutes
 
@@ -144,10 +145,9 @@ def logout():
 @bp.post("/language/<code>")
 def set_language(code: str):
     """Switch the interface language; remembered on the account when signed in."""
-    if code not in ("zh_CN", "en"):
+    if current_user.is_authenticated:
+        code = accounts.set_locale(current_user, code)
+    elif code not in accounts.LANGUAGES:
         code = "zh_CN"
     session["locale"] = code
-    if current_user.is_authenticated:
-        current_user.locale = code
-        db.session.commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("main.home"))

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from pygal.style import Style
 
-from ..rules import N_
+from ..domain.rules import N_
 
 STYLE = Style(
     background="transparent",

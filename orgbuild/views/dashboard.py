@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
-from .. import followups as followup_service
-from .. import policy, progress, progress_queries, report
-from ..actions import local_today
-from ..web_setup import translate_message
+from .. import policy
+from ..campaign import followups as followup_service
+from ..campaign.actions import local_today
+from ..i18n import translate_message
+from ..progress import figures as progress
+from ..progress import queries as progress_queries
+from ..progress import report
 from . import charts
 from .orgs import visible_streets
 

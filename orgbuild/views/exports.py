@@ -6,9 +6,11 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from .. import exports, orglist, policy
+from .. import policy
+from ..campaign import listing as orglist
 from ..extensions import db
 from ..models import Organization
+from ..progress import exports
 from .dashboard import requested_progress
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")

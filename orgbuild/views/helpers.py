@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 
 from .. import policy
 from ..extensions import db
+from ..i18n import translate_message
 from ..models import Organization
-from ..web_setup import translate_message
 
 
 def org_or_404(org_id: int) -> Organization:

@@ -20,11 +20,13 @@ from sqlalchemy import select
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from .. import policy, survey_columns, survey_import
+from .. import policy
 from ..extensions import db
+from ..i18n import translate_message
+from ..imports import columns as survey_columns
+from ..imports import service as survey_import
+from ..imports.reader import FileRefused
 from ..models import Community, ImportBatch, Street
-from ..survey_reader import FileRefused
-from ..web_setup import translate_message
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -238,7 +240,7 @@ def template_xlsx():
 
 def _empty_rejected() -> bytes:
     """A rejected-rows CSV with no rows."""
-    return "\ufeff行号,错误\r\n".encode("utf-8")  # data: the same header row as survey_import
+    return "\ufeff行号,错误\r\n".encode("utf-8")  # data: the same header row as imports/service.py
 
 
 def _csv_download(data: bytes, filename: str) -> Response:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import followups as followup_service
-from ..actions import local_today
+from ..campaign import followups as followup_service
+from ..campaign.actions import local_today
 
 bp = Blueprint("main", __name__)
 

@@ -6,10 +6,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import actions, audit, orglist, policy, workflow
-from ..actions import ServiceError, SurveyData, TransitionRequest
+from .. import audit, policy
+from ..campaign import actions
+from ..campaign import listing as orglist
+from ..campaign.actions import ServiceError, SurveyData, TransitionRequest
+from ..campaign.forms import (
+    INDUSTRIES,
+    ORG_TYPES,
+    EstablishForm,
+    OnboardForm,
+    ReasonForm,
+    SurveyForm,
+    VisitForm,
+)
+from ..domain import workflow
 from ..extensions import db
-from ..forms import INDUSTRIES, ORG_TYPES, EstablishForm, OnboardForm, ReasonForm, SurveyForm, VisitForm
 from ..models import Community, Organization, StatusEvent, Street, User, Visit
 from .helpers import form_version, org_or_404, put_errors_on_form
 

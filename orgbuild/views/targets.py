@@ -6,11 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from .. import policy, progress, targets
-from ..actions import ServiceError
+from .. import policy
+from ..campaign.actions import ServiceError
 from ..extensions import db
+from ..i18n import translate_message
 from ..models import Organization, Street
-from ..web_setup import translate_message
+from ..progress import figures as progress
+from ..progress import targets
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
 

@@ -15,8 +15,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from orgbuild import create_app
+from orgbuild.districts.reference import load_reference
 from orgbuild.extensions import db
-from orgbuild.reference import load_reference
 
 CHROMIUM = os.environ.get("ORGBUILD_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -116,7 +116,7 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-#: Every demo account's password (orgbuild.demo.DEMO_PASSWORD).
+#: Every demo account's password (orgbuild.demo.service.DEMO_PASSWORD).
 DEMO_PASSWORD = "luohu2022"
 
 #: Elements sticking out of the viewport on the right, outside any box that scrolls or clips on its own
@@ -168,7 +168,7 @@ def sign_out(page) -> None:
 
 def make_demo_app(path: Path):
     """A live app on a SQLite file at *path* holding the demo district."""
-    from orgbuild import demo
+    from orgbuild.demo import service as demo
 
     app = create_app(
         {

@@ -13,7 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from orgbuild.rules import credit_code_check_char  # noqa: E402
+from orgbuild.domain.rules import credit_code_check_char  # noqa: E402
 
 
 def code(serial: str) -> str:

@@ -52,7 +52,7 @@ def sqlite_app(tmp_path):
     """An app on a fresh SQLite file created by the migrations, whatever TEST_DATABASE_URL says."""
     from flask_migrate import upgrade
 
-    from orgbuild.reference import load_reference
+    from orgbuild.districts.reference import load_reference
 
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "app.sqlite")})
     with app.app_context():

@@ -11,12 +11,13 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select
 
-from orgbuild import accounts, actions
-from orgbuild.actions import SurveyData, TransitionRequest
+from orgbuild.accounts import service as accounts
+from orgbuild.campaign import actions
+from orgbuild.campaign.actions import SurveyData, TransitionRequest
 from orgbuild.config import PROJECT_ROOT
+from orgbuild.districts.reference import load_reference
 from orgbuild.extensions import db
-from orgbuild.models import AuditEvent, ImportBatch, Organization, Street, StatusEvent
-from orgbuild.reference import load_reference
+from orgbuild.models import AuditEvent, ImportBatch, Organization, StatusEvent, Street
 from tests.conftest import PASSWORD, credit_code, login
 
 MODEL_TABLES = set(db.metadata.tables)

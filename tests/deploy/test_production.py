@@ -13,7 +13,7 @@ import pytest
 from orgbuild import create_app
 from orgbuild.config import DEFAULT_SECRET, PROJECT_ROOT, ConfigError
 from orgbuild.extensions import db
-from orgbuild.serving import REQUEST_LOGGER
+from orgbuild.web.serving import REQUEST_LOGGER
 from tests.conftest import PASSWORD
 from tests.deploy.conftest import TEST_CONFIG
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from orgbuild import accounts
+from orgbuild.accounts import service as accounts
 from orgbuild.extensions import db
 from orgbuild.models import Community, Organization, Street
 from tests.conftest import PASSWORD

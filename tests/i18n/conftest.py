@@ -3,16 +3,16 @@ list of data strings (names of streets, organisations, people) that may stay Chi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from datetime import UTC, date, datetime
+from functools import partial
 
 import pytest
 from sqlalchemy import select
-
 from werkzeug.security import generate_password_hash
 
-from orgbuild import actions, models
-from orgbuild.actions import TransitionRequest
+from orgbuild import models
+from orgbuild.campaign import actions
+from orgbuild.campaign.actions import TransitionRequest
 from orgbuild.extensions import db
 from orgbuild.models import Branch, Community, Organization, StatusEvent, Street, User
 

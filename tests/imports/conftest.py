@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orgbuild import survey_import
+from orgbuild.imports import service as survey_import
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 HEADER = ["单位名称", "统一社会信用代码", "所属街道", "所属社区", "行业类别", "从业人员数", "35岁以下青年数", "团员数",

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from orgbuild import survey_import
-from orgbuild.survey_reader import FileRefused
 from orgbuild.extensions import db
+from orgbuild.imports import service as survey_import
+from orgbuild.imports.reader import FileRefused
 from orgbuild.models import AuditEvent, ImportBatch, Organization, Visit
 from tests.conftest import credit_code, street
 

@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from orgbuild.survey_reader import FileRefused, detect_encoding, sniff_delimiter
+from orgbuild.imports.reader import FileRefused, detect_encoding, sniff_delimiter
 from tests.data.make_survey_files import SURVEY_CODES
 
 from .conftest import HEADER, data_file, row

@@ -124,7 +124,7 @@ def test_blank_rows_anywhere_are_skipped(write_csv, run):
 
 
 def test_seen_codes_finds_the_first_row_and_grows():
-    from orgbuild.survey_rows import SeenCodes
+    from orgbuild.imports.rows import SeenCodes
 
     seen = SeenCodes()
     codes = [credit_code(n) for n in range(1, 5000)] + [credit_code(n, prefix="Y1440303") for n in range(1, 50)]

@@ -7,10 +7,9 @@ import json
 
 import pytest
 
-from orgbuild import progress
+from orgbuild.demo import service as demo
+from orgbuild.progress import figures as progress
 from tests.conftest import login
-
-demo = pytest.importorskip("orgbuild.demo", reason="the demo district generator (orgbuild/demo.py) is not merged yet")
 
 
 @pytest.fixture

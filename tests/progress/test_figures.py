@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from orgbuild import progress
 from orgbuild.extensions import db
 from orgbuild.models import Street
+from orgbuild.progress import figures as progress
 from tests.progress.conftest import add_org, set_target
 
 TODAY = date(2023, 1, 15)
@@ -132,7 +132,7 @@ def test_by_officer(district):
 
 
 def test_my_work(district):
-    from orgbuild.progress_queries import my_work
+    from orgbuild.progress.queries import my_work
 
     work = my_work(district["zhang"], 2022)
     assert work == {"visits": 5, "orgs_visited": 4, "established": 2, "onboarded": 2}  # closed G's visit too
@@ -168,7 +168,7 @@ def test_default_year(app):
 
 def test_revert_through_the_service(district, make_user):
     """A founding reverted with the status machine no longer counts."""
-    from orgbuild import actions
+    from orgbuild.campaign import actions
     from orgbuild.models import StatusEvent
 
     boss = make_user("boss", role="supervisor")

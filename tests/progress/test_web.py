@@ -8,9 +8,10 @@ import re
 
 from openpyxl import load_workbook
 
-from orgbuild import exports, progress, report
 from orgbuild.extensions import db
 from orgbuild.models import Target
+from orgbuild.progress import exports, report
+from orgbuild.progress import figures as progress
 from tests.conftest import login, street
 from tests.progress.conftest import add_org
 

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from orgbuild import actions, audit
-from orgbuild.actions import SurveyData, TransitionRequest
+from orgbuild import audit
+from orgbuild.campaign import actions
+from orgbuild.campaign.actions import SurveyData, TransitionRequest
 from orgbuild.extensions import db
 from orgbuild.models import AuditEvent, Organization
 from tests.conftest import TODAY, credit_code, street

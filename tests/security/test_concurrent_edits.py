@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
-from orgbuild import actions
-from orgbuild.actions import TransitionRequest
+from orgbuild.campaign import actions
+from orgbuild.campaign.actions import TransitionRequest
 from orgbuild.extensions import db
 from orgbuild.models import AuditEvent, Organization, StatusEvent, User, Visit
 from tests.conftest import TODAY

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from orgbuild import accounts
+from orgbuild.accounts import service as accounts
 from orgbuild.extensions import db
 from orgbuild.models import AuditEvent, User
 from tests.conftest import PASSWORD, login

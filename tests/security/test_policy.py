@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from orgbuild import actions, policy
-from orgbuild.actions import ServiceError, SurveyData, TransitionRequest
+from orgbuild import policy
+from orgbuild.campaign import actions
+from orgbuild.campaign.actions import ServiceError, SurveyData, TransitionRequest
 from orgbuild.extensions import db
 from orgbuild.models import Organization
 from tests.conftest import TODAY, credit_code, street

@@ -1,0 +1,2 @@
+"""Users: accounts, roles and streets, passwords and sessions (service), and the account forms.
+"""

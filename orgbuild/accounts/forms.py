@@ -1,0 +1,49 @@
+"""WTForms for accounts: changing one's own password, and the admin's user forms.
+
+Kept apart from ``campaign/forms.py`` (organisation forms); the password policy itself lives in
+``accounts.password_problem`` and reaches these forms through the service's refusals.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+ROLE_LABELS = {"admin": _l("管理员"), "supervisor": _l("团区委"), "officer": _l("街道团干")}
+
+
+class ChangePasswordForm(FlaskForm):
+    """A user changes their own password."""
+
+    current_password = PasswordField(_l("当前密码"), validators=[DataRequired(message=_l("请填写当前密码"))])
+    new_password = PasswordField(_l("新密码"), validators=[DataRequired(message=_l("请填写新密码")), Length(max=200)])
+    confirm = PasswordField(
+        _l("再次输入新密码"),
+        validators=[DataRequired(message=_l("请再次输入新密码")), EqualTo("new_password", message=_l("两次输入的密码不一致"))],
+    )
+    submit = SubmitField(_l("修改密码"))
+
+
+class UserForm(FlaskForm):
+    """Role, streets and display name of an account (create and edit)."""
+
+    username = StringField(_l("用户名"), validators=[DataRequired(message=_l("请填写用户名")), Length(max=80)])
+    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=80)])
+    role = SelectField(_l("角色"), choices=[(k, v) for k, v in ROLE_LABELS.items()])
+    street_ids = SelectMultipleField(_l("负责街道"), coerce=int, validators=[Optional()])
+    password = PasswordField(_l("初始密码"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("保存"))
+
+
+class ResetPasswordForm(FlaskForm):
+    """An admin sets a new password for someone."""
+
+    new_password = PasswordField(_l("新密码"), validators=[DataRequired(message=_l("请填写新密码")), Length(max=200)])
+    submit = SubmitField(_l("重置密码"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only POST (deactivate / reactivate) that still carries the CSRF token."""
+
+    submit = SubmitField(_l("确认"))

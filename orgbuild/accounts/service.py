@@ -1,0 +1,218 @@
+"""Service for user accounts: create, change password, roles and streets, deactivate.
+
+Used by the ``create-user`` command and the admin pages; every change is audited.
+"""
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+
+from .. import audit
+from ..domain.rules import Message, street_key
+from ..extensions import db
+from ..models import ROLES, Street, User
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Explain why a password is too weak, or return None (at least 8 characters, letters and digits)."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return Message("密码至少%(n)d位", n=MIN_PASSWORD_LENGTH)
+    if not any(ch.isalpha() for ch in password) or not any(ch.isdigit() for ch in password):
+        return Message("密码须同时包含字母和数字")
+    if username and username.lower() in password.lower():
+        return Message("密码不能包含用户名")
+    return None
+
+
+class AccountError(ValueError):
+    """An account change was refused; the message says why, ``field`` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def find_streets(names: list[str]) -> list[Street]:
+    """Look up streets by name, with or without 街道; raises AccountError naming unknown ones."""
+    by_key = {street_key(s.name): s for s in db.session.scalars(select(Street))}
+    found, unknown = [], []
+    for name in names:
+        street = by_key.get(street_key(name))
+        (found.append(street) if street else unknown.append(name))
+    if unknown:
+        raise AccountError(Message("未知街道：%(names)s", names="、".join(unknown)))
+    return found
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    streets: list[Street] | None = None,
+    display_name: str = "",
+    actor: User | None = None,
+    check_policy: bool = True,
+) -> User:
+    """Create an account (password hashed); raises AccountError when refused."""
+    username = (username or "").strip()
+    if not username:
+        raise AccountError(Message("请填写用户名"), "username")
+    if role not in ROLES:
+        raise AccountError(Message("未知角色：%(role)s", role=role), "role")
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AccountError(Message("用户名 %(name)s 已存在", name=username), "username")
+    if check_policy:
+        problem = password_problem(password, username)
+        if problem:
+            raise AccountError(problem, "password")
+    user = User(username=username, role=role, display_name=display_name, session_token=secrets.token_hex(8))
+    user.set_password(password)
+    user.streets = list(streets or [])
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        actor,
+        "user",
+        "user",
+        user.id,
+        summary=f"create {username}",
+        changes={"role": (None, role), "streets": (None, [s.name for s in user.streets])},
+    )
+    db.session.commit()
+    return user
+
+
+def new_session_token() -> str:
+    """A fresh random session token; storing it on a user signs out every other session."""
+    return secrets.token_hex(16)
+
+
+def find_user(username: str) -> User:
+    """The user with this name; raises AccountError when there is none."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        raise AccountError(Message("用户 %(name)s 不存在", name=username))
+    return user
+
+
+def _check_password(password: str, username: str) -> None:
+    """Raise AccountError (on the ``new_password`` field) when the password breaks the policy."""
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError(problem, "new_password")
+
+
+def _commit() -> None:
+    """Commit the account change with its audit row, or roll both back."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def change_password(user: User, current_password: str, new_password: str) -> str:
+    """A user changes their own password; returns the new session token (other sessions end)."""
+    if not user.check_password(current_password or ""):
+        raise AccountError(Message("当前密码不正确"), "current_password")
+    if current_password == new_password:
+        raise AccountError(Message("新密码不能与当前密码相同"), "new_password")
+    _set_password(user, new_password, actor=user, summary=f"change password {user.username}")
+    return user.session_token
+
+
+def reset_password(user: User, new_password: str, actor: User | None = None) -> None:
+    """An admin sets a new password for `user`; every session of `user` ends."""
+    _set_password(user, new_password, actor=actor, summary=f"reset password {user.username}")
+
+
+def _set_password(user: User, new_password: str, actor: User | None, summary: str) -> None:
+    """Check the policy, store the new hash, end every session of `user`, audit and commit."""
+    _check_password(new_password, user.username)
+    user.set_password(new_password)
+    user.session_token = new_session_token()
+    audit.record(actor, "user", "user", user.id, summary=summary, changes={"password": ("***", "***")})
+    _commit()
+
+
+def update_user(
+    user: User,
+    role: str | None = None,
+    streets: list[Street] | None = None,
+    display_name: str | None = None,
+    actor: User | None = None,
+) -> dict:
+    """Change role, streets and display name; returns {field: (old, new)} of what changed."""
+    if role is not None and role not in ROLES:
+        raise AccountError(Message("未知角色：%(role)s", role=role))
+    if actor is not None and actor.id == user.id and role is not None and role != user.role:
+        raise AccountError(Message("不能修改自己的角色"))
+    if role is not None and user.role == "admin" and role != "admin" and _other_active_admins(user) == 0:
+        raise AccountError(Message("至少需要保留一个启用的管理员"))
+    changes: dict = {}
+    if role is not None and role != user.role:
+        changes["role"] = (user.role, role)
+        user.role = role
+    if streets is not None:
+        old = [s.name for s in user.streets]
+        new = [s.name for s in sorted(streets, key=lambda s: s.code)]
+        if sorted(old) != sorted(new):
+            changes["streets"] = (old, new)
+            user.streets = list(streets)
+    if display_name is not None and display_name.strip() != (user.display_name or ""):
+        changes["display_name"] = (user.display_name, display_name.strip())
+        user.display_name = display_name.strip()
+    if not changes:
+        return {}
+    audit.record(actor, "user", "user", user.id, summary=f"update {user.username}", changes=changes)
+    _commit()
+    return changes
+
+
+def set_active(user: User, active: bool, actor: User | None = None) -> bool:
+    """Deactivate or reactivate `user`; deactivating signs them out at their next request.
+
+    Returns whether anything changed.
+    """
+    if bool(user.active) == bool(active):
+        return False
+    if not active and actor is not None and actor.id == user.id:
+        raise AccountError(Message("不能停用自己的账号"))
+    if not active and user.role == "admin" and _other_active_admins(user) == 0:
+        raise AccountError(Message("至少需要保留一个启用的管理员"))
+    user.active = bool(active)
+    user.session_token = new_session_token()
+    audit.record(actor, "user", "user", user.id,
+                 summary=f"{'reactivate' if active else 'deactivate'} {user.username}",
+                 changes={"active": (not active, bool(active))})
+    _commit()
+    return True
+
+
+def _other_active_admins(user: User) -> int:
+    """How many active admins there are besides `user`."""
+    return len(db.session.scalars(
+        select(User.id).where(User.role == "admin", User.active.is_(True), User.id != user.id)
+    ).all())
+
+
+LANGUAGES = ("zh_CN", "en")
+
+
+def set_locale(user: User, code: str) -> str:
+    """Remember `user`'s interface language (an unknown code means zh_CN); returns the code kept."""
+    code = code if code in LANGUAGES else "zh_CN"
+    if user.locale != code:
+        user.locale = code
+        _commit()
+    return code
+
+
+def list_users() -> list[User]:
+    """Every account, admins first, then by name."""
+    order = {"admin": 0, "supervisor": 1, "officer": 2}
+    return sorted(db.session.scalars(select(User)), key=lambda u: (order.get(u.role, 9), u.username))

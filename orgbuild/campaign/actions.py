@@ -1,0 +1,373 @@
+"""Services that change organisations: create and edit survey data, and apply a transition of the
+status machine together with its records (visit, founding, onboarding), its StatusEvent and its
+audit row, all in one transaction.
+
+Refusals come back as :class:`ServiceError` carrying (field, message) pairs that the view puts back
+on its form (or the CLI prints); nothing is written when one is raised.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit, policy
+from ..domain import rules, workflow
+from ..domain.rules import Message
+from ..extensions import db
+from ..models import Branch, Community, Onboarding, Organization, StatusEvent, Street, User, Visit, utcnow
+
+
+class ServiceError(Exception):
+    """A request was refused; ``errors`` are (field or None, message) pairs."""
+
+    def __init__(self, errors: list[tuple[str | None, str]]):
+        super().__init__("；".join(m for _, m in errors))
+        self.errors = errors
+
+    @property
+    def messages(self) -> list[str]:
+        return [m for _, m in self.errors]
+
+
+class Conflict(ServiceError):
+    """Someone else changed the organisation after the form was opened."""
+
+    def __init__(self, org: Organization):
+        super().__init__([(None, Message("该组织刚被其他人修改过，请查看最新内容后再保存"))])
+        self.org = org
+
+
+# --- survey data ----------------------------------------------------------------------------
+
+@dataclass
+class SurveyData:
+    """The survey fields of an organisation, as a form or an import row supplies them."""
+
+    credit_code: str = ""
+    name: str = ""
+    street_id: int | None = None
+    community_id: int | None = None
+    industry: str | None = None
+    org_type: str | None = None
+    employees: int | None = None
+    youth_count: int | None = None
+    league_members: int | None = None
+    party_members: int | None = None
+    has_party_org: bool = False
+    party_secretary: str | None = None
+    has_league_org: bool = False
+    league_contact: str | None = None
+    contact_person: str | None = None
+    contact_phone: str | None = None
+    address: str | None = None
+    officer_id: int | None = None
+
+
+SURVEY_FIELDS = tuple(f.name for f in fields(SurveyData))
+
+
+def survey_errors(data: SurveyData) -> list[tuple[str, str]]:
+    """Check the survey data's own consistency (no database): credit code, counts, required fields."""
+    errors: list[tuple[str, str]] = []
+    data.credit_code = rules.normalize_credit_code(data.credit_code)
+    problem = rules.credit_code_error(data.credit_code)
+    if problem:
+        errors.append(("credit_code", problem))
+    if not (data.name or "").strip():
+        errors.append(("name", Message("请填写单位名称")))
+    if data.street_id is None:
+        errors.append(("street_id", Message("请选择所属街道")))
+    for name in ("employees", "youth_count", "league_members", "party_members"):
+        value = getattr(data, name)
+        if value is not None and value < 0:
+            errors.append((name, Message("不能为负数")))
+        elif value is not None and rules.count_too_large(value):
+            errors.append((name, rules.count_too_large(value)))
+    if data.employees is not None:
+        if data.league_members is not None and data.league_members > data.employees:
+            errors.append(("league_members", Message("团员数不能多于从业人员数")))
+        if data.youth_count is not None and data.youth_count > data.employees:
+            errors.append(("youth_count", Message("35岁以下青年数不能多于从业人员数")))
+    return errors
+
+
+def _check_survey(data: SurveyData, actor: User, org: Organization | None) -> None:
+    errors = survey_errors(data)
+    if data.street_id is not None:
+        if db.session.get(Street, data.street_id) is None:
+            errors.append(("street_id", Message("街道不存在")))
+        elif not policy.can_create_org_in(actor, data.street_id):
+            errors.append(("street_id", Message("您不负责该街道")))
+    if data.community_id is not None:
+        community = db.session.get(Community, data.community_id)
+        if community is None or community.street_id != data.street_id:
+            errors.append(("community_id", Message("社区不属于所选街道")))
+    if data.officer_id is not None:
+        officer = db.session.get(User, data.officer_id)
+        if officer is None or not officer.active:
+            errors.append(("officer_id", Message("负责人不存在或已停用")))
+    if data.credit_code and not any(f == "credit_code" for f, _ in errors):
+        clash = db.session.scalar(select(Organization.id).where(Organization.credit_code == data.credit_code))
+        if clash is not None and (org is None or clash != org.id):
+            errors.append(("credit_code", Message("该统一社会信用代码已登记")))
+    if errors:
+        raise ServiceError(errors)
+
+
+def create_organization(data: SurveyData, actor: User) -> Organization:
+    """Record a newly surveyed organisation (status surveyed)."""
+    _check_survey(data, actor, None)
+    org = Organization(status="surveyed", **{name: getattr(data, name) for name in SURVEY_FIELDS})
+    db.session.add(org)
+    try:
+        db.session.flush()
+        audit.record(actor, "create", "organization", org.id, organization_id=org.id, summary=org.name)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return org
+
+
+def survey_changes(org: Organization, data: SurveyData) -> dict[str, tuple[Any, Any]]:
+    """The survey fields that differ: {field: (old, new)}."""
+    return {
+        name: (getattr(org, name), getattr(data, name))
+        for name in SURVEY_FIELDS
+        if getattr(org, name) != getattr(data, name)
+    }
+
+
+def update_organization(org: Organization, data: SurveyData, actor: User, expected_version: int | None) -> dict:
+    """Save edited survey data; raises :class:`Conflict` when the form is older than the record."""
+    if not policy.can_edit_org(actor, org):
+        raise ServiceError([(None, Message("您无权修改该组织"))])
+    if expected_version is not None and expected_version != org.version:
+        raise Conflict(org)
+    _check_survey(data, actor, org)
+    changes = survey_changes(org, data)
+    if not changes:
+        return {}
+    for name, (_, new) in changes.items():
+        setattr(org, name, new)
+    audit.record(actor, "update", "organization", org.id, organization_id=org.id, summary=org.name, changes=changes)
+    _commit_or_conflict(org)
+    return changes
+
+
+def _commit_or_conflict(org: Organization) -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(org) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+@dataclass
+class TransitionRequest:
+    """What the person asked for: the event and the values of its form."""
+
+    event: str
+    reason: str = ""
+    # record_visit
+    visit_date: date | None = None
+    met_with: str = ""
+    outcome: str | None = None
+    notes: str = ""
+    next_follow_up: date | None = None
+    # establish
+    branch: dict[str, Any] = field(default_factory=dict)
+    covered_org_ids: list[int] = field(default_factory=list)
+    # onboard
+    onboarded_on: date | None = None
+    platform_code: str = ""
+    expected_version: int | None = None
+
+
+def previous_status(org: Organization) -> str | None:
+    """The `from` of the last forward step that led to the current status (what revert goes back to)."""
+    return db.session.scalar(
+        select(StatusEvent.from_status)
+        .where(
+            StatusEvent.organization_id == org.id,
+            StatusEvent.to_status == org.status,
+            StatusEvent.transition != "revert",
+            StatusEvent.from_status != StatusEvent.to_status,
+        )
+        .order_by(StatusEvent.created_at.desc(), StatusEvent.id.desc())
+        .limit(1)
+    )
+
+
+def local_today() -> date:
+    """Today in the configured time zone (a visit at 07:00 in Shenzhen is dated that day, not the day before)."""
+    return rules.today_in(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+def thresholds() -> rules.BranchThresholds:
+    """The configured branch thresholds (DOMAIN.md defaults 3 / 30 / 100)."""
+    values = current_app.config.get("BRANCH_THRESHOLDS", (3, 30, 100))
+    return rules.BranchThresholds(*values)
+
+
+def facts_for(org: Organization, actor: User, request: TransitionRequest | None = None) -> workflow.Facts:
+    """Gather what the status machine's guards need about `org`, `actor` and the request."""
+    outcomes = list(db.session.scalars(select(Visit.outcome).where(Visit.organization_id == org.id)))
+    facts = workflow.Facts(
+        has_party_org=bool(org.has_party_org),
+        has_league_org=bool(org.has_league_org),
+        visit_outcomes=outcomes,
+        actor_role=actor.role,
+        previous_status=previous_status(org) if org.status != "surveyed" else None,
+        thresholds=thresholds(),
+        today=local_today(),
+    )
+    if request is not None:
+        branch = request.branch
+        facts.reason = request.reason or ""
+        facts.visit_date = request.visit_date
+        facts.visit_outcome = request.outcome
+        facts.branch_type = branch.get("branch_type")
+        facts.branch_name = branch.get("name") or ""
+        facts.founded_on = branch.get("founded_on")
+        facts.league_members = branch.get("member_count")
+        facts.covered_orgs = len(request.covered_org_ids) + (1 if (branch.get("covered_units") or "").strip() else 0)
+        facts.onboarded_on = request.onboarded_on
+        facts.platform_code = request.platform_code or ""
+    return facts
+
+
+def allowed_events(org: Organization, actor: User) -> list[str]:
+    """The transitions to offer `actor` on `org`: allowed by the machine and by the policy."""
+    facts = facts_for(org, actor)
+    return [e for e in workflow.available_events(org.status, facts) if policy.can_request(actor, org, e)]
+
+
+def apply_transition(org: Organization, request: TransitionRequest, actor: User) -> StatusEvent:
+    """Apply a transition with its records, StatusEvent and audit row in one transaction.
+
+    Raises :class:`ServiceError` (nothing written) when the policy or the machine refuses, and
+    :class:`Conflict` when someone else changed the organisation first.
+    """
+    if not policy.can_request(actor, org, request.event):
+        raise ServiceError([(None, Message("您无权对该组织执行此操作"))])
+    if request.expected_version is not None and request.expected_version != org.version:
+        raise Conflict(org)
+    covered = _covered_orgs(org, request, actor) if request.event == "establish" else []
+    facts = facts_for(org, actor, request)
+    old_status = org.status
+    try:
+        new_status = workflow.fire(old_status, request.event, facts)
+    except workflow.Refused as refused:
+        raise ServiceError([(None, r) for r in refused.reasons]) from None
+
+    try:
+        _write_records(org, request, actor, old_status, new_status, covered)
+        org.status = new_status
+        org.updated_at = utcnow()  # always an UPDATE, so the version check guards every transition
+        event = StatusEvent(
+            organization_id=org.id,
+            from_status=old_status,
+            to_status=new_status,
+            transition=request.event,
+            actor_id=actor.id,
+            reason=request.reason or "",
+        )
+        db.session.add(event)
+        audit.record(
+            actor,
+            "transition",
+            "organization",
+            org.id,
+            organization_id=org.id,
+            summary=request.event,
+            changes={"status": (old_status, new_status)},
+        )
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(org) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    _commit_or_conflict(org)
+    return event
+
+
+def _covered_orgs(org: Organization, request: TransitionRequest, actor: User) -> list[Organization]:
+    """The registered organisations a joint branch covers, limited to what `actor` may see."""
+    ids = [i for i in request.covered_org_ids if i != org.id]
+    if not ids:
+        return []
+    found = list(db.session.scalars(policy.scope_orgs(actor, select(Organization).where(Organization.id.in_(ids)))))
+    if len(found) != len(set(ids)):
+        raise ServiceError([("covered_org_ids", Message("联建单位中有不存在的组织"))])
+    return found
+
+
+def _write_records(
+    org: Organization,
+    request: TransitionRequest,
+    actor: User,
+    old_status: str,
+    new_status: str,
+    covered: list[Organization],
+) -> None:
+    """Create or revert the records that go with a transition (no commit)."""
+    event = request.event
+    if event == "record_visit":
+        db.session.add(
+            Visit(
+                organization_id=org.id,
+                officer_id=actor.id,
+                visit_date=request.visit_date,
+                met_with=request.met_with or "",
+                outcome=request.outcome,
+                notes=request.notes or "",
+                next_follow_up=request.next_follow_up,
+            )
+        )
+    elif event == "establish":
+        allowed = {c.key for c in Branch.__table__.columns} - {"id", "organization_id", "reverted", "created_at"}
+        values = {k: v for k, v in request.branch.items() if k in allowed}
+        branch = Branch(organization_id=org.id, created_by_id=actor.id, **values)
+        branch.covered_orgs = covered
+        db.session.add(branch)
+    elif event == "onboard":
+        db.session.add(
+            Onboarding(
+                organization_id=org.id,
+                onboarded_on=request.onboarded_on,
+                platform_code=(request.platform_code or "").strip(),
+                created_by_id=actor.id,
+            )
+        )
+    elif event == "revert":
+        if old_status == "established":
+            for branch in org.branches:
+                branch.reverted = True
+        if old_status == "onboarded":
+            for onboarding in org.onboardings:
+                onboarding.reverted = True
+
+
+def refusal_reasons(org: Organization, actor: User, event: str) -> list[str]:
+    """Why `actor` may not start `event` on `org` now (before filling its form); empty when they may."""
+    if not policy.can_request(actor, org, event):
+        return [Message("您无权对该组织执行此操作")]
+    return workflow.check(org.status, event, facts_for(org, actor), dry_run=True)
+
+
+def suggested_branch_type(league_members: int) -> str:
+    """The largest kind of league organisation the configured thresholds allow."""
+    return rules.suggested_branch_type(league_members, thresholds())

@@ -1,0 +1,249 @@
+"""Service: the demo district — Luohu's 2022 campaign rebuilt from the report's figures.
+
+:func:`generate_district` writes organisations, visits, founding records, onboardings and the
+StatusEvents that lead to each status, with bulk Core inserts in one transaction (fast enough for
+benchmarks of 100,000 organisations). :func:`load_demo` is what ``flask --app orgbuild demo`` runs:
+idempotent, and it refuses a database that holds anything but demo data.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, insert, inspect, select, text
+
+from ..accounts.service import password_problem
+from ..districts.reference import street_pinyin
+from ..domain.rules import Message
+from ..extensions import db
+from ..models import (
+    AuditEvent,
+    Branch,
+    Community,
+    Onboarding,
+    Organization,
+    Setting,
+    StatusEvent,
+    Street,
+    Target,
+    User,
+    Visit,
+    branch_covered_orgs,
+)
+from . import names
+from .builder import Builder, history, org_row
+
+DEMO_FLAG = "demo_loaded"
+DEMO_PASSWORD = "luohu2022"
+CHUNK = 5000
+#: The report's figures (DOMAIN.md), scaled for other sizes.
+REPORT = {"surveyed": 1942, "party": 420, "party_and_league": 36, "founded": 60, "ineligible": 5, "target": 56}
+
+
+class DemoError(Exception):
+    """The demo district cannot be loaded here; the message says why."""
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """One demo account as the ``demo`` command prints it."""
+
+    username: str
+    role: str
+    street: str
+    display_name: str
+    password: str = DEMO_PASSWORD
+
+
+def demo_accounts(streets: list[Street]) -> list[DemoAccount]:
+    """The demo accounts: admin, a district supervisor and one officer per street."""
+    pinyin = street_pinyin()
+    accounts = [DemoAccount("admin", "admin", "", "系统管理员"), DemoAccount("supervisor", "supervisor", "", "团区委督导")]
+    for street in streets:
+        username = f"officer-{pinyin.get(street.code, street.code)}"
+        accounts.append(DemoAccount(username, "officer", street.name, f"{street.short_name}街道团干"))
+    return accounts
+
+
+def ensure_demo_accounts(streets: list[Street]) -> dict[int, int]:
+    """Add the demo accounts that are missing (no commit); return street id → officer id."""
+    by_name = {s.name: s for s in streets}
+    existing = {u.username: u for u in db.session.scalars(select(User))}
+    officers: dict[int, int] = {}
+    password_hash = None  # the accounts share the printed password: hash it once (scrypt is slow on purpose)
+    for account in demo_accounts(streets):
+        user = existing.get(account.username)
+        if user is None:
+            assert password_problem(account.password, account.username) is None
+            user = User(
+                username=account.username,
+                role=account.role,
+                display_name=account.display_name,
+                session_token=secrets.token_hex(8),
+            )
+            if password_hash is None:
+                user.set_password(account.password)
+                password_hash = user.password_hash
+            user.password_hash = password_hash
+            if account.street:
+                user.streets = [by_name[account.street]]
+            db.session.add(user)
+            db.session.flush()
+        if account.street:
+            officers[by_name[account.street].id] = user.id
+    return officers
+
+
+def _plan(n: int) -> dict[str, int]:
+    """How many organisations of each kind, keeping the report's proportions."""
+    def scaled(key: str) -> int:
+        return round(n * REPORT[key] / REPORT["surveyed"])
+
+    party = scaled("party")
+    pl = min(scaled("party_and_league"), party)
+    pnl = party - pl
+    founded = min(scaled("founded"), pnl)
+    ineligible = min(scaled("ineligible"), pnl - founded)
+    return {"none": n - party, "pl": pl, "founded": founded, "ineligible": ineligible, "open": pnl - founded - ineligible}
+
+
+def generate_district(n_orgs: int = 1942, visits_per_org: int | None = None, seed: int = 2022, year: int = 2022) -> dict:
+    """Build the demo district (one transaction) and return what was written.
+
+    With the defaults it reproduces the report: 1,942 organisations over the streets, 420 with a
+    party organisation, 36 with a league organisation too (all onboarded), 60 branches founded
+    and onboarded in `year` among the 384 others, a district target of 56 new branches. Other
+    sizes keep the proportions. `visits_per_org` (benchmarks) gives every organisation exactly
+    that many visits; visits to units without a party organisation then change no status.
+    """
+    started = time.perf_counter()
+    if n_orgs < 0:
+        raise ValueError("n_orgs must not be negative")
+    if visits_per_org is not None and visits_per_org < 1:
+        raise ValueError("visits_per_org must be at least 1")
+    start, end = date(year, 1, 4), min(date(year, 12, 28), date.today())
+    if (end - start).days < 30:
+        raise ValueError(f"the campaign year {year} has not run long enough for a demo")
+    streets = list(db.session.scalars(select(Street).order_by(Street.code)))
+    if not streets:
+        raise DemoError(Message("尚未载入街道：请先运行 flask --app orgbuild init-db"))
+    if db.session.get(Setting, DEMO_FLAG) is not None:
+        raise DemoError(Message("演示数据已经载入"))
+    rng = random.Random(seed)
+    try:
+        officers = ensure_demo_accounts(streets)
+        result = _write_district(rng, n_orgs, visits_per_org, streets, officers, start, (end - start).days, year)
+        db.session.merge(Setting(key=DEMO_FLAG, value=f"year={year} n_orgs={n_orgs} seed={seed}"))
+        db.session.add(AuditEvent(action="create", object_type="demo", summary=f"demo district: {n_orgs} organisations"))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    return result
+
+
+def _write_district(rng, n_orgs, visits_per_org, streets, officers, start, span, year) -> dict:
+    """Generate and insert every row in chunks (no commit); return the counts."""
+    plan = _plan(n_orgs)
+    kinds = [kind for kind, count in plan.items() for _ in range(count)]
+    rng.shuffle(kinds)
+    weights = names.STREET_WEIGHTS if len(streets) == len(names.STREET_WEIGHTS) else [1] * len(streets)
+    street_of = rng.choices(range(len(streets)), weights, k=n_orgs)
+    communities: dict[int, list[int]] = {s.id: [] for s in streets}
+    for cid, sid in db.session.execute(select(Community.id, Community.street_id)):
+        communities[sid].append(cid)
+    first_id = (db.session.scalar(select(func.max(Organization.id))) or 0) + 1
+    next_branch = (db.session.scalar(select(func.max(Branch.id))) or 0) + 1
+    covered_pool: dict[int, list[int]] = {i: [] for i in range(len(streets))}
+    for i, kind in enumerate(kinds):  # units without a party organisation that joint branches may cover
+        if kind == "none" and len(covered_pool[street_of[i]]) < 200:
+            covered_pool[street_of[i]].append(first_id + i)
+    branch_ids = iter(range(next_branch, next_branch + n_orgs + 1))
+    totals = {"visits": 0, "status_events": 0, "branches": 0, "onboardings": 0, "covered": 0}
+    covered_rows: list[dict] = []
+    b = Builder(rng, start, span, officers, visits_per_org)
+    for chunk_start in range(0, n_orgs, CHUNK):
+        b.reset()
+        for i in range(chunk_start, min(n_orgs, chunk_start + CHUNK)):
+            street = streets[street_of[i]]
+            org = org_row(rng, first_id + i, kinds[i], street, communities[street.id], officers[street.id], b)
+            b.orgs.append(org)
+            history(b, org, kinds[i], branch_ids, covered_pool[street_of[i]], street)
+        for org in b.orgs:
+            org["status"] = org.pop("status_now")
+            del org["survey_frac"]
+        for branch in b.branches:
+            covered_rows += [{"branch_id": branch["id"], "organization_id": o} for o in branch.pop("covered_ids", [])]
+        _insert(Organization, b.orgs)
+        _insert(Visit, b.visits)
+        _insert(Branch, b.branches)
+        _insert(Onboarding, b.onboardings)
+        _insert(StatusEvent, b.events)
+        for key, rows in (("visits", b.visits), ("status_events", b.events), ("branches", b.branches), ("onboardings", b.onboardings)):
+            totals[key] += len(rows)
+    if covered_rows:
+        db.session.execute(insert(branch_covered_orgs), covered_rows)
+    totals["covered"] = len(covered_rows)
+    _fix_sequences()
+    target = max(1, round(plan["founded"] * REPORT["target"] / REPORT["founded"])) if plan["founded"] else 0
+    exists = db.session.scalar(select(Target.id).where(Target.year == year, Target.metric == "new_branches", Target.street_id.is_(None)))
+    if target and exists is None:
+        db.session.execute(insert(Target), [{"year": year, "metric": "new_branches", "street_id": None, "value": target}])
+    party = plan["pl"] + plan["founded"] + plan["ineligible"] + plan["open"]
+    return {
+        "organizations": n_orgs, "party_orgs": party, "party_and_league": plan["pl"],
+        "party_no_league": party - plan["pl"], "founded": plan["founded"], "ineligible": plan["ineligible"],
+        "new_branch_target": target, **totals,
+    }
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """Bulk-insert `rows` into the model's table with Core, in chunks."""
+    for i in range(0, len(rows), CHUNK):
+        db.session.execute(insert(model.__table__), rows[i : i + CHUNK])
+
+
+def _fix_sequences() -> None:
+    """On PostgreSQL, move the id sequences past the ids given explicitly."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("organizations", "branches"):
+        db.session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+        ))
+
+
+def non_demo_data() -> dict[str, int]:
+    """Counts of rows that show the database holds real (non-demo) data; empty when none."""
+    counts = {
+        "organizations": db.session.scalar(select(func.count(Organization.id))) or 0,
+        "users": db.session.scalar(select(func.count(User.id))) or 0,
+        "targets": db.session.scalar(select(func.count(Target.id))) or 0,
+    }
+    return {k: v for k, v in counts.items() if v}
+
+
+def load_demo(n_orgs: int = 1942, seed: int = 2022, year: int = 2022) -> tuple[bool, list[DemoAccount], dict]:
+    """Load the demo district unless it is there already: (loaded now, accounts, counts).
+
+    Raises :class:`DemoError` when the database holds data that the demo did not write.
+    """
+    if not inspect(db.engine).has_table(Street.__tablename__):
+        raise DemoError(Message("数据库尚未初始化：请先运行 flask --app orgbuild init-db"))
+    streets = list(db.session.scalars(select(Street).order_by(Street.code)))
+    if not streets:
+        raise DemoError(Message("尚未载入街道：请先运行 flask --app orgbuild init-db"))
+    accounts = demo_accounts(streets)
+    if db.session.get(Setting, DEMO_FLAG) is not None:
+        ensure_demo_accounts(streets)
+        db.session.commit()
+        return False, accounts, {}
+    found = non_demo_data()
+    if found:
+        detail = "、".join(f"{k} {v}" for k, v in found.items())
+        raise DemoError(Message("数据库中已有非演示数据（%(detail)s），演示数据不会写入", detail=detail))
+    return True, accounts, generate_district(n_orgs, seed=seed, year=year)

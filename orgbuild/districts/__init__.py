@@ -1,0 +1,2 @@
+"""Reference data: the districts' streets and communities, loaded by ``init-db``.
+"""

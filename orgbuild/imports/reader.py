@@ -1,0 +1,262 @@
+"""Reading a survey file as a stream of rows: refuse what is not a survey (PDF, binary, empty, too
+large, undecodable, missing columns), decode CSV (strict UTF-8, then strict GB18030), sniff its
+delimiter, read XLSX in read-only mode, and find the header row.
+
+Pure: no Flask, no SQLAlchemy. Rows are yielded one at a time so memory stays bounded.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import zipfile
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from ..domain.rules import Message
+from .columns import HeaderMap, map_header, recognised_count
+
+ENCODINGS = ("auto", "utf-8", "gb18030")
+DELIMITERS = (",", "\t", ";")
+HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in street offices' sheets
+_CHUNK = 1 << 20
+
+
+class FileRefused(Exception):
+    """The file as a whole is not a readable survey; ``message`` says why (Chinese, translatable)."""
+
+    def __init__(self, message: Message):
+        """Keep the translatable message."""
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass
+class SurveySource:
+    """An opened survey file: its header mapping and an iterator of (row number, cells)."""
+
+    kind: str  # csv / xlsx
+    header: HeaderMap
+    header_cells: list[str]
+    rows: Iterator[tuple[int, list[object]]]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    total: int = 0  # progress units: bytes for CSV, rows for XLSX
+    position: Callable[[], int] = lambda: 0
+    close: Callable[[], None] = lambda: None
+    notes: list[str] = field(default_factory=list)
+
+
+def sha256_of(path: str) -> str:
+    """The SHA-256 of a file, read in chunks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def open_survey(path: str, *, encoding: str = "auto", sheet: str | None = None, max_bytes: int | None = None) -> SurveySource:
+    """Open `path` as a survey, or raise :class:`FileRefused` before any data row is read."""
+    if encoding not in ENCODINGS:
+        raise FileRefused(Message("不支持的编码：%(enc)s（可选 auto、utf-8、gb18030）", enc=encoding))
+    size = os.path.getsize(path)
+    if max_bytes is not None and size > max_bytes:
+        raise FileRefused(
+            Message("文件过大（%(size)s MB），上限为 %(limit)s MB", size=round(size / 1048576, 1), limit=round(max_bytes / 1048576, 1))
+        )
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise FileRefused(Message("文件是空的"))
+    if head.startswith(b"%PDF"):
+        raise FileRefused(Message("这是 PDF 文件，不是 CSV 或 Excel 表格，请上传 .csv 或 .xlsx 文件"))
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileRefused(Message("这是旧版 Excel（.xls）或其他 Office 文件，请在 Excel 中另存为 .xlsx 或 CSV 后再上传"))
+    if head.startswith(b"PK\x03\x04"):
+        return _open_xlsx(path, sheet)
+    if b"\x00" in head:
+        raise FileRefused(Message("这是二进制文件，不是 CSV 或 Excel 表格"))
+    return _open_csv(path, encoding, size)
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+def _decodes_as(path: str, encoding: str) -> bool:
+    """Whether the whole file decodes strictly in `encoding` (incrementally, in chunks)."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _guess_name(path: str) -> str:
+    """A detector's name for an encoding that is neither UTF-8 nor GB18030 (only to explain the refusal)."""
+    from charset_normalizer import from_bytes
+
+    with open(path, "rb") as handle:
+        best = from_bytes(handle.read(65536)).best()
+    return best.encoding if best is not None else Message("未知")
+
+
+def detect_encoding(path: str, encoding: str = "auto") -> str:
+    """The Python codec to read the CSV with: strict UTF-8 (BOM or not), then strict GB18030."""
+    candidates = {"auto": ("utf-8", "gb18030"), "utf-8": ("utf-8",), "gb18030": ("gb18030",)}[encoding]
+    for candidate in candidates:
+        if _decodes_as(path, candidate):
+            if candidate == "utf-8":
+                with open(path, "rb") as handle:
+                    return "utf-8-sig" if handle.read(3) == codecs.BOM_UTF8 else "utf-8"
+            return candidate
+    if encoding != "auto":
+        raise FileRefused(Message("文件不是有效的 %(enc)s 编码，请检查编码或改用自动识别", enc=encoding.upper()))
+    raise FileRefused(
+        Message(
+            "无法识别文件编码（既不是 UTF-8 也不是 GB18030/GBK，检测结果像是 %(guess)s），请在 Excel 中另存为“CSV UTF-8”后再上传",
+            guess=_guess_name(path),
+        )
+    )
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of the first lines: whichever of comma, tab and semicolon occurs most on one line
+    (the header, even below a title line); comma on a tie or when none occurs."""
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS] or [""]
+    counts = {d: max(line.count(d) for line in lines) for d in DELIMITERS}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _open_csv(path: str, encoding: str, size: int) -> SurveySource:
+    """Open a CSV: decode strictly, sniff the delimiter, find the header; rows stream from the file."""
+    codec = detect_encoding(path, encoding)
+    raw = open(path, "rb")  # noqa: SIM115 - closed by SurveySource.close
+    text = io.TextIOWrapper(raw, encoding=codec, newline="")
+    try:
+        first = "".join(text.readline() for _ in range(HEADER_SEARCH_ROWS))
+        text.seek(0)
+        delimiter = sniff_delimiter(first)
+        reader = csv.reader(text, delimiter=delimiter)
+        header, header_cells, last_read, held = _find_header(enumerate(reader, start=1))
+    except csv.Error as error:
+        text.close()
+        raise FileRefused(Message("CSV 格式错误：%(error)s", error=str(error))) from None
+    except FileRefused:
+        text.close()
+        raise
+
+    def rows() -> Iterator[tuple[int, list[object]]]:
+        """The rows after the header, numbered as a spreadsheet shows them."""
+        yield from held
+        try:
+            for index, cells in enumerate(reader, start=last_read + 1):
+                yield index, cells
+        except csv.Error as error:
+            raise FileRefused(Message("CSV 格式错误：%(error)s", error=str(error))) from None
+
+    return SurveySource(
+        kind="csv",
+        header=header,
+        header_cells=header_cells,
+        rows=rows(),
+        encoding={"utf-8-sig": "utf-8 (BOM)"}.get(codec, codec),
+        delimiter=delimiter,
+        total=size,
+        position=raw.tell,
+        close=text.close,
+    )
+
+
+def _find_header(numbered: Iterator[tuple[int, list[object]]]) -> tuple[HeaderMap, list[str], int, list]:
+    """Find the header among the first rows (a title row may precede it); refuse when it lacks required columns.
+
+    Returns the mapping, the header cells, the number of the last row read, and the rows read past the header.
+    """
+    seen: list[tuple[int, list[object]]] = []
+    for number, cells in numbered:
+        seen.append((number, cells))
+        if recognised_count(cells) >= 2 or len(seen) >= HEADER_SEARCH_ROWS:
+            break
+    if not seen:
+        raise FileRefused(Message("文件是空的"))
+    best_number, best_cells = max(seen, key=lambda item: (recognised_count(item[1]), -item[0]))
+    if recognised_count(best_cells) == 0:
+        best_number, best_cells = seen[0]
+    header = map_header(best_cells)
+    if header.problems:
+        raise FileRefused(Message("表头有误：%(problems)s", problems="；".join(header.problems)))
+    held = [item for item in seen if item[0] > best_number]
+    cells = ["" if c is None else str(c).replace("\ufeff", "").strip() for c in best_cells]
+    return header, cells, seen[-1][0], held
+
+
+# --- XLSX -------------------------------------------------------------------------------------
+
+def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
+    """Open an XLSX in read-only mode (first sheet, or the named one) and find the header."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "xl/workbook.xml" not in archive.namelist():
+                raise FileRefused(Message("这是 ZIP 压缩文件或其他 Office 文件，不是 Excel 工作簿（.xlsx）"))
+        handle = open(path, "rb")  # noqa: SIM115 - a file object: openpyxl would insist on an .xlsx file name
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except Exception:
+            handle.close()
+            raise
+    except FileRefused:
+        raise
+    except Exception:  # noqa: BLE001 - any failure to open is a refusal, never a 500
+        raise FileRefused(Message("无法读取该 Excel 文件，文件可能已损坏")) from None
+
+    def close() -> None:
+        """Close the workbook and its file."""
+        workbook.close()
+        handle.close()
+
+    names = workbook.sheetnames
+    if sheet_name is not None and sheet_name not in names:
+        close()
+        raise FileRefused(Message("找不到工作表“%(sheet)s”，工作簿中的工作表有：%(names)s", sheet=sheet_name, names="、".join(names)))
+    worksheet = workbook[sheet_name] if sheet_name is not None else workbook.worksheets[0]
+    counter = [0]
+
+    def numbered() -> Iterator[tuple[int, list[object]]]:
+        """Every row of the sheet with its row number (kept for the progress bar)."""
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            counter[0] = number
+            yield number, list(values)
+
+    stream = numbered()
+    try:
+        header, cells, _last_read, held = _find_header(stream)
+    except FileRefused:
+        close()
+        raise
+
+    def rows() -> Iterator[tuple[int, list[object]]]:
+        """The rows after the header."""
+        yield from held
+        yield from stream
+
+    return SurveySource(
+        kind="xlsx",
+        header=header,
+        header_cells=cells,
+        rows=rows(),
+        sheet=worksheet.title,
+        total=worksheet.max_row or 0,
+        position=lambda: counter[0],
+        close=close,
+    )

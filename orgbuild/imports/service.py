@@ -1,0 +1,375 @@
+"""Survey import service: parse → normalise → validate → plan → apply.
+
+``run_import`` reads a CSV or XLSX survey file as a stream (``imports.reader``), checks each row
+(``imports.rows``), compares it with the organisation on record (keyed on the credit code, looked up
+a chunk at a time) and, unless it is a dry run, writes new and changed organisations with Core bulk
+statements — all in ONE transaction together with the ImportBatch and its AuditEvent. Any failure
+rolls everything back. Status, visits, branches, onboardings and the officer are never touched.
+
+Decisions: required columns are 单位名称, 统一社会信用代码, 所属街道; an optional column absent from the
+file leaves that field alone on update, a blank cell in a present column clears it (blank yes/no = 否);
+an unknown community is a warning, not an error (the row is imported, the community left as it was);
+a supervisor limited to some streets may neither create nor change organisations elsewhere; the
+ImportBatch and one AuditEvent (action "import") are written even when every row is unchanged.
+"""
+from __future__ import annotations
+
+import csv
+import operator
+import re
+import tempfile
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import bindparam, func, insert, literal_column, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit, policy
+from ..campaign.actions import SurveyData
+from ..domain import rules
+from ..domain.rules import N_, Message
+from ..extensions import db
+from ..models import Community, ImportBatch, Organization, Street, User
+from .reader import FileRefused, SurveySource, open_survey, sha256_of
+from .rows import IMPORT_FIELDS, RowChecker, RowError, SurveyRow, is_blank, written
+
+__all__ = ["FileRefused", "ImportReport", "run_import", "batches_with_sha", "IMPORT_FIELDS"]
+
+CHUNK_SIZE = 1000
+MAX_CHANGES_KEPT = 1000  # field changes / warnings kept for the preview (counts are always complete)
+DEFAULT_CLI_MAX_BYTES = 512 * 1024 * 1024
+#: The audit summary of an applied import (stored in Chinese; the audit page translates it back).
+BATCH_SUMMARY = N_("导入 %(file)s：新增 %(created)d，更新 %(updated)d，未变 %(unchanged)d，拒绝 %(rejected)d")
+_BATCH_SUMMARY_RE = re.compile(
+    re.sub(r"%\\\((\w+)\\\)([sd])", lambda m: f"(?P<{m[1]}>{'.*' if m[2] == 's' else r'[0-9]+'})", re.escape(BATCH_SUMMARY))
+)
+
+
+@dataclass
+class RowChange:
+    """An updated organisation: its row, credit code, name and {field: (old, new)}."""
+
+    row: int
+    credit_code: str
+    name: str
+    changes: dict[str, tuple[object, object]]
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would do)."""
+
+    file: str
+    sha256: str = ""
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    committed: bool = False
+    dry_run: bool = False
+    strict: bool = False
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # the first MAX_CHANGES_KEPT
+    warning_count: int = 0
+    changes: list[RowChange] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    previous_batches: list[ImportBatch] = field(default_factory=list)
+    batch_id: int | None = None
+    rejected_csv: bytes | None = None
+
+    def as_json(self) -> dict:
+        """The object ``import-survey --json`` prints (DESIGN.md: exactly these keys)."""
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "committed": self.committed,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def batches_with_sha(sha256: str) -> list[ImportBatch]:
+    """Applied imports of a file with this SHA-256, newest first (to warn before importing it again)."""
+    return list(db.session.scalars(select(ImportBatch).where(ImportBatch.sha256 == sha256).order_by(ImportBatch.id.desc())))
+
+
+def _lookups(actor: User | None) -> tuple[dict[str, int], dict[tuple[int, str], int], set[int] | None]:
+    """Street names → id, (street, community name) → id, and the streets the actor may import into."""
+    streets: dict[str, int] = {}
+    for street in db.session.scalars(select(Street)):
+        streets[rules.street_key(street.name)] = street.id
+        streets[rules.street_key(street.short_name)] = street.id
+    communities = {(c.street_id, c.name): c.id for c in db.session.scalars(select(Community))}
+    allowed = policy.street_ids(actor) if actor is not None else None
+    return streets, communities, allowed
+
+
+class _RejectedWriter:
+    """The rejected rows as a CSV (row number, the original cells, the errors), spooled to disk."""
+
+    def __init__(self, header_cells: list[str]):
+        """Start the CSV with the file's own header between a row-number and an error column."""
+        self.buffer = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+        self.writer.writerow(["行号", *header_cells, "错误"])  # data: the file's header row, Chinese like the template
+        self.width = len(header_cells)
+        self.count = 0
+
+    def add(self, number: int, cells: list[object], errors: list[RowError]) -> None:
+        """Write one rejected row with its errors joined in the last column."""
+        values = [written(c) for c in cells[: self.width]] + [""] * max(0, self.width - len(cells))
+        self.writer.writerow([number, *values, "；".join(f"{e.column}：{e.message}" if e.column else str(e.message) for e in errors)])
+        self.count += 1
+
+    def getvalue(self) -> bytes | None:
+        """The CSV as UTF-8 with a BOM, or None when no row was rejected."""
+        if not self.count:
+            self.buffer.close()
+            return None
+        self.buffer.seek(0)
+        data = ("\ufeff" + self.buffer.read()).encode("utf-8")
+        self.buffer.close()
+        return data
+
+
+def run_import(
+    path: str,
+    *,
+    filename: str | None = None,
+    actor: User | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    encoding: str = "auto",
+    sheet: str | None = None,
+    max_bytes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> ImportReport:
+    """Import (or with `dry_run` only plan) the survey file at `path`.
+
+    Raises :class:`FileRefused` when the file as a whole is refused (nothing read, nothing written).
+    `actor` None means the command line (the whole district). `progress(advance, total)` receives progress units.
+    """
+    if max_bytes is None:
+        max_bytes = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_CLI_MAX_BYTES)
+    report = ImportReport(file=filename or path, dry_run=dry_run, strict=strict)
+    source = open_survey(path, encoding=encoding, sheet=sheet, max_bytes=max_bytes)
+    try:
+        report.sha256 = sha256_of(path)
+        report.previous_batches = batches_with_sha(report.sha256)
+        report.ignored_columns = source.header.ignored
+        report.encoding, report.delimiter, report.sheet = source.encoding, source.delimiter, source.sheet
+        _plan_and_apply(source, report, actor, chunk_size, progress)
+    except IntegrityError:
+        db.session.rollback()
+        raise FileRefused(
+            Message("导入期间有其他人登记了相同的统一社会信用代码，本次导入没有写入任何数据，请重新导入")
+        ) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        source.close()
+    return report
+
+
+def _plan_and_apply(source: SurveySource, report: ImportReport, actor: User | None, chunk_size: int,
+                    progress: Callable[[int, int], None] | None) -> None:
+    """Read every row, plan it chunk by chunk and (unless a dry run) write it; commit once at the end."""
+    csv_file = source.kind == "csv"
+    checker = RowChecker(source.header, *_lookups(actor), text_rows=csv_file,
+                         expected_rows=source.total // 200 if csv_file else source.total)
+    rejected = _RejectedWriter(source.header_cells)
+    writer = _ChunkWriter(report, actor, rejected, dry_run=report.dry_run)
+    chunk: list[SurveyRow] = []
+    last_position = 0
+    for number, cells in source.rows:
+        if is_blank(cells):
+            continue
+        report.rows += 1
+        row, errors, warnings = checker.check(number, cells)
+        if warnings:
+            report.warning_count += len(warnings)
+            if len(report.warnings) < MAX_CHANGES_KEPT:
+                report.warnings.extend(warnings)
+        if row is None:
+            report.rejected += 1
+            report.errors.extend(errors)
+            rejected.add(number, cells, errors)
+            if report.strict:
+                writer.stop_writing()
+        else:
+            chunk.append(row)
+        if len(chunk) >= chunk_size:
+            writer.plan_chunk(chunk, checker)
+            chunk = []
+            if progress is not None:
+                position = source.position()
+                progress(position - last_position, source.total)
+                last_position = position
+    if chunk:
+        writer.plan_chunk(chunk, checker)
+    if progress is not None:
+        progress(max(0, source.total - last_position), source.total)
+    report.rejected_csv = rejected.getvalue()
+    report.errors.sort(key=lambda e: e.row)
+    if report.dry_run or (report.strict and report.rejected):
+        db.session.rollback()
+        return
+    _record_batch(report, actor)
+    db.session.commit()
+    report.committed = True
+
+
+def _record_batch(report: ImportReport, actor: User | None) -> None:
+    """The ImportBatch and its AuditEvent, in the import's transaction."""
+    batch = ImportBatch(
+        user_id=actor.id if actor is not None else None,
+        filename=report.file[-255:],
+        sha256=report.sha256,
+        strict=report.strict,
+        rows=report.rows,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        rejected=report.rejected,
+        rejected_csv=report.rejected_csv,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    report.batch_id = batch.id
+    audit.record(
+        actor,
+        "import",
+        "import_batch",
+        batch.id,
+        summary=str(Message(
+            BATCH_SUMMARY, file=report.file, created=report.created, updated=report.updated,
+            unchanged=report.unchanged, rejected=report.rejected,
+        )),
+    )
+
+
+def batch_summary_message(summary: str) -> Message | None:
+    """The :class:`Message` an import batch's audit summary was written from (so that the audit page
+    can show it in the reader's language), or None when the text is not such a summary."""
+    match = _BATCH_SUMMARY_RE.fullmatch(summary or "")
+    if match is None:
+        return None
+    counts = {key: int(value) for key, value in match.groupdict().items() if key != "file"}
+    return Message(BATCH_SUMMARY, file=match["file"], **counts)
+
+
+class _ChunkWriter:
+    """Plans each chunk against the organisations on record and writes it inside the open transaction."""
+
+    def __init__(self, report: ImportReport, actor: User | None, rejected: _RejectedWriter, dry_run: bool):
+        """Prepare the statements and column positions used for every chunk."""
+        self.report = report
+        self.rejected = rejected
+        self.actor = actor
+        self.writing = not dry_run
+        self.table = Organization.__table__
+        # constants go into the statement itself: fewer per-row bind values to process
+        self.insert_statement = insert(self.table).values(
+            status=literal_column("'surveyed'"), version=literal_column("1"),
+            created_at=func.now(), updated_at=func.now(),
+        )
+        defaults = SurveyData()
+        self.defaults = {f: getattr(defaults, f) for f in IMPORT_FIELDS}
+        self.columns = [self.table.c.id] + [self.table.c[f] for f in IMPORT_FIELDS]
+        self.position = {column.name: index for index, column in enumerate(self.columns)}
+        self._getters: dict[tuple[str, ...], tuple[Callable, Callable]] = {}
+        self._insert_sql: tuple[str, list[str] | None] | None = None
+
+    def stop_writing(self) -> None:
+        """Strict mode met a rejected row: nothing more is written (and the transaction is rolled back)."""
+        self.writing = False
+
+    def existing(self, codes: list[str]) -> dict[str, tuple]:
+        """The survey fields on record for these credit codes, as tuples in ``self.columns`` order."""
+        query = select(*self.columns).where(self.table.c.credit_code.in_(codes))
+        code = self.position["credit_code"]
+        return {row[code]: row for row in db.session.connection().execute(query).all()}
+
+    def getters(self, supplied: tuple[str, ...]) -> tuple[Callable, Callable]:
+        """Item getters of the supplied fields: from a record tuple, and from a row's values dict."""
+        found = self._getters.get(supplied)
+        if found is None:
+            found = (operator.itemgetter(*[self.position[f] for f in supplied]), operator.itemgetter(*supplied))
+            self._getters[supplied] = found
+        return found
+
+    def plan_chunk(self, chunk: list[SurveyRow], checker: RowChecker) -> None:
+        """Classify each row of the chunk as new / changed / unchanged, then write the chunk."""
+        report = self.report
+        on_record = self.existing([row.data.credit_code for row in chunk])
+        new_rows: list[dict] = []
+        changed: dict[tuple[str, ...], list[dict]] = {}
+        allowed = checker.allowed_streets
+        street = self.position["street_id"]
+        for row in chunk:
+            old = on_record.get(row.data.credit_code) if on_record else None
+            if old is None:
+                values = dict(self.defaults)
+                values.update(row.values)
+                new_rows.append(values)
+                continue
+            if allowed is not None and old[street] not in allowed:
+                report.rejected += 1
+                error = RowError(row.number, checker.label("credit_code"), row.data.credit_code,
+                                 Message("该组织已登记在您不负责的街道，无权修改"))
+                report.errors.append(error)
+                self.rejected.add(row.number, row.cells, [error])
+                if report.strict:
+                    self.stop_writing()
+                continue
+            from_record, from_row = self.getters(row.supplied)
+            if from_record(old) == from_row(row.values):
+                report.unchanged += 1
+                continue
+            report.updated += 1
+            if len(report.changes) < MAX_CHANGES_KEPT:
+                changes = {f: (old[self.position[f]], row.values[f]) for f in row.supplied if old[self.position[f]] != row.values[f]}
+                report.changes.append(RowChange(row.number, row.data.credit_code, row.data.name, changes))
+            values = {"b_" + f: row.values[f] for f in row.supplied}
+            values["b_id"] = old[self.position["id"]]
+            changed.setdefault(row.supplied, []).append(values)
+        report.created += len(new_rows)
+        if self.writing:
+            self.write(new_rows, changed)
+
+    def insert_sql(self, connection) -> tuple[str, list[str] | None]:
+        """The INSERT compiled once for this database, and the order of its parameters (None: named).
+
+        Executing the compiled Core statement with the driver's executemany skips per-row parameter
+        processing, which the plain str / int / bool / None values of a survey do not need.
+        """
+        if self._insert_sql is None:
+            compiled = self.insert_statement.compile(dialect=connection.dialect, column_keys=list(IMPORT_FIELDS))
+            order = list(compiled.positiontup) if compiled.positional else None
+            self._insert_sql = (compiled.string, order)
+        return self._insert_sql
+
+    def write(self, new_rows: list[dict], changed: dict[tuple[str, ...], list[dict]]) -> None:
+        """Core bulk INSERT of new organisations and UPDATE of changed ones (no commit)."""
+        connection = db.session.connection()
+        if new_rows:
+            sql, order = self.insert_sql(connection)
+            params = [tuple(map(values.__getitem__, order)) for values in new_rows] if order else new_rows
+            connection.exec_driver_sql(sql, params)
+        for supplied, rows in changed.items():
+            statement = (
+                update(self.table)
+                .where(self.table.c.id == bindparam("b_id"))
+                .values({**{f: bindparam("b_" + f) for f in supplied}, "version": self.table.c.version + 1, "updated_at": func.now()})
+            )
+            connection.execute(statement, rows)

@@ -1,0 +1,2 @@
+"""Running an installation: online backups of the SQLite database.
+"""

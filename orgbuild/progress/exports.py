@@ -1,0 +1,115 @@
+"""Service: tables to CSV (UTF-8 with a BOM, so that Excel on Chinese Windows reads it) and XLSX,
+with every text cell protected against formula injection; the per-street progress table and the
+organisation list as rows.
+
+Flask-free: headers are marked with ``N_`` and translated by the caller's ``translate`` function.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Callable, Iterable, Sequence
+
+from openpyxl import Workbook
+
+from ..domain.rules import N_
+from ..domain.workflow import STATUSES
+from ..models import Organization
+
+#: A cell beginning with one of these is read as a formula by spreadsheet programs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+STREET_COLUMNS = [
+    ("street", N_("街道")),
+    ("surveyed", N_("摸底排查")),
+    ("party_orgs", N_("已建党组织")),
+    ("party_and_league", N_("已建党已建团")),
+    ("party_no_league", N_("已建党未建团")),
+    ("visited", N_("已走访")),
+    ("visit_coverage_pct", N_("走访覆盖率(%)")),
+    ("established", N_("新建团组织")),
+    ("new_branch_target", N_("建团目标")),
+    ("new_branch_pct", N_("建团完成率(%)")),
+    ("onboarded", N_("已入驻")),
+    ("onboarding_target", N_("入驻目标")),
+    ("onboarding_pct", N_("入驻完成率(%)")),
+    ("ineligible", N_("不符合条件")),
+]
+
+ORG_COLUMNS = [
+    N_("单位名称"), N_("统一社会信用代码"), N_("所属街道"), N_("所属社区"), N_("行业类别"), N_("单位类型"),
+    N_("从业人员数"), N_("35岁以下青年数"), N_("团员数"), N_("党员数"), N_("是否建立党组织"),
+    N_("是否建立团组织"), N_("状态"), N_("负责团干"), N_("联系人"), N_("联系电话"), N_("地址"),
+]
+
+
+def escape_cell(value: Any) -> Any:
+    """Neutralise a text cell that a spreadsheet would run as a formula (prefix it with ').
+
+    >>> escape_cell("=1+1"), escape_cell("-5"), escape_cell("@SUM(A1)"), escape_cell(-5), escape_cell("正常")
+    ("'=1+1", "'-5", "'@SUM(A1)", -5, '正常')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV file: UTF-8 with a BOM, CRLF line ends, every cell escaped; None becomes empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([escape_cell(h) for h in header])
+    for row in rows:
+        writer.writerow(["" if v is None else escape_cell(v) for v in row])
+    return (BOM + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Sheet1") -> bytes:
+    """An XLSX workbook of one sheet, every text cell escaped (so none is stored as a formula)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
+    sheet.append([escape_cell(h) for h in header])
+    for row in rows:
+        sheet.append([escape_cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def street_table(progress: dict[str, Any], translate: Callable[[str], str]) -> tuple[list[str], list[list[Any]]]:
+    """The per-street progress table (and a district total row) as a header and rows."""
+    header = [translate(label) for _, label in STREET_COLUMNS]
+    rows = [[row.get(key) for key, _ in STREET_COLUMNS] for row in progress["by_street"]]
+    total = [progress.get(key) for key, _ in STREET_COLUMNS]
+    total[0] = translate(N_("合计"))
+    return header, rows + [total]
+
+
+def org_table(orgs: Iterable[Organization], translate: Callable[[str], str]) -> tuple[list[str], Iterable[list[Any]]]:
+    """The organisation list as a header and (lazily produced) rows."""
+    yes, no = translate(N_("是")), translate(N_("否"))
+
+    def rows():
+        for org in orgs:
+            yield [
+                org.name,
+                org.credit_code,
+                org.street.name if org.street else "",
+                org.community.name if org.community else "",
+                org.industry,
+                org.org_type,
+                org.employees,
+                org.youth_count,
+                org.league_members,
+                org.party_members,
+                yes if org.has_party_org else no,
+                yes if org.has_league_org else no,
+                translate(STATUSES.get(org.status, org.status)),
+                org.officer.label if org.officer else "",
+                org.contact_person,
+                org.contact_phone,
+                org.address,
+            ]
+
+    return [translate(h) for h in ORG_COLUMNS], rows()

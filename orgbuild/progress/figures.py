@@ -1,0 +1,205 @@
+"""Service: campaign progress — counts against targets for the district, per street, per officer
+and per month, the funnel and the overdue follow-ups (the object of DESIGN.md's "Progress object").
+
+Every figure is an SQL aggregate (GROUP BY with conditional sums); the number of queries is small
+and fixed, whatever the number of organisations. Closed organisations are left out of every count.
+The scope is either a user (through ``policy.scope_orgs``) or, for the command line, a set of
+street ids (None: the whole district).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from .. import policy
+from ..campaign.actions import local_today
+from ..domain import rules
+from ..domain.rules import Message
+from ..extensions import db
+from ..models import Branch, Organization, Street, Target, User
+from .queries import COUNT_KEYS, by_officer, funnel, grouped_counts, monthly, overdue, pct, roll_up
+
+
+class ScopeError(Exception):
+    """The requested street is unknown or outside the viewer's scope; ``message`` says which."""
+
+    def __init__(self, message: str, outside: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.outside = outside  # True: the street exists but is not the viewer's
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose organisations are counted: a user's (policy decides) and/or a set of street ids."""
+
+    user: User | None = None
+    street_ids: frozenset[int] | None = None  # None: no street filter beyond the user's scope
+
+    def apply(self, query: Select) -> Select:
+        """Limit a select that involves ``Organization`` to this scope."""
+        if self.user is not None:
+            query = policy.scope_orgs(self.user, query)
+        if self.street_ids is not None:
+            query = query.where(Organization.street_id.in_(self.street_ids))
+        return query
+
+
+def default_year(today: date | None = None) -> int:
+    """The latest year that has a target or a founded branch, else the current year."""
+    latest_target = db.session.scalar(select(func.max(Target.year)))
+    latest_branch = db.session.scalar(select(func.max(Branch.founded_on)).where(Branch.reverted.is_(False)))
+    years = [y for y in (latest_target, latest_branch.year if latest_branch else None) if y]
+    return max(years) if years else (today or local_today()).year
+
+
+def find_street(name: str) -> Street | None:
+    """A street by any form of its name (翠竹, 翠竹街道, full-width …), via ``rules.street_key``."""
+    key = rules.street_key(name)
+    for street in db.session.scalars(select(Street)):
+        if key in (rules.street_key(street.name), rules.street_key(street.short_name), street.code):
+            return street
+    return None
+
+
+def scope_for(user: User | None, street_name: str | None = None, street_id: int | None = None) -> Scope:
+    """The scope for `user` (None: the whole district), narrowed to one street when asked.
+
+    Raises :class:`ScopeError` for an unknown street or one outside the user's streets.
+    """
+    street = None
+    if street_name:
+        street = find_street(street_name)
+        if street is None:
+            raise ScopeError(Message("没有名为“%(name)s”的街道", name=street_name))
+    elif street_id is not None:
+        street = db.session.get(Street, street_id)
+        if street is None:
+            raise ScopeError(Message("街道不存在"))
+    if street is not None and user is not None:
+        allowed = policy.street_ids(user)
+        if allowed is not None and street.id not in allowed:
+            raise ScopeError(Message("您不负责该街道"), outside=True)
+    return Scope(user=user, street_ids=frozenset({street.id}) if street else None)
+
+
+def scope_streets(scope: Scope) -> list[Street]:
+    """The streets the scope covers, in code order."""
+    query = select(Street).order_by(Street.code)
+    ids: set[int] | None = None
+    if scope.user is not None:
+        ids = policy.street_ids(scope.user)
+        if not (scope.user.is_authenticated and scope.user.active):
+            ids = set()
+    if scope.street_ids is not None:
+        ids = set(scope.street_ids) if ids is None else ids & set(scope.street_ids)
+    if ids is not None:
+        query = query.where(Street.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+def street_counts(scope: Scope, year: int) -> dict[int, dict[str, int]]:
+    """Every count of the progress object per street (from the (street, officer) groups)."""
+    return roll_up(grouped_counts(scope, year), 0)
+
+
+def load_targets(year: int) -> dict[tuple[str, int | None], int]:
+    """All targets of `year`: {(metric, street_id or None): value}."""
+    rows = db.session.execute(select(Target.metric, Target.street_id, Target.value).where(Target.year == year))
+    return {(metric, street_id): value for metric, street_id, value in rows}
+
+
+def resolve_target(targets: dict, metric: str, street_ids: list[int], whole_district: bool) -> int | None:
+    """The target of `metric` for a set of streets.
+
+    The whole district uses the district target, else the sum of the street targets when every
+    street has one; a part of the district uses the sum of its streets' targets, and only when each
+    of them has one (a partial sum would make the percentage mean nothing).
+    """
+    if whole_district and (metric, None) in targets:
+        return targets[(metric, None)]
+    values = [targets.get((metric, sid)) for sid in street_ids]
+    if not values or any(v is None for v in values):
+        return None
+    return sum(values)
+
+
+def figures(counts: dict[str, int], targets: dict, street_ids: list[int], whole_district: bool) -> dict[str, Any]:
+    """The counts with their targets and percentages, in the key order of DESIGN.md."""
+    new_branch_target = resolve_target(targets, "new_branches", street_ids, whole_district)
+    explicit_onboarding = resolve_target(targets, "onboarded", street_ids, whole_district)
+    onboarding_target = explicit_onboarding if explicit_onboarding is not None else counts["party_and_league"]
+    visit_target = resolve_target(targets, "visited", street_ids, whole_district)
+    return {
+        "surveyed": counts["surveyed"],
+        "party_orgs": counts["party_orgs"],
+        "party_and_league": counts["party_and_league"],
+        "party_no_league": counts["party_no_league"],
+        "visited": counts["visited"],
+        "visit_coverage_pct": pct(counts["visited"], counts["party_no_league"]),
+        "established": counts["established"],
+        "new_branch_target": new_branch_target,
+        "new_branch_pct": pct(counts["established"], new_branch_target),
+        "onboarded": counts["onboarded"],
+        "onboarding_target": onboarding_target,
+        "onboarding_pct": pct(counts["onboarded"], onboarding_target),
+        "onboarding_target_derived": explicit_onboarding is None,
+        "ineligible": counts["ineligible"],
+        "visit_target": visit_target,
+        "visit_pct": pct(counts["visited"], visit_target),
+    }
+
+
+def _sum_counts(rows: list[dict[str, int]]) -> dict[str, int]:
+    """Add up per-street counts (at most one row per street)."""
+    return {key: sum(row[key] for row in rows) for key in COUNT_KEYS}
+
+
+def scope_label(scope: Scope, streets: list[Street], whole_district: bool) -> str:
+    """"district" for the whole district, else the street names joined by "、"."""
+    if whole_district:
+        return "district"
+    return "、".join(s.name for s in streets)
+
+
+def compute(scope: Scope, year: int, today: date | None = None) -> dict[str, Any]:
+    """The full progress object for `scope` and `year` (DESIGN.md keys, plus by_officer, monthly,
+    funnel and overdue_followups)."""
+    return compute_with_overdue(scope, year, today, 0)[0]
+
+
+def compute_with_overdue(scope: Scope, year: int, today: date | None = None,
+                         overdue_limit: int = 20) -> tuple[dict[str, Any], list]:
+    """The progress object and the `overdue_limit` most overdue follow-ups (organisation, date)."""
+    streets = scope_streets(scope)
+    all_street_count = db.session.scalar(select(func.count(Street.id)))
+    whole_district = scope.street_ids is None and len(streets) == all_street_count and (
+        scope.user is None or policy.street_ids(scope.user) is None
+    )
+    groups = grouped_counts(scope, year)
+    per_street = roll_up(groups, 0)
+    targets = load_targets(year)
+    empty = dict.fromkeys(COUNT_KEYS, 0)
+    street_ids = [s.id for s in streets]
+    totals = _sum_counts([per_street.get(sid, empty) for sid in street_ids])
+    result: dict[str, Any] = {"year": year, "scope": scope_label(scope, streets, whole_district)}
+    result.update(figures(totals, targets, street_ids, whole_district))
+    result["by_street"] = [
+        {"street": s.name, "street_id": s.id, **figures(per_street.get(s.id, empty), targets, [s.id], False)}
+        for s in streets
+    ]
+    result["by_officer"] = by_officer(roll_up(groups, 1))
+    result["monthly"] = monthly(scope, year, result["new_branch_target"], result["onboarding_target"], today)
+    result["funnel"] = funnel(totals)
+    result["overdue_followups"], overdue_rows = overdue(scope, today, overdue_limit)
+    return result, overdue_rows
+
+
+def progress_for(user: User | None, year: int | None = None, street: str | None = None,
+                 street_id: int | None = None, today: date | None = None) -> dict[str, Any]:
+    """Progress for a user (None: the whole district, as the command line sees it)."""
+    scope = scope_for(user, street_name=street, street_id=street_id)
+    return compute(scope, year or default_year(today), today)

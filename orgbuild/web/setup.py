@@ -1,0 +1,114 @@
+"""Binds the extensions to an app: database (with SQLite pragmas), migrations, sign-in, CSRF,
+Bootstrap served locally, Babel (zh_CN first), the rate limiter, and the template helpers.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+import flask_babel
+from flask import Flask, request, session
+from flask_babel import get_locale, gettext
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .. import policy
+from ..config import PROJECT_ROOT
+from ..domain import rules, workflow
+from ..extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from ..i18n import translate_message
+from ..models import User
+
+
+def init_app(app: Flask) -> None:
+    """Bind every extension and hook to `app`."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(PROJECT_ROOT / "orgbuild" / "translations"),
+    )
+    # Choose the locale afresh for every request, even when an app context outlives one (tests, CLI).
+    app.before_request(flask_babel.refresh)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_ENABLED", True)  # the limiter object would keep a previous app's value
+    limiter.init_app(app)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:  # the client address (for the rate limits) and scheme come from the proxy's headers
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    init_login(app)
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        STATUSES=workflow.STATUSES,
+        EVENTS=workflow.EVENTS,
+        VISIT_OUTCOMES=workflow.VISIT_OUTCOMES,
+        BRANCH_TYPES=rules.BRANCH_TYPES,
+    )
+    app.jinja_env.filters["tmsg"] = translate_message
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001
+    """WAL journal, foreign keys on, and a busy timeout, on every SQLite connection."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def select_locale() -> str:
+    """The user's chosen language, else the one chosen this session, else zh_CN."""
+    languages = ["zh_CN", "en"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return "zh_CN"
+
+
+def init_login(app: Flask) -> None:
+    """Flask-Login: load users by id, sign out deactivated users or rotated sessions."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = rules.N_("请先登录")
+    login_manager.localize_callback = gettext
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        """The signed-in user, unless deactivated or their session token has been rotated.
+
+        ``user_id`` is ``id:token`` (sessions and remember-me cookies made at sign-in) or a bare id.
+        """
+        raw_id, _, token = user_id.partition(":")
+        user = db.session.get(User, int(raw_id)) if raw_id.isdigit() else None
+        if not policy.can_sign_in(user):
+            return None
+        if token and token != user.session_token:
+            return None
+        if session.get("_token") not in (None, user.session_token):
+            return None
+        return user
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if request.path.startswith("/static/"):
+            return response
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
