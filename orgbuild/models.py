@@ -1,5 +1,5 @@
 """The data model: streets, organisations, their visits, branches, onboarding and status history,
-users, targets, import batches and the audit trail (SQLAlchemy 2.0 typed models).
+users, targets, import batches, the audit trail and the progress snapshots (SQLAlchemy 2.0 typed models).
 
 Models hold data and small derived properties only; they never commit (services do).
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
@@ -26,12 +27,21 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .domain.rules import today_in
 from .extensions import db
 
 
 def utcnow() -> datetime:
     """The current time in UTC (a callable default, evaluated per row)."""
     return datetime.now(UTC)
+
+
+def local_date() -> date:
+    """Today in the district's time zone (the app's setting; UTC outside an app): the default of the
+    dates that say when something was recorded (survey date, a step's effective date)."""
+    if has_app_context():
+        return today_in(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    return datetime.now(UTC).date()
 
 
 ROLES = ("admin", "supervisor", "officer")
@@ -119,8 +129,8 @@ class Organization(db.Model):
     __table_args__ = (
         Index("ix_org_street_status", "street_id", "status"),
         Index("ix_org_party_league", "has_party_org", "has_league_org"),
-        # covering index of the progress scan (GROUP BY street, officer): see progress/queries.py
-        Index("ix_org_progress", "street_id", "officer_id", "status", "has_party_org", "has_league_org"),
+        # covering index of the progress scan as of a date (GROUP BY street, officer): progress/queries.py
+        Index("ix_org_asof", "street_id", "officer_id", "has_party_org", "has_league_org", "surveyed_on", "closed_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
@@ -142,6 +152,10 @@ class Organization(db.Model):
     address: Mapped[str | None] = mapped_column(String(300))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="surveyed", index=True)
+    #: the survey date (摸排日期): the file's column, else the day of the import or of the creation
+    surveyed_on: Mapped[date] = mapped_column(Date, default=local_date)
+    #: the day the organisation was closed (deregistered / moved away); None while it is not closed
+    closed_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -251,6 +265,10 @@ class StatusEvent(db.Model):
     """One applied transition: from, to, which, who, when and why."""
 
     __tablename__ = "status_events"
+    __table_args__ = (
+        # the ineligibility of an organisation as of a date (progress/queries.py: ineligible_counts)
+        Index("ix_event_transition", "transition", "organization_id", "effective_on"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str] = mapped_column(String(20))
@@ -259,13 +277,18 @@ class StatusEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    #: the day the step took effect: the visit, founding or onboarding date; the day it was recorded otherwise
+    effective_on: Mapped[date] = mapped_column(Date, default=local_date)
+    #: a later revert undid this step: figures as of any date ignore it (and the revert)
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
 
     organization: Mapped[Organization] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
 
 
 class Target(db.Model):
-    """A campaign target: year, metric, scope (district when street is empty) and value."""
+    """A campaign target: year, metric, scope (district when street is empty) and value, with an
+    optional baseline (保底) and stretch (冲刺) value beside it."""
 
     __tablename__ = "targets"
     __table_args__ = (UniqueConstraint("year", "metric", "street_id"),)
@@ -274,10 +297,15 @@ class Target(db.Model):
     metric: Mapped[str] = mapped_column(String(30))  # new_branches / onboarded / visited
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
     value: Mapped[int] = mapped_column(Integer)
+    baseline: Mapped[int | None] = mapped_column(Integer)
+    stretch: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     street: Mapped[Street | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ImportBatch(db.Model):
@@ -325,3 +353,31 @@ class Setting(db.Model):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- snapshots (progress/snapshots.py) ------------------------------------------------------------
+
+class Snapshot(db.Model):
+    """A frozen progress object: scope, year, as-of date, who, when and title. Never changes.
+
+    ``figures`` is the canonical JSON text written once (so that a bulletin built from it is the
+    same byte for byte every time); ``digest`` is its SHA-256.
+    """
+
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshot_scope_year", "street_ids", "year", "as_of"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[date] = mapped_column(Date)
+    #: the streets covered, as sorted ids joined by commas; empty for the whole district
+    street_ids: Mapped[str] = mapped_column(String(200), default="")
+    scope: Mapped[str] = mapped_column(String(300))  # "district" or the street names, as in the progress object
+    title: Mapped[str] = mapped_column(String(200))
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+    figures: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+    previous: Mapped[Snapshot | None] = relationship(remote_side="Snapshot.id")

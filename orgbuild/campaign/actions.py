@@ -66,6 +66,7 @@ class SurveyData:
     contact_phone: str | None = None
     address: str | None = None
     officer_id: int | None = None
+    surveyed_on: date | None = None  # 摸排日期; None: the day of creation (or, on an edit, unchanged)
 
 
 SURVEY_FIELDS = tuple(f.name for f in fields(SurveyData))
@@ -88,6 +89,11 @@ def survey_errors(data: SurveyData) -> list[tuple[str, str]]:
             errors.append((name, Message("不能为负数")))
         elif value is not None and rules.count_too_large(value):
             errors.append((name, rules.count_too_large(value)))
+    if data.surveyed_on is not None:
+        try:
+            rules.parse_date(data.surveyed_on, today=local_today())
+        except ValueError as problem:
+            errors.append(("surveyed_on", problem.args[0]))
     if data.employees is not None:
         if data.league_members is not None and data.league_members > data.employees:
             errors.append(("league_members", Message("团员数不能多于从业人员数")))
@@ -123,6 +129,7 @@ def create_organization(data: SurveyData, actor: User) -> Organization:
     """Record a newly surveyed organisation (status surveyed)."""
     _check_survey(data, actor, None)
     org = Organization(status="surveyed", **{name: getattr(data, name) for name in SURVEY_FIELDS})
+    org.surveyed_on = data.surveyed_on or local_today()
     db.session.add(org)
     try:
         db.session.flush()
@@ -149,6 +156,8 @@ def update_organization(org: Organization, data: SurveyData, actor: User, expect
         raise ServiceError([(None, Message("您无权修改该组织"))])
     if expected_version is not None and expected_version != org.version:
         raise Conflict(org)
+    if data.surveyed_on is None:
+        data.surveyed_on = org.surveyed_on
     _check_survey(data, actor, org)
     changes = survey_changes(org, data)
     if not changes:
@@ -196,9 +205,16 @@ class TransitionRequest:
 
 def previous_status(org: Organization) -> str | None:
     """The `from` of the last forward step that led to the current status (what revert goes back to)."""
+    step = last_step(org)
+    return step.from_status if step is not None else None
+
+
+def last_step(org: Organization) -> StatusEvent | None:
+    """The last forward step (not a revert, not undone) that led to the organisation's current status."""
     return db.session.scalar(
-        select(StatusEvent.from_status)
+        select(StatusEvent)
         .where(
+            StatusEvent.undone.is_(False),
             StatusEvent.organization_id == org.id,
             StatusEvent.to_status == org.status,
             StatusEvent.transition != "revert",
@@ -265,6 +281,7 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
         raise Conflict(org)
     covered = _covered_orgs(org, request, actor) if request.event == "establish" else []
     facts = facts_for(org, actor, request)
+    undone = last_step(org) if request.event == "revert" else None
     old_status = org.status
     try:
         new_status = workflow.fire(old_status, request.event, facts)
@@ -273,6 +290,8 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
 
     try:
         _write_records(org, request, actor, old_status, new_status, covered)
+        effective_on = effective_date(request)
+        _date_the_status(org, request.event, old_status, new_status, effective_on, undone)
         org.status = new_status
         org.updated_at = utcnow()  # always an UPDATE, so the version check guards every transition
         event = StatusEvent(
@@ -282,6 +301,7 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
             transition=request.event,
             actor_id=actor.id,
             reason=request.reason or "",
+            effective_on=effective_on,
         )
         db.session.add(event)
         audit.record(
@@ -302,6 +322,30 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
         raise
     _commit_or_conflict(org)
     return event
+
+
+def effective_date(request: TransitionRequest) -> date:
+    """The day a step takes effect: the visit, founding or onboarding date it records; the day it is
+    recorded for the others (ineligible, reopen, close, revert)."""
+    dated = {
+        "record_visit": request.visit_date,
+        "establish": request.branch.get("founded_on"),
+        "onboard": request.onboarded_on,
+    }.get(request.event)
+    return dated or local_today()
+
+
+def _date_the_status(org: Organization, event: str, old_status: str, new_status: str, effective_on: date,
+                     undone: StatusEvent | None) -> None:
+    """Keep the dates the figures as of a date read: the closing date, and which step a revert undid
+    (figures ignore an undone step and its revert, as if neither had happened)."""
+    if event == "close":
+        org.closed_on = effective_on
+    elif event == "revert":
+        if old_status == "closed":
+            org.closed_on = None
+        if undone is not None and undone.from_status == new_status and undone.to_status == old_status:
+            undone.undone = True
 
 
 def _covered_orgs(org: Organization, request: TransitionRequest, actor: User) -> list[Organization]:

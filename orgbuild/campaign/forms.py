@@ -102,6 +102,7 @@ class SurveyForm(FlaskForm):
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=40)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
     officer_id = SelectField(_l("负责团干"), coerce=_optional_int, validators=[Optional()])
+    surveyed_on = DateField(_l("摸排日期"), validators=[Optional()])  # blank: today on creation, unchanged on edit
     submit = SubmitField(_l("保存"))
 
     def validate_credit_code(self, field) -> None:

@@ -72,6 +72,7 @@ class Builder:
         self.events.append({
             "organization_id": org["id"], "from_status": old, "to_status": new, "transition": transition,
             "actor_id": org["officer_id"], "reason": reason, "created_at": when,
+            "effective_on": when.date(), "undone": False,  # office hours: the UTC date is the local one
         })
         org["status_now"] = new
         org["updated_at"] = when
@@ -153,7 +154,7 @@ def org_row(rng: random.Random, org_id: int, kind: str, street: Street, communit
         "league_contact": f"{names.person(rng)} {names.phone(rng)}" if kind == "pl" else None,
         "contact_person": names.person(rng), "contact_phone": names.phone(rng),
         "address": names.address(rng, street.short_name), "officer_id": officer_id, "status": "surveyed",
-        "version": 1, "created_at": created, "updated_at": created,
+        "surveyed_on": survey_day, "closed_on": None, "version": 1, "created_at": created, "updated_at": created,
         # working values, removed before the insert
         "status_now": "surveyed", "survey_frac": (survey_day - builder.start).days / builder.span,
     }

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, inspect, select, text
 
 from ..accounts.service import password_problem
 from ..districts.reference import street_pinyin
-from ..domain.rules import Message
+from ..domain.rules import Message, split_target
 from ..extensions import db
 from ..models import (
     AuditEvent,
@@ -40,7 +40,8 @@ DEMO_FLAG = "demo_loaded"
 DEMO_PASSWORD = "luohu2022"
 CHUNK = 5000
 #: The report's figures (DOMAIN.md), scaled for other sizes.
-REPORT = {"surveyed": 1942, "party": 420, "party_and_league": 36, "founded": 60, "ineligible": 5, "target": 56}
+REPORT = {"surveyed": 1942, "party": 420, "party_and_league": 36, "founded": 60, "ineligible": 5, "target": 56,
+          "baseline": 0.9, "stretch": 1.1}  # 保底 / 冲刺 as shares of the target
 
 
 class DemoError(Exception):
@@ -192,13 +193,28 @@ def _write_district(rng, n_orgs, visits_per_org, streets, officers, start, span,
     target = max(1, round(plan["founded"] * REPORT["target"] / REPORT["founded"])) if plan["founded"] else 0
     exists = db.session.scalar(select(Target.id).where(Target.year == year, Target.metric == "new_branches", Target.street_id.is_(None)))
     if target and exists is None:
-        db.session.execute(insert(Target), [{"year": year, "metric": "new_branches", "street_id": None, "value": target}])
+        _write_targets(year, target, streets, kinds, street_of)
     party = plan["pl"] + plan["founded"] + plan["ineligible"] + plan["open"]
     return {
         "organizations": n_orgs, "party_orgs": party, "party_and_league": plan["pl"],
         "party_no_league": party - plan["pl"], "founded": plan["founded"], "ineligible": plan["ineligible"],
         "new_branch_target": target, **totals,
     }
+
+
+def _write_targets(year: int, target: int, streets: list[Street], kinds: list[str], street_of: list[int]) -> None:
+    """The district's new-branch target with its baseline and stretch, split across the streets in
+    proportion to their 已建党未建团 organisations (任务分解, so that the street targets add up)."""
+    weights = dict.fromkeys(range(len(streets)), 0)
+    for kind, index in zip(kinds, street_of):
+        if kind in ("founded", "ineligible", "open"):
+            weights[index] += 1
+    shares = split_target(target, weights)
+    band = {"baseline": round(target * REPORT["baseline"]), "stretch": round(target * REPORT["stretch"])}
+    rows = [{"year": year, "metric": "new_branches", "street_id": None, "value": target, "version": 1, **band}]
+    rows += [{"year": year, "metric": "new_branches", "street_id": streets[i].id, "value": shares[i], "version": 1,
+              "baseline": None, "stretch": None} for i in range(len(streets))]
+    db.session.execute(insert(Target), rows)
 
 
 def _insert(model, rows: list[dict]) -> None:

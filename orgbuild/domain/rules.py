@@ -9,6 +9,7 @@ import operator
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: The 31 characters of GB 32100-2015, in value order (I, O, S, V, Z never occur).
@@ -266,3 +267,130 @@ def suggested_branch_type(members: int, thresholds: BranchThresholds = BranchThr
     if members >= thresholds.branch:
         return "branch"
     return "joint_branch"
+
+
+# --- campaign years and reporting (DOMAIN.md "Campaign years and reporting") ----------------------
+
+#: Completion this many points or fewer behind the year's pace is yellow; further behind, red.
+PACE_YELLOW_POINTS = 10
+#: The earliest date a record of the campaign may carry (survey, as-of dates).
+EARLIEST_DATE = date(2000, 1, 1)
+
+
+def pct(count: int, target: int | None) -> float | None:
+    """count / target as a percentage with one decimal (half up); None without a (non-zero) target.
+
+    >>> pct(60, 56), pct(36, 36), pct(1, 0), pct(3, None), pct(307, 240)
+    (107.1, 100.0, None, None, 127.9)
+    """
+    if not target:
+        return None
+    return float((Decimal(count) * 100 / Decimal(target)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def default_as_of(year: int, today: date) -> date:
+    """The as-of date of a year's figures when none is given: the earlier of today and 31 December.
+
+    >>> default_as_of(2022, date(2026, 12, 2)), default_as_of(2026, date(2026, 12, 2))
+    (datetime.date(2022, 12, 31), datetime.date(2026, 12, 2))
+    """
+    return min(today, date(year, 12, 31))
+
+
+def as_of_error(year: int, as_of: date) -> Message | None:
+    """Why `as_of` cannot date the figures of `year` (it must fall within that year), or None.
+
+    >>> as_of_error(2022, date(2023, 1, 1))
+    '截至日期应在2022年内（2022-01-01至2022-12-31）'
+    """
+    if date(year, 1, 1) <= as_of <= date(year, 12, 31):
+        return None
+    return Message("截至日期应在%(year)d年内（%(year)d-01-01至%(year)d-12-31）", year=year)
+
+
+def pace_pct(as_of: date) -> float:
+    """时序进度: the share of the year elapsed at the end of `as_of`, in percent (one decimal).
+
+    >>> pace_pct(date(2022, 12, 31)), pace_pct(date(2022, 6, 30)), pace_pct(date(2024, 1, 1))
+    (100.0, 49.6, 0.3)
+    """
+    days = (date(as_of.year + 1, 1, 1) - date(as_of.year, 1, 1)).days
+    return pct(as_of.timetuple().tm_yday, days)
+
+
+def traffic_light(completion_pct: float | None, pace: float) -> str | None:
+    """green at or ahead of the year's pace, yellow up to PACE_YELLOW_POINTS behind, red further
+    behind; None without a completion percentage (no target).
+
+    >>> traffic_light(50.0, 49.6), traffic_light(40.0, 49.6), traffic_light(39.5, 49.6), traffic_light(None, 50)
+    ('green', 'yellow', 'red', None)
+    """
+    if completion_pct is None:
+        return None
+    behind = Decimal(str(pace)) - Decimal(str(completion_pct))
+    if behind <= 0:
+        return "green"
+    return "yellow" if behind <= PACE_YELLOW_POINTS else "red"
+
+
+def split_target(total: int, weights: dict) -> dict:
+    """任务分解: `total` split in proportion to `weights` (e.g. each street's 已建党未建团 count) into
+    whole numbers that add up to `total` (largest remainder; ties go to the larger weight, then to the
+    earlier key). Equal shares when every weight is zero.
+
+    >>> split_target(56, {"a": 100, "b": 50, "c": 50})
+    {'a': 28, 'b': 14, 'c': 14}
+    >>> split_target(10, {"a": 1, "b": 1, "c": 1})
+    {'a': 4, 'b': 3, 'c': 3}
+    >>> split_target(5, {"a": 0, "b": 0})
+    {'a': 3, 'b': 2}
+    """
+    if not weights:
+        return {}
+    if not any(weights.values()):
+        weights = dict.fromkeys(weights, 1)
+    whole = sum(weights.values())
+    shares = {key: Decimal(total) * weight / whole for key, weight in weights.items()}
+    result = {key: int(share) for key, share in shares.items()}
+    order = sorted(enumerate(weights), key=lambda item: (-(shares[item[1]] - result[item[1]]), -weights[item[1]], item[0]))
+    for _, key in order[: total - sum(result.values())]:
+        result[key] += 1
+    return result
+
+
+_DATE_SEPARATORS = str.maketrans({"/": "-", ".": "-", "年": "-", "月": "-", "日": None})  # data: date separators
+
+
+def parse_date(raw: object, today: date | None = None) -> date | None:
+    """Read a date cell (2022-03-15, 2022/3/15, 2022.3.15, 2022年3月15日, 20220315, an Excel date);
+    None when blank. Raises ValueError with a message a person can act on, also for a date after
+    `today` or before 2000.
+
+    >>> parse_date("2022年3月5日"), parse_date(" 2022/03/05 "), parse_date("20220305"), parse_date("")
+    (datetime.date(2022, 3, 5), datetime.date(2022, 3, 5), datetime.date(2022, 3, 5), None)
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, datetime):
+        value = raw.date()
+    elif isinstance(raw, date):
+        value = raw
+    else:
+        text = to_halfwidth(str(raw)).strip()
+        if not text:
+            return None
+        text = text.split(" ")[0].split("T")[0].translate(_DATE_SEPARATORS).strip("-")
+        if text.isdigit() and len(text) == 8:
+            text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+        parts = text.split("-")
+        try:
+            if len(parts) != 3 or not all(p.isdigit() for p in parts):
+                raise ValueError
+            value = date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            raise ValueError(Message("日期无法识别，应写成 2022-03-15 或 2022年3月15日")) from None
+    if value < EARLIEST_DATE:
+        raise ValueError(Message("日期不能早于%(day)s", day=EARLIEST_DATE.isoformat()))
+    if today is not None and value > today:
+        raise ValueError(Message("日期不能晚于今天"))
+    return value

@@ -20,7 +20,7 @@ class SurveyColumn:
     field: str  # SurveyData field (street → street_id, community → community_id)
     header: str  # canonical Chinese header, as in the template
     aliases: tuple[str, ...]
-    kind: str  # text / code / street / community / industry / count / yes_no
+    kind: str  # text / code / street / community / industry / count / yes_no / date
     max_length: int | None = None
     example: str = ""
 
@@ -43,6 +43,7 @@ COLUMNS: tuple[SurveyColumn, ...] = (
     SurveyColumn("contact_person", N_("联系人"), ("contact_person",), "text", 80, "李四"),  # data: aliases, example
     SurveyColumn("contact_phone", N_("联系电话"), ("电话", "contact_phone"), "text", 40, "0755-12345678"),  # data: aliases, example
     SurveyColumn("address", N_("地址"), ("单位地址", "address"), "text", 300, "深圳市罗湖区翠竹路1号"),  # data: aliases, example
+    SurveyColumn("surveyed_on", N_("摸排日期"), ("摸底日期", "排查日期", "调查日期", "surveyed_on"), "date", None, "2022-03-15"),  # data: aliases, example
 )
 
 BY_FIELD = {c.field: c for c in COLUMNS}

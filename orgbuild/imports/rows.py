@@ -10,7 +10,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass
 
-from ..campaign.actions import SurveyData, survey_errors
+from ..campaign.actions import SurveyData, local_today, survey_errors
 from ..domain import rules
 from ..domain.rules import Message
 from .columns import BY_FIELD, HeaderMap, industry_letter
@@ -18,7 +18,7 @@ from .columns import BY_FIELD, HeaderMap, industry_letter
 #: Fields an import writes: every survey field except the officer (never touched by an import).
 IMPORT_FIELDS = ("credit_code", "name", "street_id", "community_id", "industry", "org_type", "employees",
                  "youth_count", "league_members", "party_members", "has_party_org", "party_secretary",
-                 "has_league_org", "league_contact", "contact_person", "contact_phone", "address")
+                 "has_league_org", "league_contact", "contact_person", "contact_phone", "address", "surveyed_on")
 
 
 @dataclass
@@ -163,6 +163,8 @@ class RowChecker:
         self.text_plan = [(f, i, limit, label) for f, i, kind, limit, label in plan if kind == "text"]
         self.count_plan = [(f, i, label) for f, i, kind, _l, label in plan if kind == "count"]
         self.yes_no_plan = [(f, i, label) for f, i, kind, _l, label in plan if kind == "yes_no"]
+        self.date_plan = [(f, i, label) for f, i, kind, _l, label in plan if kind == "date"]
+        self.today = local_today()
         self.code_index = header.fields["credit_code"]
         self.street_index = header.fields["street_id"]
         self.industry_index = header.fields.get("industry")
@@ -230,6 +232,14 @@ class RowChecker:
                     continue
                 self.remember(memo, text, value)
             values[field] = value
+        for field, index, label in self.date_plan:
+            raw = texts[index] if self.text_rows or isinstance(cells[index], str) else cells[index]
+            try:
+                values[field] = rules.parse_date(raw, today=self.today)
+            except ValueError as problem:
+                errors.append(RowError(number, label, written(cells[index]), problem.args[0]))
+            if values.get(field) is None:  # a blank survey date leaves the one on record (new: the import's day)
+                supplied = tuple(f for f in supplied if f != field)
         values["credit_code"] = texts[self.code_index]
         text = texts[self.street_index]
         street_id = self.street_memo.get(text)

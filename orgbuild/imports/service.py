@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, policy
-from ..campaign.actions import SurveyData
+from ..campaign.actions import SurveyData, local_today
 from ..domain import rules
 from ..domain.rules import N_, Message
 from ..extensions import db
@@ -274,6 +274,7 @@ class _ChunkWriter:
     def __init__(self, report: ImportReport, actor: User | None, rejected: _RejectedWriter, dry_run: bool):
         """Prepare the statements and column positions used for every chunk."""
         self.report = report
+        self.today = local_today()  # the survey date of new organisations whose row gives none
         self.rejected = rejected
         self.actor = actor
         self.writing = not dry_run
@@ -321,6 +322,7 @@ class _ChunkWriter:
             if old is None:
                 values = dict(self.defaults)
                 values.update(row.values)
+                values["surveyed_on"] = values.get("surveyed_on") or self.today
                 new_rows.append(values)
                 continue
             if allowed is not None and old[street] not in allowed:

@@ -1,18 +1,18 @@
-"""Service: campaign progress — counts against targets for the district, per street, per officer
-and per month, the funnel and the overdue follow-ups (the object of DESIGN.md's "Progress object").
+"""Service: campaign progress as of a date — counts against targets for the district, per street,
+per officer and per month, the funnel and the overdue follow-ups (DESIGN.md's "Progress object").
 
 Every figure is an SQL aggregate (GROUP BY with conditional sums); the number of queries is small
-and fixed, whatever the number of organisations. Closed organisations are left out of every count.
-The scope is either a user (through ``policy.scope_orgs``) or, for the command line, a set of
-street ids (None: the whole district).
+and fixed, whatever the number of organisations. Figures count only records dated on or before the
+as-of date (by default the earlier of today and 31 December of the year); organisations closed by
+then are left out of every count. The scope is either a user (through ``policy.scope_orgs``) or,
+for the command line, a set of street ids (None: the whole district).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
 from .. import policy
 from ..campaign.actions import local_today
@@ -20,7 +20,34 @@ from ..domain import rules
 from ..domain.rules import Message
 from ..extensions import db
 from ..models import Branch, Organization, Street, Target, User
-from .queries import COUNT_KEYS, by_officer, funnel, grouped_counts, monthly, overdue, pct, roll_up
+from .monthly import monthly
+from .scope import Scope
+from .queries import COUNT_KEYS, by_officer, funnel, grouped_counts, overdue, pct, roll_up
+from .targets import targets_of
+
+
+class AsOfError(ValueError):
+    """The as-of date does not fit the year asked for; ``message`` says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def resolve_year(year: int | None, as_of: date | None, today: date | None = None) -> tuple[int, date]:
+    """The year and as-of date of a request: the year of `as_of` when no year is given, else the
+    latest year with data; `as_of` defaults to the earlier of today and 31 December of the year.
+
+    Raises :class:`AsOfError` when `as_of` falls outside the year.
+    """
+    if year is None:
+        year = as_of.year if as_of is not None else default_year(today)
+    if as_of is None:
+        return year, rules.default_as_of(year, today or local_today())
+    problem = rules.as_of_error(year, as_of)
+    if problem:
+        raise AsOfError(problem)
+    return year, as_of
 
 
 class ScopeError(Exception):
@@ -30,22 +57,6 @@ class ScopeError(Exception):
         super().__init__(message)
         self.message = message
         self.outside = outside  # True: the street exists but is not the viewer's
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whose organisations are counted: a user's (policy decides) and/or a set of street ids."""
-
-    user: User | None = None
-    street_ids: frozenset[int] | None = None  # None: no street filter beyond the user's scope
-
-    def apply(self, query: Select) -> Select:
-        """Limit a select that involves ``Organization`` to this scope."""
-        if self.user is not None:
-            query = policy.scope_orgs(self.user, query)
-        if self.street_ids is not None:
-            query = query.where(Organization.street_id.in_(self.street_ids))
-        return query
 
 
 def default_year(today: date | None = None) -> int:
@@ -101,15 +112,15 @@ def scope_streets(scope: Scope) -> list[Street]:
     return list(db.session.scalars(query))
 
 
-def street_counts(scope: Scope, year: int) -> dict[int, dict[str, int]]:
-    """Every count of the progress object per street (from the (street, officer) groups)."""
-    return roll_up(grouped_counts(scope, year), 0)
+def street_counts(scope: Scope, year: int, as_of: date) -> dict[int, dict[str, int]]:
+    """Every count of the progress object per street as of `as_of` (from the (street, officer) groups)."""
+    return roll_up(grouped_counts(scope, year, as_of), 0)
 
 
 def load_targets(year: int) -> dict[tuple[str, int | None], int]:
-    """All targets of `year`: {(metric, street_id or None): value}."""
-    rows = db.session.execute(select(Target.metric, Target.street_id, Target.value).where(Target.year == year))
-    return {(metric, street_id): value for metric, street_id, value in rows}
+    """All targets of `year` (``targets.targets_of``): {(metric, street_id or None): value}, with the
+    baseline and stretch values under ``"<metric>:baseline"`` and ``"<metric>:stretch"``."""
+    return targets_of(year)
 
 
 def resolve_target(targets: dict, metric: str, street_ids: list[int], whole_district: bool) -> int | None:
@@ -133,6 +144,8 @@ def figures(counts: dict[str, int], targets: dict, street_ids: list[int], whole_
     explicit_onboarding = resolve_target(targets, "onboarded", street_ids, whole_district)
     onboarding_target = explicit_onboarding if explicit_onboarding is not None else counts["party_and_league"]
     visit_target = resolve_target(targets, "visited", street_ids, whole_district)
+    baseline = resolve_target(targets, "new_branches:baseline", street_ids, whole_district)
+    stretch = resolve_target(targets, "new_branches:stretch", street_ids, whole_district)
     return {
         "surveyed": counts["surveyed"],
         "party_orgs": counts["party_orgs"],
@@ -150,7 +163,18 @@ def figures(counts: dict[str, int], targets: dict, street_ids: list[int], whole_
         "ineligible": counts["ineligible"],
         "visit_target": visit_target,
         "visit_pct": pct(counts["visited"], visit_target),
+        "new_branch_baseline": baseline,
+        "new_branch_baseline_pct": pct(counts["established"], baseline),
+        "new_branch_stretch": stretch,
+        "new_branch_stretch_pct": pct(counts["established"], stretch),
     }
+
+
+def street_target_sum(targets: dict, street_ids: list[int], metric: str = "new_branches") -> int | None:
+    """The sum of the street targets of `metric` that are set (None when no street has one): the
+    roll-up that should equal the district's target (任务分解)."""
+    values = [targets[(metric, sid)] for sid in street_ids if (metric, sid) in targets]
+    return sum(values) if values else None
 
 
 def _sum_counts(rows: list[dict[str, int]]) -> dict[str, int]:
@@ -165,41 +189,49 @@ def scope_label(scope: Scope, streets: list[Street], whole_district: bool) -> st
     return "、".join(s.name for s in streets)
 
 
-def compute(scope: Scope, year: int, today: date | None = None) -> dict[str, Any]:
-    """The full progress object for `scope` and `year` (DESIGN.md keys, plus by_officer, monthly,
-    funnel and overdue_followups)."""
-    return compute_with_overdue(scope, year, today, 0)[0]
+def compute(scope: Scope, year: int, today: date | None = None, as_of: date | None = None) -> dict[str, Any]:
+    """The full progress object for `scope` and `year` as of `as_of` (DESIGN.md keys, plus
+    by_officer, monthly, funnel and overdue_followups)."""
+    return compute_with_overdue(scope, year, today, 0, as_of=as_of)[0]
 
 
-def compute_with_overdue(scope: Scope, year: int, today: date | None = None,
-                         overdue_limit: int = 20) -> tuple[dict[str, Any], list]:
-    """The progress object and the `overdue_limit` most overdue follow-ups (organisation, date)."""
+def compute_with_overdue(scope: Scope, year: int, today: date | None = None, overdue_limit: int = 20,
+                         as_of: date | None = None) -> tuple[dict[str, Any], list]:
+    """The progress object as of `as_of` (default: the earlier of today and 31 December) and the
+    `overdue_limit` most overdue follow-ups today (organisation, date)."""
+    year, as_of = resolve_year(year, as_of, today)
     streets = scope_streets(scope)
     all_street_count = db.session.scalar(select(func.count(Street.id)))
     whole_district = scope.street_ids is None and len(streets) == all_street_count and (
         scope.user is None or policy.street_ids(scope.user) is None
     )
-    groups = grouped_counts(scope, year)
+    groups = grouped_counts(scope, year, as_of)
     per_street = roll_up(groups, 0)
     targets = load_targets(year)
     empty = dict.fromkeys(COUNT_KEYS, 0)
     street_ids = [s.id for s in streets]
     totals = _sum_counts([per_street.get(sid, empty) for sid in street_ids])
-    result: dict[str, Any] = {"year": year, "scope": scope_label(scope, streets, whole_district)}
+    result: dict[str, Any] = {"year": year, "as_of": as_of.isoformat(),
+                              "scope": scope_label(scope, streets, whole_district)}
     result.update(figures(totals, targets, street_ids, whole_district))
+    result["new_branch_street_targets"] = street_target_sum(targets, street_ids)
     result["by_street"] = [
         {"street": s.name, "street_id": s.id, **figures(per_street.get(s.id, empty), targets, [s.id], False)}
         for s in streets
     ]
     result["by_officer"] = by_officer(roll_up(groups, 1))
-    result["monthly"] = monthly(scope, year, result["new_branch_target"], result["onboarding_target"], today)
+    result["monthly"] = monthly(scope, year, as_of, result["new_branch_target"], result["onboarding_target"])
     result["funnel"] = funnel(totals)
     result["overdue_followups"], overdue_rows = overdue(scope, today, overdue_limit)
     return result, overdue_rows
 
 
 def progress_for(user: User | None, year: int | None = None, street: str | None = None,
-                 street_id: int | None = None, today: date | None = None) -> dict[str, Any]:
-    """Progress for a user (None: the whole district, as the command line sees it)."""
+                 street_id: int | None = None, today: date | None = None, as_of: date | None = None) -> dict[str, Any]:
+    """Progress for a user (None: the whole district, as the command line sees it) as of `as_of`.
+
+    Raises :class:`ScopeError` for a street not found or not the user's, :class:`AsOfError` for an
+    as-of date outside the year.
+    """
     scope = scope_for(user, street_name=street, street_id=street_id)
-    return compute(scope, year or default_year(today), today)
+    return compute(scope, year, today, as_of=as_of)

@@ -1,40 +1,34 @@
-"""SQL building blocks of the progress figures, and the secondary series: per officer, per month,
-the funnel and the overdue follow-ups.
+"""SQL building blocks of the progress figures as of a date, and the secondary figures: per
+officer, the funnel and the overdue follow-ups (the monthly series is ``progress.monthly``).
 
 Each function runs a fixed number of GROUP BY queries over the organisations of a scope (any object
 with ``apply(select) -> select`` that limits a select involving ``Organization``, see
-``progress.Scope``). Closed organisations are left out everywhere.
+``progress.Scope``). The as-of rule (DESIGN.md, DOMAIN.md "Campaign years"): a figure as of a date
+counts only records dated on or before it — the survey date, visit dates, founding and onboarding
+dates, the effective dates of the ineligibility steps — and leaves out the organisations closed by
+then (``counted_on``).
 """
 from __future__ import annotations
 
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, extract, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from .. import policy
 from ..campaign.actions import local_today
+from ..domain.rules import pct
 from ..extensions import db
-from ..models import Branch, Onboarding, Organization, User, Visit
+from ..models import Branch, Onboarding, Organization, StatusEvent, User, Visit
+
+__all__ = ["pct", "grouped_counts", "roll_up", "by_officer", "my_work", "funnel", "overdue", "counted_on"]
 
 OPEN_STATUSES = ("surveyed", "visited")
 FUNNEL_STAGES = ("surveyed", "party_orgs", "visited", "established", "onboarded")
-#: The counts kept per (street, officer) group; the first six come from the scan of organisations.
-SCAN_KEYS = ("surveyed", "party_orgs", "party_and_league", "party_no_league", "ineligible", "visited")
-COUNT_KEYS = SCAN_KEYS + ("established", "onboarded", "established_onboarded")
-
-
-def pct(count: int, target: int | None) -> float | None:
-    """count / target as a percentage with one decimal (half up); None without a (non-zero) target.
-
-    >>> pct(60, 56), pct(36, 36), pct(1, 0), pct(3, None)
-    (107.1, 100.0, None, None)
-    """
-    if not target:
-        return None
-    return float((Decimal(count) * 100 / Decimal(target)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+#: The counts kept per (street, officer) group; the first five come from the scan of organisations.
+SCAN_KEYS = ("surveyed", "party_orgs", "party_and_league", "party_no_league", "visited")
+COUNT_KEYS = SCAN_KEYS + ("ineligible", "established", "onboarded", "established_onboarded")
 
 
 def year_bounds(year: int) -> tuple[date, date]:
@@ -52,23 +46,58 @@ def party_no_league():
     return and_(Organization.has_party_org.is_(True), Organization.has_league_org.is_(False))
 
 
-def ever_visited():
-    """The condition "visited at least once" (a correlated EXISTS on the visits index)."""
-    return exists().where(Visit.organization_id == Organization.id)
+def party_and_league():
+    """The condition "has a party organisation and a league organisation" (已建党已建团)."""
+    return and_(Organization.has_party_org.is_(True), Organization.has_league_org.is_(True))
+
+
+def visited_by(as_of: date):
+    """The condition "visited at least once on or before `as_of`" (a correlated EXISTS on the visits index)."""
+    return exists().where(Visit.organization_id == Organization.id, Visit.visit_date <= as_of)
+
+
+def counted_on(as_of: date):
+    """The organisations that figures as of `as_of` count: surveyed by then and not closed by then."""
+    org = Organization
+    return and_(org.surveyed_on <= as_of, or_(org.closed_on.is_(None), org.closed_on > as_of))
 
 
 def not_closed():
-    """Closed organisations are left out of every count."""
-    return Organization.status != "closed"
+    """Organisations not closed now (the operational lists and the targets page's derived values)."""
+    return Organization.closed_on.is_(None)
 
 
-def grouped_counts(scope, year: int) -> dict[tuple[int, int | None], dict[str, int]]:
-    """Every count of the progress object per (street, responsible officer) group: one scan of the
-    organisations (served by the covering index ``ix_org_progress``; only the 已建党未建团 rows probe
-    the visits index) and two small queries over the founding and onboarding records. Rolled up per street, per officer or in total by the caller."""
+def ineligible_on(as_of: date):
+    """The "marked ineligible" StatusEvents in force on `as_of`: not undone by a revert, effective by
+    then, and not followed by a reopening effective by then (closing is ``counted_on``'s business)."""
+    event, later = StatusEvent, aliased(StatusEvent)
+    reopened = exists().where(
+        later.organization_id == event.organization_id,
+        later.transition == "reopen",
+        later.undone.is_(False),
+        later.effective_on <= as_of,
+        or_(later.effective_on > event.effective_on, and_(later.effective_on == event.effective_on, later.id > event.id)),
+    )
+    return and_(event.transition == "mark_ineligible", event.undone.is_(False), event.effective_on <= as_of, ~reopened)
+
+
+def onboarded_by(as_of: date):
+    """The condition "onboarded (not reverted) on or before `as_of`" for the organisation in the query."""
+    return exists().where(Onboarding.organization_id == Organization.id, Onboarding.reverted.is_(False),
+                          Onboarding.onboarded_on <= as_of)
+
+
+def grouped_counts(scope, year: int, as_of: date) -> dict[tuple[int, int | None], dict[str, int]]:
+    """Every count of the progress object as of `as_of`, per (street, responsible officer) group.
+
+    One scan of the organisations counted on `as_of` (served by the covering index ``ix_org_asof``;
+    only the 已建党未建团 rows probe the visits index) and three small queries: the foundings of
+    `year` up to `as_of`, the onboardings up to `as_of`, the ineligibility in force on `as_of`.
+    Only dated records count, so work recorded later with a later date never changes these figures.
+    Rolled up per street, per officer or in total by the caller.
+    """
     org = Organization
-    party = org.has_party_org.is_(True)
-    league = org.has_league_org.is_(True)
+    counted = counted_on(as_of)
     groups: dict[tuple[int, int | None], dict[str, int]] = {}
 
     def group(street_id: int, officer_id: int | None) -> dict[str, int]:
@@ -78,26 +107,24 @@ def grouped_counts(scope, year: int) -> dict[tuple[int, int | None], dict[str, i
         org.street_id,
         org.officer_id,
         func.count(),
-        count_if(party),
-        count_if(and_(party, league)),
+        count_if(org.has_party_org.is_(True)),
+        count_if(party_and_league()),
         count_if(party_no_league()),
-        count_if(org.status == "ineligible"),
-        count_if(and_(party_no_league(), ever_visited())),  # the EXISTS runs for 已建党未建团 rows only
-    ).where(not_closed()).group_by(org.street_id, org.officer_id)
+        count_if(and_(party_no_league(), visited_by(as_of))),  # the EXISTS runs for 已建党未建团 rows only
+    ).where(counted).group_by(org.street_id, org.officer_id)
     for street_id, officer_id, *values in db.session.execute(scope.apply(scan)):
         group(street_id, officer_id).update(zip(SCAN_KEYS, (int(v) for v in values)))
 
-    start, end = year_bounds(year)
-    live_onboarding = exists().where(Onboarding.organization_id == org.id, Onboarding.reverted.is_(False))
+    start, _end = year_bounds(year)
     founded = (
         select(
             org.street_id,
             org.officer_id,
             func.count(func.distinct(Branch.organization_id)),
-            func.count(func.distinct(case((live_onboarding, Branch.organization_id)))),
+            func.count(func.distinct(case((onboarded_by(as_of), Branch.organization_id)))),
         )
         .join(org, org.id == Branch.organization_id)
-        .where(not_closed(), Branch.reverted.is_(False), Branch.founded_on >= start, Branch.founded_on < end)
+        .where(counted, Branch.reverted.is_(False), Branch.founded_on >= start, Branch.founded_on <= as_of)
         .group_by(org.street_id, org.officer_id)
     )
     for street_id, officer_id, n, n_onboarded in db.session.execute(scope.apply(founded)):
@@ -106,11 +133,20 @@ def grouped_counts(scope, year: int) -> dict[tuple[int, int | None], dict[str, i
     onboarded = (
         select(org.street_id, org.officer_id, func.count(func.distinct(Onboarding.organization_id)))
         .join(org, org.id == Onboarding.organization_id)
-        .where(not_closed(), party, league, Onboarding.reverted.is_(False))
+        .where(counted, party_and_league(), Onboarding.reverted.is_(False), Onboarding.onboarded_on <= as_of)
         .group_by(org.street_id, org.officer_id)
     )
     for street_id, officer_id, n in db.session.execute(scope.apply(onboarded)):
         group(street_id, officer_id)["onboarded"] = int(n)
+
+    ineligible = (
+        select(org.street_id, org.officer_id, func.count(func.distinct(StatusEvent.organization_id)))
+        .join(org, org.id == StatusEvent.organization_id)
+        .where(counted, ineligible_on(as_of))
+        .group_by(org.street_id, org.officer_id)
+    )
+    for street_id, officer_id, n in db.session.execute(scope.apply(ineligible)):
+        group(street_id, officer_id)["ineligible"] = int(n)
     return groups
 
 
@@ -138,10 +174,12 @@ def by_officer(per_officer: dict[int | None, dict[str, int]]) -> list[dict[str, 
     return sorted(rows, key=lambda r: (r["officer_id"] is None, r["officer"], r["officer_id"] or 0))
 
 
-def my_work(user: User, year: int) -> dict[str, int]:
-    """What `user` recorded in `year` within their scope: visits, organisations visited, foundings
-    (not reverted) and onboardings (not reverted)."""
+def my_work(user: User, year: int, as_of: date | None = None) -> dict[str, int]:
+    """What `user` recorded in `year` (up to `as_of`) within their scope: visits, organisations
+    visited, foundings (not reverted) and onboardings (not reverted), by the dates of the records."""
     start, end = year_bounds(year)
+    if as_of is not None:
+        end = min(end, as_of + timedelta(days=1))
     org = Organization
     visits, orgs_visited = db.session.execute(
         policy.scope_orgs(
@@ -168,61 +206,6 @@ def my_work(user: User, year: int) -> dict[str, int]:
     onboarded = recorded_by_user(Onboarding, Onboarding.onboarded_on)
     return {"visits": int(visits or 0), "orgs_visited": int(orgs_visited or 0),
             "established": int(founded or 0), "onboarded": int(onboarded or 0)}
-
-
-def monthly(scope, year: int, new_branch_target: int | None, onboarding_target: int | None,
-            today: date | None = None) -> list[dict[str, Any]]:
-    """Month by month: branches founded in the year so far, and 已建党已建团 organisations onboarded by
-    the end of the month (earlier years included), with the year's targets. Months still to come in
-    the current year have ``None``."""
-    start, end = year_bounds(year)
-    org = Organization
-    founded_month = extract("month", Branch.founded_on)
-    founded = dict(
-        db.session.execute(
-            scope.apply(
-                select(founded_month, func.count(func.distinct(Branch.organization_id)))
-                .join(org, org.id == Branch.organization_id)
-                .where(not_closed(), Branch.reverted.is_(False), Branch.founded_on >= start, Branch.founded_on < end)
-                .group_by(founded_month)
-            )
-        ).all()
-    )
-    onboarded_month = case((Onboarding.onboarded_on < start, 0), else_=extract("month", Onboarding.onboarded_on))
-    onboarded = dict(
-        db.session.execute(
-            scope.apply(
-                select(onboarded_month, func.count(func.distinct(Onboarding.organization_id)))
-                .join(org, org.id == Onboarding.organization_id)
-                .where(
-                    not_closed(),
-                    org.has_party_org.is_(True),
-                    org.has_league_org.is_(True),
-                    Onboarding.reverted.is_(False),
-                    Onboarding.onboarded_on < end,
-                )
-                .group_by(onboarded_month)
-            )
-        ).all()
-    )
-    founded = {int(k): int(v) for k, v in founded.items()}
-    onboarded = {int(k): int(v) for k, v in onboarded.items()}
-    today = today or local_today()
-    series, cum_founded, cum_onboarded = [], 0, onboarded.get(0, 0)
-    for month in range(1, 13):
-        cum_founded += founded.get(month, 0)
-        cum_onboarded += onboarded.get(month, 0)
-        future = year > today.year or (year == today.year and month > today.month)
-        series.append(
-            {
-                "month": f"{year}-{month:02d}",
-                "founded": None if future else cum_founded,
-                "onboarded": None if future else cum_onboarded,
-                "new_branch_target": new_branch_target,
-                "onboarding_target": onboarding_target,
-            }
-        )
-    return series
 
 
 def funnel(totals: dict[str, int]) -> list[dict[str, Any]]:

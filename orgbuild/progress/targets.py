@@ -1,20 +1,31 @@
 """Service: campaign targets per year — district-wide and per street — for the metrics
-new_branches (新建团组织), onboarded (入驻智慧团建) and visited (走访).
+new_branches (新建团组织), onboarded (入驻智慧团建) and visited (走访), a baseline (保底) and stretch
+(冲刺) value beside the new-branch target, the split of the district target across the streets
+(任务分解) and its roll-up.
 
 An empty value means "no target" (the row is removed): percentages are then null, never 0 %.
+Saving is optimistic: the form says which values it showed, so that two people saving different
+fields both keep their change, and a field changed by both is refused with the current value.
 """
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import date
 from typing import Mapping
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, policy
-from ..campaign.actions import ServiceError
+from ..campaign.actions import ServiceError, local_today
 from ..domain import rules
 from ..domain.rules import Message
 from ..extensions import db
 from ..models import Street, Target, User
+from .queries import grouped_counts, roll_up
+from .scope import Scope
 
 METRICS = ("new_branches", "onboarded", "visited")
 METRIC_LABELS = {
@@ -22,67 +33,228 @@ METRIC_LABELS = {
     "onboarded": rules.N_("入驻智慧团建"),
     "visited": rules.N_("走访已建党未建团组织"),
 }
+#: Metrics whose target carries a baseline (保底) and a stretch (冲刺) value.
+BANDED_METRICS = ("new_branches",)
+BANDS = ("baseline", "stretch")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
-def field_name(metric: str, street_id: int | None) -> str:
-    """The form field of one target: ``new_branches-district`` or ``new_branches-<street id>``."""
-    return f"{metric}-{'district' if street_id is None else street_id}"
+class TargetConflict(ServiceError):
+    """Someone else changed some of the same targets since the form was opened; ``current`` holds
+    the values now on record (by field name)."""
+
+    def __init__(self, fields: list[str], current: dict[str, int | None]):
+        super().__init__([(f, Message("该目标刚被其他人改为“%(value)s”，请核对后再保存",
+                                      value="" if current.get(f) is None else current[f])) for f in fields])
+        self.fields = fields
+        self.current = current
+
+
+def field_name(metric: str, street_id: int | None, band: str | None = None) -> str:
+    """The form field of one value: ``new_branches-district``, ``new_branches-<street id>``, and
+    ``…-baseline`` / ``…-stretch`` for the bands."""
+    name = f"{metric}-{'district' if street_id is None else street_id}"
+    return f"{name}-{band}" if band else name
+
+
+def target_key(metric: str, band: str | None = None) -> str:
+    """The key of a value in :func:`targets_of`: the metric, or ``"<metric>:<band>"``."""
+    return f"{metric}:{band}" if band else metric
 
 
 def targets_of(year: int) -> dict[tuple[str, int | None], int]:
-    """The targets set for `year`: {(metric, street id or None): value}."""
-    rows = db.session.execute(select(Target.metric, Target.street_id, Target.value).where(Target.year == year))
-    return {(metric, street_id): value for metric, street_id, value in rows}
+    """The targets set for `year`: {(metric, street id or None): value}, and the baseline / stretch
+    values under ``(target_key(metric, band), street id)``."""
+    found: dict[tuple[str, int | None], int] = {}
+    rows = db.session.execute(
+        select(Target.metric, Target.street_id, Target.value, Target.baseline, Target.stretch).where(Target.year == year)
+    )
+    for metric, street_id, value, baseline, stretch in rows:
+        found[(metric, street_id)] = value
+        for band, band_value in zip(BANDS, (baseline, stretch)):
+            if band_value is not None:
+                found[(target_key(metric, band), street_id)] = band_value
+    return found
 
 
-def parse_targets(form: Mapping[str, str], streets: list[Street]) -> dict[tuple[str, int | None], int | None]:
-    """Read every target field of the form (blank: no target).
+def form_fields(streets: list[Street]) -> list[tuple[str, str, int | None, str | None]]:
+    """Every field of the targets form: (field name, metric, street id or None, band or None)."""
+    fields = []
+    for metric in METRICS:
+        for street_id in [None] + [s.id for s in streets]:
+            fields.append((field_name(metric, street_id), metric, street_id, None))
+            if metric in BANDED_METRICS:
+                fields += [(field_name(metric, street_id, band), metric, street_id, band) for band in BANDS]
+    return fields
+
+
+def current_values(year: int, streets: list[Street]) -> dict[str, int | None]:
+    """The values on record for every field of the form (None: not set)."""
+    found = targets_of(year)
+    return {name: found.get((target_key(metric, band), sid)) for name, metric, sid, band in form_fields(streets)}
+
+
+def encode_loaded(values: Mapping[str, int | None]) -> str:
+    """The values a form showed, for its hidden ``loaded`` field (compact JSON)."""
+    return json.dumps({k: v for k, v in values.items() if v is not None}, separators=(",", ":"), sort_keys=True)
+
+
+def decode_loaded(text: str | None, streets: list[Street]) -> dict[str, int | None] | None:
+    """The values a form said it showed (None when it said nothing readable: no merge, last save wins)."""
+    try:
+        data = json.loads(text or "")
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    names = [name for name, *_ in form_fields(streets)]
+    return {name: data.get(name) if isinstance(data.get(name), int) else None for name in names}
+
+
+def parse_targets(form: Mapping[str, str], streets: list[Street]) -> dict[str, int | None]:
+    """Read every field of the targets form (blank: no value), by field name.
 
     Raises :class:`ServiceError` with (field, message) pairs when a value is not a whole number ≥ 0.
     """
-    values: dict[tuple[str, int | None], int | None] = {}
+    values: dict[str, int | None] = {}
     errors: list[tuple[str | None, str]] = []
-    for metric in METRICS:
-        for street_id in [None] + [s.id for s in streets]:
-            name = field_name(metric, street_id)
-            try:
-                values[(metric, street_id)] = rules.parse_count(form.get(name, ""))
-            except ValueError as error:
-                errors.append((name, error.args[0] if error.args else Message("应为不小于0的整数")))
+    for name, *_ in form_fields(streets):
+        try:
+            values[name] = rules.parse_count(form.get(name, ""))
+        except ValueError as error:
+            errors.append((name, error.args[0] if error.args else Message("应为不小于0的整数")))
     if errors:
         raise ServiceError(errors)
     return values
 
 
-def save_targets(year: int, values: dict[tuple[str, int | None], int | None], actor: User) -> int:
-    """Set, change or clear the targets of `year` in one transaction; returns how many changed."""
+def _band_errors(values: dict[str, int | None], streets: list[Street]) -> list[tuple[str, str]]:
+    """保底 ≤ 目标 ≤ 冲刺, and neither without a target."""
+    errors = []
+    for metric in BANDED_METRICS:
+        for street_id in [None] + [s.id for s in streets]:
+            value = values.get(field_name(metric, street_id))
+            baseline = values.get(field_name(metric, street_id, "baseline"))
+            stretch = values.get(field_name(metric, street_id, "stretch"))
+            if value is None:
+                for band, band_value in (("baseline", baseline), ("stretch", stretch)):
+                    if band_value is not None:
+                        errors.append((field_name(metric, street_id, band), Message("请先填写目标值")))
+                continue
+            if baseline is not None and baseline > value:
+                errors.append((field_name(metric, street_id, "baseline"), Message("保底值不能大于目标值")))
+            if stretch is not None and stretch < value:
+                errors.append((field_name(metric, street_id, "stretch"), Message("冲刺值不能小于目标值")))
+    return errors
+
+
+def merge(submitted: dict[str, int | None], loaded: dict[str, int | None] | None,
+          current: dict[str, int | None]) -> tuple[dict[str, int | None], list[str]]:
+    """The values to store and the fields in conflict: a field the person did not touch keeps what is
+    on record (someone else's change survives); one they changed while someone else changed it too is
+    a conflict. Without `loaded`, the submitted values win.
+
+    >>> merge({"a": 1, "b": 5}, {"a": 1, "b": 2}, {"a": 7, "b": 2})
+    ({'a': 7, 'b': 5}, [])
+    >>> merge({"a": 3}, {"a": 1}, {"a": 7})
+    ({'a': 7}, ['a'])
+    """
+    if loaded is None:
+        return dict(submitted), []
+    final, conflicts = {}, []
+    for name, value in submitted.items():
+        shown, now = loaded.get(name), current.get(name)
+        if value == shown or value == now:
+            final[name] = now
+        elif now != shown:
+            final[name] = now
+            conflicts.append(name)
+        else:
+            final[name] = value
+    return final, conflicts
+
+
+def save_targets(year: int, submitted: dict[str, int | None], actor: User,
+                 loaded: dict[str, int | None] | None = None) -> int:
+    """Set, change or clear the targets of `year` in one transaction; returns how many values changed.
+
+    `loaded` are the values the form showed (see :func:`merge`). Raises :class:`TargetConflict`
+    when someone else changed a field this save changes too (nothing is written), and
+    :class:`ServiceError` for values that do not fit together.
+    """
     if not policy.can_set_targets(actor):
         raise ServiceError([(None, Message("您无权设置目标"))])
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ServiceError([(None, Message("年份应在%(a)d到%(b)d之间", a=MIN_YEAR, b=MAX_YEAR))])
+    streets = list(db.session.scalars(select(Street).order_by(Street.code)))
+    current = current_values(year, streets)
+    final, conflicts = merge({k: v for k, v in submitted.items() if k in current}, loaded, current)
+    if conflicts:
+        raise TargetConflict(conflicts, current)
+    values = {**current, **final}
+    errors = _band_errors(values, streets)
+    if errors:
+        raise ServiceError(errors)
+    changes = {name: (current[name], values[name]) for name in current if current[name] != values[name]}
+    if not changes:
+        return 0
     existing = {(t.metric, t.street_id): t for t in db.session.scalars(select(Target).where(Target.year == year))}
-    changes: dict[str, tuple[int | None, int | None]] = {}
     try:
-        for (metric, street_id), value in values.items():
-            if metric not in METRICS:
-                continue
-            target = existing.get((metric, street_id))
-            old = target.value if target else None
-            if old == value:
-                continue
-            changes[field_name(metric, street_id)] = (old, value)
-            if value is None:
-                db.session.delete(target)
-            elif target is None:
-                db.session.add(Target(year=year, metric=metric, street_id=street_id, value=value, updated_by_id=actor.id))
-            else:
-                target.value = value
-                target.updated_by_id = actor.id
-        if changes:
-            audit.record(actor, "update", "target", year, summary=f"targets {year}", changes=changes)
+        for metric in METRICS:
+            for street_id in [None] + [s.id for s in streets]:
+                _store(year, metric, street_id, values, existing.get((metric, street_id)), actor)
+        audit.record(actor, "update", "target", year, summary=f"targets {year}", changes=changes)
         db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise TargetConflict(list(changes), current_values(year, streets)) from None
     except Exception:
         db.session.rollback()
         raise
     return len(changes)
+
+
+def _store(year: int, metric: str, street_id: int | None, values: dict[str, int | None],
+           target: Target | None, actor: User) -> None:
+    """Insert, update or delete one target row to hold `values` (no commit; the version guards it)."""
+    value = values[field_name(metric, street_id)]
+    bands = {band: values.get(field_name(metric, street_id, band)) for band in BANDS} if metric in BANDED_METRICS else {}
+    if value is None:
+        if target is not None:
+            db.session.delete(target)
+        return
+    if target is None:
+        db.session.add(Target(year=year, metric=metric, street_id=street_id, value=value, updated_by_id=actor.id, **bands))
+        db.session.flush()
+        return
+    wanted = {"value": value, **bands}
+    if any(getattr(target, k) != v for k, v in wanted.items()):
+        for key, new in wanted.items():
+            setattr(target, key, new)
+        target.updated_by_id = actor.id
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class StreetPlan:
+    """One street's line of the 任务分解: its 已建党未建团 and 已建党已建团 counts and the suggested share."""
+
+    street_id: int
+    party_no_league: int
+    party_and_league: int
+    suggested: int | None
+
+
+def target_plan(year: int, streets: list[Street], district_target: int | None,
+                today: date | None = None) -> list[StreetPlan]:
+    """The district's new-branch target split across `streets` in proportion to each street's
+    已建党未建团 count as of the year's default as-of date (None without a district target)."""
+    as_of = rules.default_as_of(year, today or local_today())
+    counts = roll_up(grouped_counts(Scope(), year, as_of), 0)
+    empty = {"party_no_league": 0, "party_and_league": 0}
+    weights = {s.id: counts.get(s.id, empty)["party_no_league"] for s in streets}
+    shares = rules.split_target(district_target, weights) if district_target is not None else {}
+    return [
+        StreetPlan(s.id, weights[s.id], counts.get(s.id, empty)["party_and_league"], shares.get(s.id))
+        for s in streets
+    ]

@@ -121,6 +121,7 @@ def _survey_data(form: SurveyForm) -> SurveyData:
         contact_phone=(form.contact_phone.data or "").strip() or None,
         address=(form.address.data or "").strip() or None,
         officer_id=form.officer_id.data,
+        surveyed_on=form.surveyed_on.data,
     )
 
 

@@ -6,21 +6,35 @@ from datetime import date
 import pytest
 
 from orgbuild.extensions import db
-from orgbuild.models import Branch, Onboarding, Organization, Target, Visit
+from orgbuild.models import Branch, Onboarding, Organization, StatusEvent, Target, Visit
 from tests.conftest import credit_code, street
+
+
+#: The survey date of the organisations these tests build, unless they give one.
+SURVEYED = date(2022, 1, 10)
 
 
 def add_org(street_name: str, *, party: bool = True, league: bool = False, status: str = "surveyed",
             visits: tuple = (), founded: date | None = None, reverted: bool = False,
-            onboarded: date | None = None, officer=None, creator=None, name: str | None = None) -> Organization:
-    """An organisation with its visits (date, officer, next follow-up), founding and onboarding records."""
+            onboarded: date | None = None, officer=None, creator=None, name: str | None = None,
+            surveyed_on: date = SURVEYED, closed_on: date | None = None,
+            ineligible_on: date | None = None) -> Organization:
+    """An organisation with its visits (date, officer, next follow-up), founding and onboarding
+    records; a closed one is closed on `closed_on` (default 1 March 2022), an ineligible one marked so
+    on `ineligible_on` (default 1 February 2022) by a StatusEvent."""
     code = credit_code()
+    if status == "closed" and closed_on is None:
+        closed_on = date(2022, 3, 1)
     org = Organization(
         credit_code=code, name=name or f"测试{code[-6:]}公司", street_id=street(street_name).id,
         has_party_org=party, has_league_org=league, status=status, officer_id=officer.id if officer else None,
+        surveyed_on=surveyed_on, closed_on=closed_on,
     )
     db.session.add(org)
     db.session.flush()
+    if status == "ineligible":
+        db.session.add(StatusEvent(organization_id=org.id, from_status="surveyed", to_status="ineligible",
+                                   transition="mark_ineligible", reason="不符合", effective_on=ineligible_on or date(2022, 2, 1)))
     for visit_date, by, follow_up in visits:
         db.session.add(Visit(organization_id=org.id, officer_id=by.id if by else None, visit_date=visit_date,
                              outcome="willing", next_follow_up=follow_up))
@@ -57,7 +71,7 @@ def district(app, make_user):
                      founded=d(2022, 6, 1), onboarded=d(2022, 7, 1), creator=zhang),
         "G": add_org("翠竹", status="closed", visits=((d(2022, 1, 5), zhang, None),), founded=d(2022, 2, 1)),
         "H": add_org("翠竹", status="ineligible"),
-        "I": add_org("笋岗", status="established", founded=d(2021, 11, 1)),
+        "I": add_org("笋岗", status="established", founded=d(2021, 11, 1), surveyed_on=d(2021, 6, 1)),
         "J": add_org("笋岗", status="visited", founded=d(2022, 8, 1), reverted=True),
     }
     set_target(2022, "new_branches", 2)

@@ -142,7 +142,8 @@ def test_monthly_series(district):
     months = progress.progress_for(None, year=2022, today=TODAY)["monthly"]
     assert len(months) == 12 and months[0]["month"] == "2022-01"
     founded = [m["founded"] for m in months]
-    assert founded[:4] == [0, 0, 0, 0] and founded[4] == 1 and founded[5:] == [2] * 7
+    # G was founded on 1 February and closed on 1 March: it counts at the end of February only
+    assert founded[:4] == [0, 1, 0, 0] and founded[4] == 1 and founded[5:] == [2] * 7
     onboarded = [m["onboarded"] for m in months]
     assert onboarded[:2] == [0, 0] and onboarded[2:] == [1] * 10  # B in March; F is not 已建党已建团
     assert months[0]["new_branch_target"] == 2
