@@ -1,6 +1,6 @@
 """Command line under ``flask --app orgbuild …``: thin wrappers over the services.
 
-Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress.
+Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress, snapshot, bulletin.
 """
 from __future__ import annotations
 
@@ -20,14 +20,15 @@ from .extensions import db
 from .imports.cli import import_survey_command
 from .models import Street
 from .operations import backup
-from .progress.cli import progress_command
+from .progress.cli import bulletin_command, progress_command, snapshot_group
 
 
 def init_app(app: Flask) -> None:
     """Register the commands on `app`; those that read data first check that the schema exists."""
     app.cli.add_command(init_db_command)
     app.cli.add_command(backup_command)
-    for command in (create_user_command, demo_command, user_group, import_survey_command, progress_command):
+    for command in (create_user_command, demo_command, user_group, import_survey_command, progress_command,
+                    snapshot_group, bulletin_command):
         app.cli.add_command(requires_schema(command))
 
 

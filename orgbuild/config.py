@@ -28,6 +28,7 @@ def from_environment(instance_path: str) -> dict:
         "REDIS_URL": env.get("REDIS_URL"),
         "TRUSTED_PROXIES": int(env.get("ORGBUILD_TRUSTED_PROXIES", "0")),  # reverse proxies in front
         "DISTRICT": env.get("ORGBUILD_DISTRICT", "luohu"),
+        "ISSUER": env.get("ORGBUILD_ISSUER", ""),  # the issuing body on bulletins (default: the Luohu committee)
         "MAX_CONTENT_LENGTH": int(env.get("ORGBUILD_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         "IMPORT_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_MAX_MB", "512")) * 1024 * 1024,  # command-line imports
         "BRANCH_THRESHOLDS": tuple(

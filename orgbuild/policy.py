@@ -98,6 +98,23 @@ def can_set_targets(user: User) -> bool:
     return is_supervisor(user)
 
 
+def can_create_snapshot(user: User) -> bool:
+    """Progress snapshots (and the bulletins built from them): supervisors and admins."""
+    return is_supervisor(user)
+
+
+def can_see_snapshot(user: User, snapshot_streets: frozenset[int] | None) -> bool:
+    """Whether `user` may read a snapshot covering `snapshot_streets` (None: the whole district):
+    only when every street it covers is one the user sees (an officer never reads other streets'
+    figures through a district snapshot)."""
+    if not (user and user.is_authenticated and user.active):
+        return False
+    ids = street_ids(user)
+    if ids is None:
+        return True
+    return snapshot_streets is not None and bool(snapshot_streets) and snapshot_streets <= ids
+
+
 def can_export(user: User) -> bool:
     """Exports (always scoped): every signed-in user."""
     return bool(user and user.is_authenticated)

@@ -1,12 +1,20 @@
-"""``flask --app orgbuild progress [--json] [--year Y] [--street NAME]``: the dashboard's figures
-for the whole district (no user) or one street, as a table or as the JSON object of the API."""
+"""Command line of the campaign figures (DESIGN.md contracts):
+
+- ``progress [--json] [--year Y] [--as-of YYYY-MM-DD] [--street NAME]``: the dashboard's figures for
+  the whole district (no user) or one street as of a date, as a table or as the API's JSON object;
+- ``snapshot create --year Y [--as-of D] [--title T]`` / ``snapshot list [--json]`` / ``snapshot show ID [--json]``;
+- ``bulletin --year Y [--as-of D | --snapshot ID] --format {docx,html,json} -o FILE``.
+"""
 from __future__ import annotations
 
 import json
 import unicodedata
+from datetime import date
 
 import click
 
+from ..campaign.actions import ServiceError, local_today
+from . import bulletins, documents, snapshots
 from . import figures as progress
 
 
@@ -24,7 +32,7 @@ def pad(text: str, width: int) -> str:
 def format_table(p: dict) -> str:
     """The progress object as plain text: the headline figures, then one line per street."""
     lines = [
-        f"Progress {p['year']} ({p['scope']})",
+        f"Progress {p['year']} ({p['scope']}), as of {p['as_of']}",
         f"  surveyed {p['surveyed']}, party orgs {p['party_orgs']} "
         f"(with league {p['party_and_league']}, without {p['party_no_league']}), ineligible {p['ineligible']}",
         f"  visited {p['visited']} / {p['party_no_league']} = {_cell(p['visit_coverage_pct'])} %",
@@ -45,17 +53,119 @@ def format_table(p: dict) -> str:
     return "\n".join(lines)
 
 
+#: ``--as-of`` and the other date options: YYYY-MM-DD.
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+YEAR = click.IntRange(2000, 2100)
+
+
+def as_date(value) -> date | None:
+    """The date of a ``click.DateTime`` value (None stays None)."""
+    return value.date() if value is not None else None
+
+
 @click.command("progress")
 @click.option("--json", "as_json", is_flag=True, help="Print the progress object as JSON.")
-@click.option("--year", type=click.IntRange(2000, 2100), help="Campaign year (default: latest with data).")
+@click.option("--year", type=YEAR, help="Campaign year (default: the year of --as-of, else the latest with data).")
+@click.option("--as-of", "as_of", type=DATE, help="Count records dated up to this day (default: the earlier of "
+              "today and 31 December of the year).")
 @click.option("--street", help="One street, by its short or full name (default: the whole district).")
-def progress_command(as_json: bool, year: int | None, street: str | None) -> None:
-    """Print the campaign's progress against its targets (the dashboard's figures)."""
+def progress_command(as_json: bool, year: int | None, as_of, street: str | None) -> None:
+    """Print the campaign's progress against its targets as of a date (the dashboard's figures)."""
     try:
-        data = progress.progress_for(None, year=year, street=street)
+        data = progress.progress_for(None, year=year, street=street, as_of=as_date(as_of))
     except progress.ScopeError as error:
         raise click.BadParameter(str(error.message), param_hint="'--street'") from None
+    except progress.AsOfError as error:
+        raise click.BadParameter(str(error.message), param_hint="'--as-of'") from None
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(format_table(data))
+
+
+def _refusal(error: ServiceError) -> click.ClickException:
+    """A service's refusal as a command-line error: a bad date is a usage error (exit 2), the rest exit 1."""
+    message = "；".join(str(m) for m in error.messages)
+    if any(field == "as_of" for field, _ in error.errors):
+        return click.BadParameter(message, param_hint="'--as-of'")
+    return click.ClickException(message)
+
+
+@click.group("snapshot")
+def snapshot_group() -> None:
+    """Frozen progress objects: create, list, show (a snapshot never changes)."""
+
+
+@snapshot_group.command("create")
+@click.option("--year", type=YEAR, required=True, help="Campaign year.")
+@click.option("--as-of", "as_of", type=DATE, help="Default: the earlier of today and 31 December of the year.")
+@click.option("--title", help="Default: 关于<year>年“两新”组织团建工作进展情况的通报（截至<date>）.")
+def snapshot_create_command(year: int, as_of, title: str | None) -> None:
+    """Freeze the whole district's progress as of a date; print the new snapshot's id."""
+    try:
+        snapshot = snapshots.create_snapshot(None, year, as_of=as_date(as_of), title=title)
+    except ServiceError as error:
+        raise _refusal(error) from None
+    click.echo(snapshot.id)
+
+
+@snapshot_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def snapshot_list_command(as_json: bool) -> None:
+    """Every snapshot, newest as-of date first."""
+    found = [snapshots.summary(s) for s in snapshots.visible(None)]
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for s in found:
+        click.echo(f"{s['id']}\t{s['year']}\t{s['as_of']}\t{s['scope']}\t{s['title']}")
+
+
+def _snapshot(snapshot_id: int):
+    """The snapshot with this id, or a usage error (exit 2)."""
+    snapshot = snapshots.find(None, snapshot_id)
+    if snapshot is None:
+        raise click.BadParameter(f"no snapshot {snapshot_id}", param_hint="'ID'")
+    return snapshot
+
+
+@snapshot_group.command("show")
+@click.argument("snapshot_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the snapshot (with its frozen progress object) as JSON.")
+def snapshot_show_command(snapshot_id: int, as_json: bool) -> None:
+    """One snapshot: its frozen figures (and, as text, what has been corrected since)."""
+    snapshot = _snapshot(snapshot_id)
+    if as_json:
+        click.echo(json.dumps(snapshots.as_json(snapshot), ensure_ascii=False, indent=2))
+        return
+    s = snapshots.summary(snapshot)
+    click.echo(f"Snapshot {s['id']}: {s['title']} (created {s['created_at']} by {s['created_by'] or 'command line'})")
+    click.echo(format_table(snapshots.figures_of(snapshot)["progress"]))
+    for c in snapshots.drift(snapshot):
+        click.echo(f"  corrected since: {c['street'] or 'district'} {c['figure']} {c['reported']} -> {c['now']}")
+
+
+@click.command("bulletin")
+@click.option("--year", type=YEAR, required=True, help="Campaign year.")
+@click.option("--as-of", "as_of", type=DATE, help="Build it now as of this day (default: the earlier of today and 31 December).")
+@click.option("--snapshot", "snapshot_id", type=int, help="Build it from this snapshot (the same bytes every time).")
+@click.option("--format", "fmt", type=click.Choice(sorted(documents.FORMATS)), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True, help="File to write.")
+def bulletin_command(year: int, as_of, snapshot_id: int | None, fmt: str, output: str) -> None:
+    """Write the ranked street bulletin (进度通报) as a Word document, a printable HTML page or JSON."""
+    if as_of is not None and snapshot_id is not None:
+        raise click.UsageError("give either --as-of or --snapshot, not both")
+    if snapshot_id is not None:
+        snapshot = _snapshot(snapshot_id)
+        if snapshot.year != year:
+            raise click.BadParameter(f"snapshot {snapshot_id} is of {snapshot.year}, not {year}", param_hint="'--year'")
+        bulletin = bulletins.for_snapshot(snapshot)
+    else:
+        try:
+            bulletin = bulletins.for_date(None, year, as_date(as_of), local_today())
+        except progress.AsOfError as error:
+            raise click.BadParameter(str(error.message), param_hint="'--as-of'") from None
+    data = documents.render(bulletin, fmt)
+    with open(output, "wb") as handle:
+        handle.write(data)
+    click.echo(f"Wrote {output} ({len(data)} bytes).")

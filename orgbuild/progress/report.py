@@ -5,6 +5,7 @@ Percentages read like the report: 100% rather than 100.0%, 107.1% stays 107.1%.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from ..domain.rules import Message
@@ -22,8 +23,13 @@ def format_pct(value: float | None) -> str:
 
 
 def report_clauses(p: dict[str, Any]) -> list[Message]:
-    """The clauses of the paragraph for a progress object (a clause without target leaves out its %)."""
-    clauses = [
+    """The clauses of the paragraph for a progress object (a clause without target leaves out its %),
+    led by the date the figures stand at."""
+    clauses = []
+    if p.get("as_of"):
+        day = date.fromisoformat(p["as_of"])
+        clauses.append(Message("截至%(y)d年%(m)d月%(d)d日，", y=day.year, m=day.month, d=day.day))
+    clauses += [
         Message(
             "共摸底排查企业%(surveyed)d家、已建党“两新”组织%(party_orgs)d家；",
             surveyed=p["surveyed"],

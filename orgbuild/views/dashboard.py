@@ -1,8 +1,11 @@
-"""The dashboard (everyone's home): KPI cards, the per-street table, the charts, the report
-paragraph, overdue follow-ups, and for officers their own work; plus the per-street exports."""
+"""The dashboard (everyone's home): KPI cards as of a date, the per-street table, the charts, the
+report paragraph, overdue follow-ups, and for officers their own work; plus the per-street exports."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from datetime import date
+
+from flask import Blueprint, abort, flash, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import policy
@@ -23,17 +26,32 @@ SORT_KEYS = (
 )
 
 
+def requested_as_of() -> date | None:
+    """The ``as_of`` of the query string (YYYY-MM-DD), None when absent or unreadable."""
+    text = (request.args.get("as_of") or "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def requested_progress(overdue_limit: int = 0) -> tuple[dict, list]:
-    """The progress object for the year and street asked for in the query string (404: street not
-    mine), and the `overdue_limit` most overdue follow-ups."""
+    """The progress object for the year, as-of date and street asked for in the query string (404:
+    street not mine), and the `overdue_limit` most overdue follow-ups. An as-of date outside the year
+    gives way to the year's default, with a message."""
     year = request.args.get("year", type=int)
     if year is not None and not 2000 <= year <= 2100:
         year = None
+    as_of = requested_as_of()
     try:
         scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int))
     except progress.ScopeError:
         abort(404)
-    return progress.compute_with_overdue(scope, year or progress.default_year(), overdue_limit=overdue_limit)
+    try:
+        return progress.compute_with_overdue(scope, year, overdue_limit=overdue_limit, as_of=as_of)
+    except progress.AsOfError as error:
+        flash(translate_message(error.message) + _("，已改为该年度的默认截至日期"), "warning")
+        return progress.compute_with_overdue(scope, year, overdue_limit=overdue_limit)
 
 
 def sorted_streets(rows: list[dict], key: str, descending: bool) -> list[dict]:
@@ -56,7 +74,7 @@ def index():
     mine = None
     if current_user.role == "officer":
         mine = {
-            "work": progress_queries.my_work(current_user, data["year"]),
+            "work": progress_queries.my_work(current_user, data["year"], date.fromisoformat(data["as_of"])),
             "followups": followup_service.followups(current_user, limit=20),
         }
     paragraph = "".join(translate_message(m) for m in report.report_clauses(data))
@@ -70,6 +88,7 @@ def index():
         descending=descending,
         monthly_svg=charts.monthly_chart(data["monthly"]),
         funnel_svg=charts.funnel_chart(data["funnel"]),
+        streets_svg=charts.street_chart(data["by_street"]),
         paragraph=paragraph,
         overdue=overdue,
         mine=mine,
