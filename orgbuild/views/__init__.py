@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import policy
-from . import admin, api, audit, auth, dashboard, errors, exports, health, imports, main, orgs, targets
+from . import admin, api, audit, auth, bulletins, dashboard, errors, exports, health, imports, main, orgs, targets
 
 #: (endpoint, label, who sees it). Links whose endpoint is not registered are left out.
 NAV: list[tuple[str, object, Callable]] = [
@@ -16,6 +16,7 @@ NAV: list[tuple[str, object, Callable]] = [
     ("main.followups", _l("我的跟进"), lambda u: True),
     ("orgs.index", _l("组织列表"), lambda u: True),
     ("targets.index", _l("目标"), policy.can_set_targets),
+    ("bulletins.index", _l("进度通报"), policy.can_create_snapshot),
     ("imports.index", _l("批量导入"), policy.can_import),
     ("audit.index", _l("操作记录"), policy.can_read_audit),
     ("admin.users", _l("用户管理"), policy.can_manage_users),
@@ -35,7 +36,7 @@ def nav_links() -> list[tuple[str, object]]:
 
 def register(app: Flask) -> None:
     """Register every blueprint, the error pages and the navigation helper on `app`."""
-    for module in (auth, main, orgs, health, admin, audit, imports, dashboard, targets, exports, api):
+    for module in (auth, main, orgs, health, admin, audit, imports, dashboard, targets, bulletins, exports, api):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     app.jinja_env.globals["nav_links"] = nav_links

@@ -1,11 +1,15 @@
-"""Server-rendered SVG charts (pygal) for the dashboard: the cumulative monthly chart and the funnel.
+"""Server-rendered SVG charts (pygal) for the dashboard and the bulletin page: the cumulative
+monthly chart, the funnel and the per-street completion against target.
 
 The SVG is embedded in the page: readable without JavaScript, with no script, no CDN and no
-external reference (pygal's tooltip script and its comments are stripped). pygal takes tens of
-milliseconds per chart, so a rendered chart is memoised on its figures and the language.
+external reference (pygal's tooltip script and its comments are stripped). Each chart is drawn
+twice: wide for a desktop, and narrow with larger text for a 390 px phone (CSS shows one); labels
+are measured for Chinese characters, so that none is clipped. pygal takes tens of milliseconds per
+chart, so a rendered chart is memoised on its figures and the language.
 """
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -29,8 +33,22 @@ STYLE = Style(
     legend_font_size=12,
     value_font_size=12,
 )
+PHONE_STYLE = Style(
+    background="transparent",
+    plot_background="transparent",
+    font_family=STYLE.font_family,
+    colors=STYLE.colors,
+    title_font_size=18,
+    label_font_size=15,
+    major_label_font_size=15,
+    legend_font_size=15,
+    value_font_size=15,
+)
 CONFIG = {"js": [], "disable_xml_declaration": True, "style": STYLE, "width": 720, "height": 360,
-          "legend_at_bottom": True, "print_values": False, "show_legend": True}
+          "legend_at_bottom": True, "print_values": False, "show_legend": True, "truncate_legend": -1,
+          "truncate_label": -1}
+#: The phone variant: drawn at about the width it is shown at, so its text keeps its size.
+PHONE = {"style": PHONE_STYLE, "width": 400, "height": 400, "legend_at_bottom_columns": 1}
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S | re.I)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -46,19 +64,37 @@ def inline_svg(svg: str, label: str) -> Markup:
     return Markup(svg)
 
 
+def measured(label: str) -> str:
+    """`label` with leading spaces that make pygal's width estimate (0.6 em a character) cover its
+    Chinese characters (1 em each): the margin is then wide enough, and SVG drops the spaces.
+
+    >>> measured("已走访") == " " * 2 + "已走访", measured("09")
+    (True, '09')
+    """
+    wide = sum(1 for ch in label if ord(ch) > 0x2E7F)
+    return " " * math.ceil(wide * 2 / 3) + label
+
+
+def both_sizes(draw, locale: str, key: tuple) -> Markup:
+    """The desktop and the phone drawing of one chart; the stylesheet shows the one that fits."""
+    return Markup('<div class="chart-wide">{}</div><div class="chart-narrow">{}</div>').format(
+        draw(locale, key, False), draw(locale, key, True))
+
+
 def monthly_chart(monthly: list[dict[str, Any]]) -> Markup:
     """Cumulative branches founded and organisations onboarded per month, with the target lines."""
     key = tuple((m["month"], m["founded"], m["onboarded"], m["new_branch_target"], m["onboarding_target"])
                 for m in monthly)
-    return _monthly_svg(str(get_locale()), key)
+    return both_sizes(_monthly_svg, str(get_locale()), key)
 
 
 @lru_cache(maxsize=64)
-def _monthly_svg(locale: str, key: tuple) -> Markup:  # noqa: ARG001 (the locale is part of the cache key)
+def _monthly_svg(locale: str, key: tuple, phone: bool) -> Markup:  # noqa: ARG001 (the locale is part of the cache key)
     """Render the monthly chart (memoised: the SVG depends only on the figures and the language)."""
     monthly = [dict(zip(("month", "founded", "onboarded", "new_branch_target", "onboarding_target"), row))
                for row in key]
-    chart = pygal.Line(**CONFIG, dots_size=3, include_x_axis=True, allow_interruptions=True)
+    chart = pygal.Line(**{**CONFIG, **(PHONE if phone else {})}, dots_size=3, include_x_axis=True,
+                       allow_interruptions=True)
     chart.title = _("累计建团与入驻（按月）")
     chart.x_labels = [m["month"][-2:] for m in monthly]
     chart.add(_("累计新建团组织"), [m["founded"] for m in monthly])
@@ -83,17 +119,36 @@ FUNNEL_LABELS = {
 
 def funnel_chart(funnel: list[dict[str, Any]]) -> Markup:
     """The funnel surveyed → party → visited → established → onboarded, as horizontal bars."""
-    return _funnel_svg(str(get_locale()), tuple((s["stage"], s["count"]) for s in funnel))
+    return both_sizes(_funnel_svg, str(get_locale()), tuple((s["stage"], s["count"]) for s in funnel))
 
 
 @lru_cache(maxsize=64)
-def _funnel_svg(locale: str, key: tuple) -> Markup:  # noqa: ARG001 (the locale is part of the cache key)
+def _funnel_svg(locale: str, key: tuple, phone: bool) -> Markup:  # noqa: ARG001 (the locale is part of the cache key)
     """Render the funnel (memoised like the monthly chart)."""
     funnel = [{"stage": stage, "count": count} for stage, count in key]
-    chart = pygal.HorizontalBar(**{**CONFIG, "show_legend": False, "print_values": True, "height": 300,
-                                   "truncate_label": -1})
+    chart = pygal.HorizontalBar(**{**CONFIG, **(PHONE if phone else {}), "show_legend": False, "print_values": True,
+                                   "height": 320 if phone else 300})
     chart.title = _("工作漏斗")
     stages = list(reversed(funnel))  # pygal draws the first value at the bottom
-    chart.x_labels = [_(FUNNEL_LABELS[s["stage"]]) for s in stages]
+    chart.x_labels = [measured(_(FUNNEL_LABELS[s["stage"]])) for s in stages]
     chart.add(_("组织数"), [s["count"] for s in stages])
+    return inline_svg(chart.render(is_unicode=True), chart.title)
+
+
+def street_chart(by_street: list[dict[str, Any]]) -> Markup:
+    """Per street: new branches founded against the street's target (streets without one: founded only)."""
+    key = tuple((r["street"], r["established"], r["new_branch_target"]) for r in by_street)
+    return both_sizes(_street_svg, str(get_locale()), key)
+
+
+@lru_cache(maxsize=64)
+def _street_svg(locale: str, key: tuple, phone: bool) -> Markup:  # noqa: ARG001 (the locale is part of the cache key)
+    """Render the per-street chart (memoised like the others)."""
+    rows = list(reversed(key))  # the first street at the top
+    chart = pygal.HorizontalBar(**{**CONFIG, **(PHONE if phone else {}), "print_values": True,
+                                   "height": max(300, 44 * len(rows) + 140)})
+    chart.title = _("各街道新建团组织完成情况")
+    chart.x_labels = [measured(street) for street, _n, _t in rows]
+    chart.add(_("新建团组织"), [n for _s, n, _t in rows])
+    chart.add(_("目标"), [t for _s, _n, t in rows])
     return inline_svg(chart.render(is_unicode=True), chart.title)

@@ -1,42 +1,34 @@
-"""Targets page: supervisors set the district's and each street's targets for a year."""
+"""Targets page: supervisors set the district's and each street's targets for a year — with the
+baseline and stretch of the new-branch target, a split of the district target suggested in
+proportion to each street's 已建党未建团 count (任务分解), and the roll-up of the street targets."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import policy
 from ..campaign.actions import ServiceError
 from ..extensions import db
 from ..i18n import translate_message
-from ..models import Organization, Street
+from ..models import Street
 from ..progress import figures as progress
 from ..progress import targets
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
 
 
-def party_and_league_counts() -> dict[int | None, int]:
-    """已建党已建团 organisations (not closed) per street and in total: the derived onboarding target."""
-    rows = db.session.execute(
-        select(Organization.street_id, func.count(Organization.id))
-        .where(
-            Organization.status != "closed",
-            Organization.has_party_org.is_(True),
-            Organization.has_league_org.is_(True),
-        )
-        .group_by(Organization.street_id)
-    ).all()
-    counts: dict[int | None, int] = {street_id: int(n) for street_id, n in rows}
-    counts[None] = sum(counts.values())
-    return counts
+def shown(values: dict[str, int | None]) -> dict[str, str]:
+    """Form values as the inputs show them ("" for no value)."""
+    return {k: "" if v is None else str(v) for k, v in values.items()}
 
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index():
-    """Show and save the targets of one year (blank = no target)."""
+    """Show and save the targets of one year (blank = no target); ``?suggest=1`` fills the street
+    new-branch targets with the proportional split (nothing is saved until the form is)."""
     if not policy.can_set_targets(current_user):
         abort(403)
     year = request.args.get("year", type=int) or progress.default_year()
@@ -44,12 +36,24 @@ def index():
         abort(404)
     streets = list(db.session.scalars(select(Street).order_by(Street.code)))
     errors: dict[str, str] = {}
-    values = {targets.field_name(m, s): v for (m, s), v in targets.targets_of(year).items()}
+    current = targets.current_values(year, streets)
+    values, loaded = shown(current), current
+    plan = targets.target_plan(year, streets, current[targets.field_name("new_branches", None)])
+    if request.method == "GET" and request.args.get("suggest") and plan and plan[0].suggested is not None:
+        values.update({targets.field_name("new_branches", p.street_id): str(p.suggested) for p in plan})
+        flash(_("已按各街道已建党未建团组织数填入建议的分解目标，请核对后保存"), "info")
     if request.method == "POST":
         values = {k: v for k, v in request.form.items() if "-" in k}
         try:
             parsed = targets.parse_targets(request.form, streets)
-            changed = targets.save_targets(year, parsed, current_user)
+            changed = targets.save_targets(year, parsed, current_user,
+                                           loaded=targets.decode_loaded(request.form.get("loaded"), streets))
+        except targets.TargetConflict as conflict:
+            for field, message in conflict.errors:
+                errors[field] = translate_message(message)
+            loaded = conflict.current
+            values.update({f: "" if conflict.current.get(f) is None else str(conflict.current[f]) for f in conflict.fields})
+            flash(_("有人在您编辑期间修改了部分目标：标红的格子已换成最新的值，其余修改仍在表中，请核对后再保存"), "danger")
         except ServiceError as error:
             for field, message in error.errors:
                 if field:
@@ -60,14 +64,22 @@ def index():
         else:
             flash(_("已保存%(year)d年目标（%(n)d项修改）", year=year, n=changed), "success")
             return redirect(url_for("targets.index", year=year))
+    street_sum = sum(current[targets.field_name("new_branches", s.id)] or 0 for s in streets)
+    unset = sum(1 for s in streets if current[targets.field_name("new_branches", s.id)] is None)
     return render_template(
         "targets/index.html",
         year=year,
         scopes=[(s.id, s.name) for s in streets],
         metrics=targets.METRICS,
+        banded=targets.BANDED_METRICS,
         labels=targets.METRIC_LABELS,
         values=values,
         errors=errors,
         field_name=targets.field_name,
-        derived=party_and_league_counts(),
+        plan={p.street_id: p for p in plan},
+        derived={**{p.street_id: p.party_and_league for p in plan}, None: sum(p.party_and_league for p in plan)},
+        district_target=current[targets.field_name("new_branches", None)],
+        street_sum=street_sum,
+        unset=unset,
+        loaded=targets.encode_loaded(loaded),
     ), (400 if errors else 200)

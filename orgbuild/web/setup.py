@@ -4,6 +4,7 @@ Bootstrap served locally, Babel (zh_CN first), the rate limiter, and the templat
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 import flask_babel
 from flask import Flask, request, session
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
         BRANCH_TYPES=rules.BRANCH_TYPES,
     )
     app.jinja_env.filters["tmsg"] = translate_message
+    app.jinja_env.filters["isodate"] = date.fromisoformat  # "2022-12-31" (a progress object's as_of) → date
 
 
 @event.listens_for(Engine, "connect")
