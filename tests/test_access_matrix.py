@@ -15,6 +15,7 @@ rest 200, ``STREET_A()`` officer of street B → 404 (the object is in street A)
 from __future__ import annotations
 
 import re
+from datetime import date
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -23,7 +24,8 @@ from sqlalchemy import func, select
 
 from orgbuild.extensions import db
 from orgbuild.models import AuditEvent, ImportBatch, Organization, User
-from tests.conftest import login
+from orgbuild.progress.snapshots import create_snapshot
+from tests.conftest import login, street
 
 ROLES = ("anonymous", "officer_a", "officer_b", "supervisor", "admin")
 
@@ -61,6 +63,7 @@ def ADMINS(code: int = 200) -> dict[str, int]:  # noqa: N802
 ORG_A: Callable[[dict], int] = lambda world: world["org_a"].id  # noqa: E731
 TARGET_USER: Callable[[dict], int] = lambda world: world["target"].id  # noqa: E731
 BATCH: Callable[[dict], int] = lambda world: world["batch"].id  # noqa: E731
+SNAPSHOT_A: Callable[[dict], int] = lambda world: world["snapshot"].id  # noqa: E731
 NO_UPLOAD = "0" * 64  # a well-formed SHA-256 with no upload behind it
 
 
@@ -114,6 +117,11 @@ MATRIX: dict[str, Entry] = {
     "exports.streets":         Entry(GET=SIGNED_IN(), args={"fmt": "csv"}),
     "exports.orgs":            Entry(GET=SIGNED_IN(), args={"fmt": "xlsx"}),
     "api.progress_json":       Entry(GET=expect(401, 200, 200, 200, 200)),
+    "api.snapshots_json":      Entry(GET=expect(401, 200, 200, 200, 200)),
+    "api.snapshot_json":       Entry(GET=expect(401, 200, 404, 200, 200), args={"snapshot_id": SNAPSHOT_A}),
+    "bulletins.index":         Entry(GET=SIGNED_IN(), POST=SUPERVISORS(302)),
+    "bulletins.show":          Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A}),
+    "bulletins.download":      Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A, "fmt": "docx"}),
 }
 # fmt: on
 
@@ -122,6 +130,7 @@ ID_ARGS: dict[str, Callable[[dict], int]] = {
     "org_id": ORG_A,
     "user_id": TARGET_USER,
     "batch_id": BATCH,
+    "snapshot_id": SNAPSHOT_A,
 }
 
 #: POST endpoints that do not use the CSRF token (JSON APIs with their own protection); none yet.
@@ -140,6 +149,7 @@ def world(app, make_user, make_org):
         "org_b": make_org("桂园", name="桂园测试科技有限公司"),
         "target": make_user("target_officer", "officer", ["翠竹"]),
         "batch": _batch(),
+        "snapshot": create_snapshot(None, 2022, as_of=date(2022, 6, 30), street_id=street("翠竹").id),
     }
 
 
