@@ -196,9 +196,14 @@ def compute(scope: Scope, year: int, today: date | None = None, as_of: date | No
 
 
 def compute_with_overdue(scope: Scope, year: int, today: date | None = None, overdue_limit: int = 20,
-                         as_of: date | None = None) -> tuple[dict[str, Any], list]:
-    """The progress object as of `as_of` (default: the earlier of today and 31 December) and the
-    `overdue_limit` most overdue follow-ups today (organisation, date)."""
+                         as_of: date | None = None) -> tuple[dict[str, Any], list, int]:
+    """The progress object as of `as_of` (default: the earlier of today and 31 December), the
+    `overdue_limit` most overdue follow-ups today (organisation, date) and how many there are.
+
+    The overdue follow-ups are today's work list, not a figure as of a date: the object's
+    ``overdue_followups`` holds their number only when `as_of` is today (null otherwise, so that a
+    past date's figures stay what they were)."""
+    today = today or local_today()
     year, as_of = resolve_year(year, as_of, today)
     streets = scope_streets(scope)
     all_street_count = db.session.scalar(select(func.count(Street.id)))
@@ -222,8 +227,9 @@ def compute_with_overdue(scope: Scope, year: int, today: date | None = None, ove
     result["by_officer"] = by_officer(roll_up(groups, 1))
     result["monthly"] = monthly(scope, year, as_of, result["new_branch_target"], result["onboarding_target"])
     result["funnel"] = funnel(totals)
-    result["overdue_followups"], overdue_rows = overdue(scope, today, overdue_limit)
-    return result, overdue_rows
+    overdue_total, overdue_rows = (0, []) if as_of != today and not overdue_limit else overdue(scope, today, overdue_limit)
+    result["overdue_followups"] = overdue_total if as_of == today else None
+    return result, overdue_rows, overdue_total
 
 
 def progress_for(user: User | None, year: int | None = None, street: str | None = None,

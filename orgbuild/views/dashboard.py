@@ -35,9 +35,9 @@ def requested_as_of() -> date | None:
         return None
 
 
-def requested_progress(overdue_limit: int = 0) -> tuple[dict, list]:
+def requested_progress(overdue_limit: int = 0) -> tuple[dict, list, int]:
     """The progress object for the year, as-of date and street asked for in the query string (404:
-    street not mine), and the `overdue_limit` most overdue follow-ups. An as-of date outside the year
+    street not mine), the `overdue_limit` most overdue follow-ups today and their number. An as-of date outside the year
     gives way to the year's default, with a message."""
     year = request.args.get("year", type=int)
     if year is not None and not 2000 <= year <= 2100:
@@ -67,7 +67,7 @@ def sorted_streets(rows: list[dict], key: str, descending: bool) -> list[dict]:
 @login_required
 def index():
     """The dashboard for the current user's scope."""
-    data, overdue = requested_progress(overdue_limit=20)
+    data, overdue, overdue_total = requested_progress(overdue_limit=20)
     sort = request.args.get("sort", "street")
     key = sort.lstrip("-") if sort.lstrip("-") in SORT_KEYS else "street"
     descending = sort.startswith("-")
@@ -91,6 +91,7 @@ def index():
         streets_svg=charts.street_chart(data["by_street"]),
         paragraph=paragraph,
         overdue=overdue,
+        overdue_total=overdue_total,
         mine=mine,
         today=local_today(),
         can_set_targets=policy.can_set_targets(current_user),

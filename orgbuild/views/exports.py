@@ -45,7 +45,7 @@ def check_format(fmt: str) -> None:
 def streets(fmt: str):
     """The dashboard's per-street table (same year and street filter as the dashboard)."""
     check_format(fmt)
-    data, _overdue = requested_progress()
+    data, *_overdue = requested_progress()
     header, rows = exports.street_table(data, gettext)
     return download(header, rows, fmt, f"progress-{data['year']}", gettext("各街道进度"))
 
