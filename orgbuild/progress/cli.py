@@ -39,7 +39,7 @@ def format_table(p: dict) -> str:
         f"  established {p['established']} / target {_cell(p['new_branch_target'])} = {_cell(p['new_branch_pct'])} %",
         f"  onboarded {p['onboarded']} / target {_cell(p['onboarding_target'])}"
         f"{' (derived)' if p['onboarding_target_derived'] else ''} = {_cell(p['onboarding_pct'])} %",
-        f"  overdue follow-ups today {_cell(p['overdue_followups'])}",
+        f"  overdue follow-ups today {_cell(p.get('overdue_followups'))}",
         "",
     ]
     columns = [("street", 12), ("surveyed", 8), ("party_orgs", 10), ("visited", 8), ("visit_coverage_pct", 8),
