@@ -1,8 +1,9 @@
-"""Benchmark: the progress computation and the dashboard request at N organisations (default
-100,000) with 3 visits each and the status mix of the demo district, on SQLite.
+"""Benchmark: the progress computation as of a date and the dashboard request at N organisations
+(default 100,000) with 3 visits each and the status mix of the demo district, on SQLite.
 
 Both are timed (median of several runs) against a floor measured in the same run: the same counts
-done by one hand-written SQL GROUP BY per figure. Prints the times and the ratios; no assertion.
+as of the same date done by one hand-written SQL GROUP BY per figure. Prints the times and the
+ratios; no assertion.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--orgs 100000] [--runs 7] [--database-url URL]
 """
@@ -27,25 +28,31 @@ from orgbuild.models import User  # noqa: E402
 from orgbuild.progress import figures as progress  # noqa: E402
 
 YEAR = 2022
+AS_OF = date(YEAR, 12, 31)
 PASSWORD = "Bench-Password-1"
 
 #: One hand-written GROUP BY per figure of the progress object (DESIGN.md keys), per street.
+COUNTED = "o.surveyed_on <= :as_of AND (o.closed_on IS NULL OR o.closed_on > :as_of)"
 CORE_FLOOR = {
-    "surveyed": "SELECT street_id, COUNT(*) FROM organizations WHERE status != 'closed' GROUP BY street_id",
-    "party_orgs": "SELECT street_id, COUNT(*) FROM organizations WHERE status != 'closed' AND has_party_org GROUP BY street_id",
-    "party_and_league": "SELECT street_id, COUNT(*) FROM organizations WHERE status != 'closed' AND has_party_org "
-                        "AND has_league_org GROUP BY street_id",
-    "party_no_league": "SELECT street_id, COUNT(*) FROM organizations WHERE status != 'closed' AND has_party_org "
-                       "AND NOT has_league_org GROUP BY street_id",
+    "surveyed": f"SELECT o.street_id, COUNT(*) FROM organizations o WHERE {COUNTED} GROUP BY o.street_id",
+    "party_orgs": f"SELECT o.street_id, COUNT(*) FROM organizations o WHERE {COUNTED} AND o.has_party_org "
+                  "GROUP BY o.street_id",
+    "party_and_league": f"SELECT o.street_id, COUNT(*) FROM organizations o WHERE {COUNTED} AND o.has_party_org "
+                        "AND o.has_league_org GROUP BY o.street_id",
+    "party_no_league": f"SELECT o.street_id, COUNT(*) FROM organizations o WHERE {COUNTED} AND o.has_party_org "
+                       "AND NOT o.has_league_org GROUP BY o.street_id",
     "visited": "SELECT o.street_id, COUNT(DISTINCT o.id) FROM organizations o JOIN visits v ON v.organization_id = o.id "
-               "WHERE o.status != 'closed' AND o.has_party_org AND NOT o.has_league_org GROUP BY o.street_id",
+               f"WHERE {COUNTED} AND v.visit_date <= :as_of AND o.has_party_org AND NOT o.has_league_org "
+               "GROUP BY o.street_id",
     "established": "SELECT o.street_id, COUNT(DISTINCT b.organization_id) FROM branches b JOIN organizations o "
-                   "ON o.id = b.organization_id WHERE o.status != 'closed' AND NOT b.reverted "
-                   "AND b.founded_on >= :start AND b.founded_on < :end GROUP BY o.street_id",
+                   f"ON o.id = b.organization_id WHERE {COUNTED} AND NOT b.reverted "
+                   "AND b.founded_on >= :start AND b.founded_on <= :as_of GROUP BY o.street_id",
     "onboarded": "SELECT o.street_id, COUNT(DISTINCT n.organization_id) FROM onboardings n JOIN organizations o "
-                 "ON o.id = n.organization_id WHERE o.status != 'closed' AND NOT n.reverted AND o.has_party_org "
-                 "AND o.has_league_org GROUP BY o.street_id",
-    "ineligible": "SELECT street_id, COUNT(*) FROM organizations WHERE status = 'ineligible' GROUP BY street_id",
+                 f"ON o.id = n.organization_id WHERE {COUNTED} AND NOT n.reverted AND n.onboarded_on <= :as_of "
+                 "AND o.has_party_org AND o.has_league_org GROUP BY o.street_id",
+    "ineligible": "SELECT o.street_id, COUNT(DISTINCT o.id) FROM status_events e JOIN organizations o "
+                  f"ON o.id = e.organization_id WHERE {COUNTED} AND e.transition = 'mark_ineligible' AND NOT e.undone "
+                  "AND e.effective_on <= :as_of GROUP BY o.street_id",
     "targets": "SELECT metric, street_id, value FROM targets WHERE year = :year",
 }
 
@@ -58,14 +65,14 @@ EXTRA_FLOOR = {
 EXTRA_FLOOR.update({
     "established_onboarded": "SELECT o.street_id, COUNT(DISTINCT b.organization_id) FROM branches b "
                              "JOIN organizations o ON o.id = b.organization_id JOIN onboardings n "
-                             "ON n.organization_id = o.id AND NOT n.reverted WHERE o.status != 'closed' "
-                             "AND NOT b.reverted AND b.founded_on >= :start AND b.founded_on < :end GROUP BY o.street_id",
+                             f"ON n.organization_id = o.id AND NOT n.reverted AND n.onboarded_on <= :as_of WHERE {COUNTED} "
+                             "AND NOT b.reverted AND b.founded_on >= :start AND b.founded_on <= :as_of GROUP BY o.street_id",
     "monthly_founded": "SELECT strftime('%m', b.founded_on), COUNT(*) FROM branches b JOIN organizations o "
-                       "ON o.id = b.organization_id WHERE o.status != 'closed' AND NOT b.reverted "
-                       "AND b.founded_on >= :start AND b.founded_on < :end GROUP BY 1",
+                       f"ON o.id = b.organization_id WHERE {COUNTED} AND NOT b.reverted "
+                       "AND b.founded_on >= :start AND b.founded_on <= :as_of GROUP BY 1",
     "monthly_onboarded": "SELECT strftime('%m', n.onboarded_on), COUNT(*) FROM onboardings n JOIN organizations o "
-                         "ON o.id = n.organization_id WHERE o.status != 'closed' AND NOT n.reverted "
-                         "AND o.has_party_org AND o.has_league_org AND n.onboarded_on < :end GROUP BY 1",
+                         f"ON o.id = n.organization_id WHERE {COUNTED} AND NOT n.reverted "
+                         "AND o.has_party_org AND o.has_league_org AND n.onboarded_on <= :as_of GROUP BY 1",
     "overdue": "SELECT COUNT(*) FROM organizations o WHERE o.has_party_org AND o.status IN ('surveyed', 'visited') "
                "AND (SELECT v.next_follow_up FROM visits v WHERE v.organization_id = o.id "
                "ORDER BY v.visit_date DESC, v.id DESC LIMIT 1) < :today",
@@ -85,7 +92,7 @@ def median_ms(fn, runs: int) -> float:
 
 def run_floor(queries: dict[str, str]) -> None:
     """Run each hand-written query once and fetch its rows."""
-    params = {"start": date(YEAR, 1, 1), "end": date(YEAR + 1, 1, 1), "year": YEAR, "today": date.today()}
+    params = {"start": date(YEAR, 1, 1), "as_of": AS_OF, "year": YEAR, "today": date.today()}
     for sql in queries.values():
         db.session.execute(text(sql), params).all()
 
@@ -133,7 +140,7 @@ def main() -> None:
             floor_core = median_ms(lambda: run_floor(CORE_FLOOR), args.runs)
             floor_full = median_ms(lambda: run_floor({**CORE_FLOOR, **EXTRA_FLOOR}), args.runs)
             scope = progress.Scope()
-            core = median_ms(lambda: (progress.street_counts(scope, YEAR), progress.load_targets(YEAR)), args.runs)
+            core = median_ms(lambda: (progress.street_counts(scope, YEAR, AS_OF), progress.load_targets(YEAR)), args.runs)
             full = median_ms(lambda: progress.compute(scope, YEAR), args.runs)
             db.session.remove()
 

@@ -32,7 +32,7 @@ def test_screenshots_of_the_main_pages(browser, demo_server, demo_app):
         screenshot(page, f"login-{suffix}", full_page=False)
         sign_in(page, demo_server.url, username)
         assert "/dashboard/" in page.url
-        assert page.locator("svg.pygal-chart").count() == 2
+        assert page.locator("svg.pygal-chart:visible").count() == 3
         screenshot(page, "dashboard-supervisor-desktop" if viewport is DESKTOP else "dashboard-phone", full_page=False)
 
         page.goto(demo_server.url + "/followups")
