@@ -99,7 +99,7 @@ def snapshot_group() -> None:
 @snapshot_group.command("create")
 @click.option("--year", type=YEAR, required=True, help="Campaign year.")
 @click.option("--as-of", "as_of", type=DATE, help="Default: the earlier of today and 31 December of the year.")
-@click.option("--title", help="Default: 关于<year>年“两新”组织团建工作进展情况的通报（截至<date>）.")
+@click.option("--title", help="Default: the usual title of a bulletin for the year, as of the date.")
 def snapshot_create_command(year: int, as_of, title: str | None) -> None:
     """Freeze the whole district's progress as of a date; print the new snapshot's id."""
     try:

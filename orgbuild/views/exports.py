@@ -47,7 +47,7 @@ def streets(fmt: str):
     check_format(fmt)
     data, *_overdue = requested_progress()
     header, rows = exports.street_table(data, gettext)
-    return download(header, rows, fmt, f"progress-{data['year']}", gettext("各街道进度"))
+    return download(header, rows, fmt, f"progress-{data['year']}-as-of-{data['as_of']}", gettext("各街道进度"))
 
 
 @bp.get("/orgs.<fmt>")
