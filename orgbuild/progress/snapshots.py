@@ -16,7 +16,7 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from .. import audit, policy
 from ..campaign.actions import ServiceError, local_today
@@ -32,6 +32,16 @@ CORRECTED_KEYS = ("surveyed", "party_orgs", "party_and_league", "party_no_league
 #: Keys of the progress object that are not figures as of the date (left out of a snapshot).
 NOT_FROZEN = ("overdue_followups",)
 MAX_TITLE = 200
+
+
+class SnapshotFrozen(RuntimeError):
+    """Something tried to change a stored snapshot."""
+
+
+@event.listens_for(Snapshot, "before_update")
+def _refuse_changes(mapper, connection, target) -> None:  # noqa: ARG001 - SQLAlchemy's signature
+    """A snapshot is written once: any UPDATE of one is a bug, stopped before it reaches the database."""
+    raise SnapshotFrozen(f"snapshot {target.id} is frozen")
 
 
 def street_key(street_ids) -> str:

@@ -188,3 +188,12 @@ def test_bulletin_pages_downloads_and_api_scoped(app, client, make_user):
     assert client.get(f"/bulletins/{district.id}").status_code == 404
     assert client.post("/bulletins/", data={"year": "2022"}).status_code == 403
     assert db.session.scalar(select(User).where(User.username == "wang")).role == "officer"
+
+
+def test_a_stored_snapshot_cannot_be_changed(app):
+    snapshot = snapshots.create_snapshot(None, 2022, as_of=date(2022, 3, 31))
+    snapshot.title = "改过的标题"
+    with pytest.raises(snapshots.SnapshotFrozen):
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.get(Snapshot, snapshot.id).title != "改过的标题"
