@@ -23,6 +23,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
+    or_,
+    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -130,7 +133,8 @@ class Organization(db.Model):
         Index("ix_org_street_status", "street_id", "status"),
         Index("ix_org_party_league", "has_party_org", "has_league_org"),
         # covering index of the progress scan as of a date (GROUP BY street, officer): progress/queries.py
-        Index("ix_org_asof", "street_id", "officer_id", "has_party_org", "has_league_org", "surveyed_on", "closed_on"),
+        Index("ix_org_asof", "street_id", "officer_id", "has_party_org", "has_league_org", "surveyed_on", "closed_on",
+              "first_visited_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
@@ -156,6 +160,9 @@ class Organization(db.Model):
     surveyed_on: Mapped[date] = mapped_column(Date, default=local_date)
     #: the day the organisation was closed (deregistered / moved away); None while it is not closed
     closed_on: Mapped[date | None] = mapped_column(Date)
+    #: the date of its earliest visit (kept by :func:`_date_first_visit`), so that "visited by a date"
+    #: is read from the organisations' covering index
+    first_visited_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -213,6 +220,19 @@ class Visit(db.Model):
 
     organization: Mapped[Organization] = relationship(back_populates="visits")
     officer: Mapped[User | None] = relationship()
+
+
+@event.listens_for(Visit, "after_insert")
+def _date_first_visit(mapper, connection, visit: Visit) -> None:  # noqa: ARG001 - SQLAlchemy's signature
+    """Keep ``Organization.first_visited_on`` the earliest visit date, in the visit's own flush
+    (every visit written through the ORM; the demo's bulk insert sets it itself)."""
+    table = Organization.__table__
+    connection.execute(
+        update(table)
+        .where(table.c.id == visit.organization_id,
+               or_(table.c.first_visited_on.is_(None), table.c.first_visited_on > visit.visit_date))
+        .values(first_visited_on=visit.visit_date)
+    )
 
 
 class Branch(db.Model):

@@ -1,12 +1,12 @@
-"""campaign years: survey and closing dates, effective dates of steps, target baseline/stretch and
-version, progress snapshots
+"""campaign years: survey, first-visit and closing dates, effective dates of steps, target
+baseline/stretch and version, progress snapshots
 
 Revision ID: asof_0001
 Revises: b7d1c0a4e2f9
 Create Date: 2026-12-02 04:30:00
 
 Existing rows are dated from what they hold: an organisation's survey date is the day it was
-created, a closed organisation's closing date the day of its last close step, a step's effective
+created, its first-visit date that of its earliest visit, a closed organisation's closing date the day of its last close step, a step's effective
 date the day it was recorded (in ORGBUILD_TIMEZONE, Asia/Shanghai by default).
 """
 import os
@@ -38,6 +38,7 @@ def upgrade():
     with op.batch_alter_table('organizations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('surveyed_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('closed_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('first_visited_on', sa.Date(), nullable=True))
     with op.batch_alter_table('status_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('effective_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('undone', sa.Boolean(), nullable=True))
@@ -54,13 +55,16 @@ def upgrade():
     )
     op.execute(f"UPDATE organizations SET closed_on = {_local_date_sql('updated_at')} "
                "WHERE status = 'closed' AND closed_on IS NULL")
+    op.execute("UPDATE organizations SET first_visited_on = (SELECT MIN(v.visit_date) FROM visits v "
+               "WHERE v.organization_id = organizations.id)")
     op.execute("UPDATE targets SET version = 1")
 
     with op.batch_alter_table('organizations', schema=None) as batch_op:
         batch_op.alter_column('surveyed_on', existing_type=sa.Date(), nullable=False)
         batch_op.drop_index('ix_org_progress')
         batch_op.create_index(
-            'ix_org_asof', ['street_id', 'officer_id', 'has_party_org', 'has_league_org', 'surveyed_on', 'closed_on'],
+            'ix_org_asof',
+            ['street_id', 'officer_id', 'has_party_org', 'has_league_org', 'surveyed_on', 'closed_on', 'first_visited_on'],
             unique=False,
         )
     with op.batch_alter_table('status_events', schema=None) as batch_op:
@@ -109,5 +113,6 @@ def downgrade():
         batch_op.create_index(
             'ix_org_progress', ['street_id', 'officer_id', 'status', 'has_party_org', 'has_league_org'], unique=False
         )
+        batch_op.drop_column('first_visited_on')
         batch_op.drop_column('closed_on')
         batch_op.drop_column('surveyed_on')

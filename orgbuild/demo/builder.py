@@ -52,6 +52,8 @@ class Builder:
             outcome = outcomes[-1] if i == count - 1 else rng.choice(outcomes[:-1] or outcomes)
             day = self.day(frac)
             when = self.stamp(day, seq)
+            if org["first_visited_on"] is None or day < org["first_visited_on"]:
+                org["first_visited_on"] = day
             follow = day + timedelta(days=rng.randint(14, 45)) if outcome in ("considering", "follow_up") else None
             self.visits.append({
                 "organization_id": org["id"], "officer_id": org["officer_id"], "visit_date": day,
@@ -154,7 +156,7 @@ def org_row(rng: random.Random, org_id: int, kind: str, street: Street, communit
         "league_contact": f"{names.person(rng)} {names.phone(rng)}" if kind == "pl" else None,
         "contact_person": names.person(rng), "contact_phone": names.phone(rng),
         "address": names.address(rng, street.short_name), "officer_id": officer_id, "status": "surveyed",
-        "surveyed_on": survey_day, "closed_on": None, "version": 1, "created_at": created, "updated_at": created,
+        "surveyed_on": survey_day, "closed_on": None, "first_visited_on": None, "version": 1, "created_at": created, "updated_at": created,
         # working values, removed before the insert
         "status_now": "surveyed", "survey_frac": (survey_day - builder.start).days / builder.span,
     }

@@ -26,9 +26,9 @@ __all__ = ["pct", "grouped_counts", "roll_up", "by_officer", "my_work", "funnel"
 
 OPEN_STATUSES = ("surveyed", "visited")
 FUNNEL_STAGES = ("surveyed", "party_orgs", "visited", "established", "onboarded")
-#: The counts kept per (street, officer) group; the first four come from the scan of organisations.
-SCAN_KEYS = ("surveyed", "party_orgs", "party_and_league", "party_no_league")
-COUNT_KEYS = SCAN_KEYS + ("visited", "ineligible", "established", "onboarded", "established_onboarded")
+#: The counts kept per (street, officer) group; the first five come from the scan of organisations.
+SCAN_KEYS = ("surveyed", "party_orgs", "party_and_league", "party_no_league", "visited")
+COUNT_KEYS = SCAN_KEYS + ("ineligible", "established", "onboarded", "established_onboarded")
 
 
 def year_bounds(year: int) -> tuple[date, date]:
@@ -52,8 +52,9 @@ def party_and_league():
 
 
 def visited_by(as_of: date):
-    """The condition "visited at least once on or before `as_of`" (a correlated EXISTS on the visits index)."""
-    return exists().where(Visit.organization_id == Organization.id, Visit.visit_date <= as_of)
+    """The condition "visited at least once on or before `as_of`": the earliest visit's date, kept on
+    the organisation (``models._date_first_visit``), so that the scan reads it from its index."""
+    return Organization.first_visited_on <= as_of
 
 
 def counted_on(as_of: date):
@@ -90,8 +91,8 @@ def onboarded_by(as_of: date):
 def grouped_counts(scope, year: int, as_of: date) -> dict[tuple[int, int | None], dict[str, int]]:
     """Every count of the progress object as of `as_of`, per (street, responsible officer) group.
 
-    One scan of the organisations counted on `as_of` (served by the covering index ``ix_org_asof``),
-    one of the 已建党未建团 ones probing the visits index, and three small queries: the foundings of
+    One scan of the organisations counted on `as_of` (served by the covering index ``ix_org_asof``,
+    which holds the survey, closing and first-visit dates) and three small queries: the foundings of
     `year` up to `as_of`, the onboardings up to `as_of`, the ineligibility in force on `as_of`.
     Only dated records count, so work recorded later with a later date never changes these figures.
     Rolled up per street, per officer or in total by the caller.
@@ -110,17 +111,10 @@ def grouped_counts(scope, year: int, as_of: date) -> dict[tuple[int, int | None]
         count_if(org.has_party_org.is_(True)),
         count_if(party_and_league()),
         count_if(party_no_league()),
+        count_if(and_(party_no_league(), visited_by(as_of))),
     ).where(counted).group_by(org.street_id, org.officer_id)
     for street_id, officer_id, *values in db.session.execute(scope.apply(scan)):
         group(street_id, officer_id).update(zip(SCAN_KEYS, (int(v) for v in values)))
-
-    visited = (
-        select(org.street_id, org.officer_id, func.count())
-        .where(counted, party_no_league(), visited_by(as_of))
-        .group_by(org.street_id, org.officer_id)
-    )
-    for street_id, officer_id, n in db.session.execute(scope.apply(visited)):
-        group(street_id, officer_id)["visited"] = int(n)
 
     start, _end = year_bounds(year)
     founded = (

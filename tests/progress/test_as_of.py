@@ -149,3 +149,16 @@ def test_dashboard_says_which_figures_are_cumulative(district, client, make_user
     assert "截至2022年5月31日，共摸底排查企业" in html
     csv_text = client.get("/exports/streets.csv?year=2022&as_of=2022-05-31").data.decode("utf-8-sig")
     assert csv_text.splitlines()[-1].split(",")[7] == "1"  # E founded 10 May; F on 1 June is later
+
+
+def test_back_dated_visit_counts_on_its_date(app, make_user):
+    officer = make_user("wang", streets=["东门"])
+    org = add_org("东门", surveyed_on=date(2022, 1, 5))
+    db.session.commit()
+    assert progress.progress_for(None, year=2022)["visited"] == 0
+    actions.apply_transition(org, actions.TransitionRequest("record_visit", visit_date=date(2022, 5, 6), outcome="willing"), officer)
+    actions.apply_transition(org, actions.TransitionRequest("record_visit", visit_date=date(2022, 3, 2), outcome="willing"), officer)
+    db.session.expire_all()
+    assert db.session.get(Organization, org.id).first_visited_on == date(2022, 3, 2)  # the earliest visit
+    assert progress.progress_for(None, as_of=date(2022, 3, 1))["visited"] == 0
+    assert progress.progress_for(None, as_of=date(2022, 3, 2))["visited"] == 1
