@@ -75,6 +75,21 @@ def measured(label: str) -> str:
     return " " * math.ceil(wide * 2 / 3) + label
 
 
+def whole_ticks(values, phone: bool) -> list[int]:
+    """Whole-number ticks from 0 past the largest value: at most 5 on a phone, 10 on a desktop
+    (counts of organisations have no fractions, and crowded ticks overlap on a narrow drawing).
+
+    >>> whole_ticks([3, None, 1], True), whole_ticks([56, 60], True)
+    ([0, 1, 2, 3], [0, 20, 40, 60])
+    """
+    top = max([v for v in values if v is not None] or [1]) or 1
+    most = 5 if phone else 10
+    step = 1
+    while top / step > most - 1:
+        step = next(s * 10 ** e for e in range(0, 12) for s in (1, 2, 5) if s * 10 ** e > step)
+    return list(range(0, top + step, step)) if top % step else list(range(0, top + 1, step))
+
+
 def both_sizes(draw, locale: str, key: tuple) -> Markup:
     """The desktop and the phone drawing of one chart; the stylesheet shows the one that fits."""
     return Markup('<div class="chart-wide">{}</div><div class="chart-narrow">{}</div>').format(
@@ -96,6 +111,8 @@ def _monthly_svg(locale: str, key: tuple, phone: bool) -> Markup:  # noqa: ARG00
     chart = pygal.Line(**{**CONFIG, **(PHONE if phone else {})}, dots_size=3, include_x_axis=True,
                        allow_interruptions=True)
     chart.title = _("累计建团与入驻（按月）")
+    chart.y_labels = whole_ticks([v for m in monthly for v in (m["founded"], m["onboarded"], m["new_branch_target"],
+                                                                m["onboarding_target"])], phone)
     chart.x_labels = [m["month"][-2:] for m in monthly]
     chart.add(_("累计新建团组织"), [m["founded"] for m in monthly])
     chart.add(_("累计入驻智慧团建"), [m["onboarded"] for m in monthly])
@@ -132,6 +149,7 @@ def _funnel_svg(locale: str, key: tuple, phone: bool) -> Markup:  # noqa: ARG001
     stages = list(reversed(funnel))  # pygal draws the first value at the bottom
     chart.x_labels = [measured(_(FUNNEL_LABELS[s["stage"]])) for s in stages]
     chart.add(_("组织数"), [s["count"] for s in stages])
+    chart.y_labels = whole_ticks([s["count"] for s in stages], phone)
     return inline_svg(chart.render(is_unicode=True), chart.title)
 
 
@@ -151,4 +169,5 @@ def _street_svg(locale: str, key: tuple, phone: bool) -> Markup:  # noqa: ARG001
     chart.x_labels = [measured(street) for street, _n, _t in rows]
     chart.add(_("新建团组织"), [n for _s, n, _t in rows])
     chart.add(_("目标"), [t for _s, _n, t in rows])
+    chart.y_labels = whole_ticks([v for _s, n, t in rows for v in (n, t)], phone)
     return inline_svg(chart.render(is_unicode=True), chart.title)
