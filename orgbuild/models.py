@@ -1,5 +1,5 @@
-"""The data model: streets, organisations, their visits, branches, onboarding and status history,
-users, targets, import batches and the audit trail (SQLAlchemy 2.0 typed models).
+"""The data model: districts and their streets, organisations, their visits, branches, onboarding
+and status history, users, targets, import batches and the audit trail (SQLAlchemy 2.0 typed models).
 
 Models hold data and small derived properties only; they never commit (services do).
 """
@@ -52,19 +52,28 @@ branch_covered_orgs = Table(
 
 
 class Street(db.Model):
-    """A street (街道) of the district."""
+    """A street (街道) of a district."""
 
     __tablename__ = "streets"
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(12), unique=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    #: the 9-digit administrative code (440303001); None where the reference data does not know it
+    code: Mapped[str | None] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(50), unique=True)  # full name, e.g. 桂园街道
     short_name: Mapped[str] = mapped_column(String(50), unique=True)  # e.g. 桂园
     communities: Mapped[list[Community]] = relationship(
         back_populates="street", order_by="Community.name", cascade="all, delete-orphan"
     )
+    district: Mapped[District] = relationship(back_populates="streets")
 
     def __repr__(self) -> str:
         return f"<Street {self.name}>"
+
+
+def street_order() -> tuple:
+    """The order streets are listed in everywhere: by district, then code (streets without a code
+    last, the same on SQLite and PostgreSQL), then as they were added."""
+    return Street.district_id, Street.code.asc().nulls_last(), Street.id
 
 
 class Community(db.Model):
@@ -92,7 +101,10 @@ class User(UserMixin, db.Model):
     #: bumped when the password changes or the user is deactivated: old sessions stop working
     session_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    streets: Mapped[list[Street]] = relationship(secondary=user_streets, order_by="Street.code")
+    #: the district the user belongs to; None: the whole city (policy.py reads it with the streets)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    streets: Mapped[list[Street]] = relationship(secondary=user_streets, order_by=lambda: list(street_order()))
+    district: Mapped[District | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
@@ -265,7 +277,8 @@ class StatusEvent(db.Model):
 
 
 class Target(db.Model):
-    """A campaign target: year, metric, scope (district when street is empty) and value."""
+    """A campaign target: year, metric, scope (a street, or the district named when street is empty)
+    and value."""
 
     __tablename__ = "targets"
     __table_args__ = (UniqueConstraint("year", "metric", "street_id"),)
@@ -273,6 +286,8 @@ class Target(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     metric: Mapped[str] = mapped_column(String(30))  # new_branches / onboarded / visited
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
+    #: for a district-wide target (street empty): which district
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     value: Mapped[int] = mapped_column(Integer)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -325,3 +340,22 @@ class Setting(db.Model):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- districts (a city holds several) ----------------------------------------------------------
+
+class District(db.Model):
+    """A district (区) of the city, e.g. 罗湖区; its streets and communities come from the reference
+    data file ``districts/data/<code>.json``."""
+
+    __tablename__ = "districts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)  # the data file's name: luohu
+    name: Mapped[str] = mapped_column(String(50), unique=True)  # 罗湖区
+    area_code: Mapped[str | None] = mapped_column(String(12), unique=True)  # 440303
+    streets: Mapped[list[Street]] = relationship(
+        back_populates="district", order_by=lambda: [Street.code.asc().nulls_last(), Street.id]
+    )
+
+    def __repr__(self) -> str:
+        return f"<District {self.code}>"

@@ -1,5 +1,6 @@
-"""``flask --app orgbuild progress [--json] [--year Y] [--street NAME]``: the dashboard's figures
-for the whole district (no user) or one street, as a table or as the JSON object of the API."""
+"""``flask --app orgbuild progress [--json] [--year Y] [--district CODE] [--street NAME]``: the
+dashboard's figures for the whole city (no user), one district or one street, as a table or as the
+JSON object of the API."""
 from __future__ import annotations
 
 import json
@@ -39,7 +40,13 @@ def format_table(p: dict) -> str:
                ("onboarding_pct", 8)]
     titles = ["street", "surveyed", "party", "visited", "visit%", "established", "target", "branch%", "onboarded",
               "onboard%"]
-    lines.append("  ".join(pad(t, w) for t, (_, w) in zip(titles, columns)).rstrip())
+    header = "  ".join(pad(t, w) for t, (_, w) in zip(titles, columns)).rstrip()
+    if len(p.get("by_district", [])) > 1:  # a city: one line per district first
+        lines.append(header.replace("street  ", "district", 1))
+        for row in p["by_district"]:
+            lines.append("  ".join(pad(_cell(row["district_name"] if k == "street" else row[k]), w) for k, w in columns).rstrip())
+        lines.append("")
+    lines.append(header)
     for row in p["by_street"]:
         lines.append("  ".join(pad(_cell(row[k]), w) for k, w in columns).rstrip())
     return "\n".join(lines)
@@ -48,13 +55,14 @@ def format_table(p: dict) -> str:
 @click.command("progress")
 @click.option("--json", "as_json", is_flag=True, help="Print the progress object as JSON.")
 @click.option("--year", type=click.IntRange(2000, 2100), help="Campaign year (default: latest with data).")
+@click.option("--district", metavar="CODE", help="One district, by its code or name (default: every district).")
 @click.option("--street", help="One street, by its short or full name (default: the whole district).")
-def progress_command(as_json: bool, year: int | None, street: str | None) -> None:
+def progress_command(as_json: bool, year: int | None, district: str | None, street: str | None) -> None:
     """Print the campaign's progress against its targets (the dashboard's figures)."""
     try:
-        data = progress.progress_for(None, year=year, street=street)
+        data = progress.progress_for(None, year=year, street=street, district=district)
     except progress.ScopeError as error:
-        raise click.BadParameter(str(error.message), param_hint="'--street'") from None
+        raise click.BadParameter(str(error.message), param_hint="'--street'" if street else "'--district'") from None
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:

@@ -4,7 +4,8 @@ and per month, the funnel and the overdue follow-ups (the object of DESIGN.md's 
 Every figure is an SQL aggregate (GROUP BY with conditional sums); the number of queries is small
 and fixed, whatever the number of organisations. Closed organisations are left out of every count.
 The scope is either a user (through ``policy.scope_orgs``) or, for the command line, a set of
-street ids (None: the whole district).
+street ids (None: the whole city), possibly those of one district (``progress.rollup`` adds the
+district dimension: whole districts, their targets, the city's per-district rows).
 """
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from ..campaign.actions import local_today
 from ..domain import rules
 from ..domain.rules import Message
 from ..extensions import db
-from ..models import Branch, Organization, Street, Target, User
+from ..districts import service as districts
+from ..models import Branch, Organization, Street, Target, User, street_order
+from . import rollup
 from .queries import COUNT_KEYS, by_officer, funnel, grouped_counts, monthly, overdue, pct, roll_up
 
 
@@ -38,6 +41,7 @@ class Scope:
 
     user: User | None = None
     street_ids: frozenset[int] | None = None  # None: no street filter beyond the user's scope
+    district_id: int | None = None  # the street ids are those of this whole district
 
     def apply(self, query: Select) -> Select:
         """Limit a select that involves ``Organization`` to this scope."""
@@ -65,11 +69,16 @@ def find_street(name: str) -> Street | None:
     return None
 
 
-def scope_for(user: User | None, street_name: str | None = None, street_id: int | None = None) -> Scope:
-    """The scope for `user` (None: the whole district), narrowed to one street when asked.
+def scope_for(user: User | None, street_name: str | None = None, street_id: int | None = None,
+              district: str | int | None = None) -> Scope:
+    """The scope for `user` (None: the whole city), narrowed to one district (its id, code or name)
+    or one street when asked.
 
-    Raises :class:`ScopeError` for an unknown street or one outside the user's streets.
+    Raises :class:`ScopeError` for an unknown street or district, or one outside the user's scope.
     """
+    within = district_scope(user, district) if district is not None and district != "" else None
+    if within is not None and not (street_name or street_id is not None):
+        return within
     street = None
     if street_name:
         street = find_street(street_name)
@@ -79,6 +88,8 @@ def scope_for(user: User | None, street_name: str | None = None, street_id: int 
         street = db.session.get(Street, street_id)
         if street is None:
             raise ScopeError(Message("街道不存在"))
+    if street is not None and within is not None and street.id not in within.street_ids:
+        raise ScopeError(Message("该街道不属于所选的区"))
     if street is not None and user is not None:
         allowed = policy.street_ids(user)
         if allowed is not None and street.id not in allowed:
@@ -86,9 +97,20 @@ def scope_for(user: User | None, street_name: str | None = None, street_id: int 
     return Scope(user=user, street_ids=frozenset({street.id}) if street else None)
 
 
+def district_scope(user: User | None, text: str | int) -> Scope:
+    """The scope of one whole district for `user` (the part of it they may see)."""
+    found = districts.find_district(text)
+    if found is None:
+        raise ScopeError(Message("未知的区：%(name)s。可选的区：%(known)s", name=text,
+                                 known=districts.district_choices_text()))
+    if user is not None and not policy.can_see_district(user, found.id):
+        raise ScopeError(Message("您不负责该区"), outside=True)
+    return Scope(user=user, street_ids=frozenset(s.id for s in found.streets), district_id=found.id)
+
+
 def scope_streets(scope: Scope) -> list[Street]:
     """The streets the scope covers, in code order."""
-    query = select(Street).order_by(Street.code)
+    query = select(Street).order_by(*street_order())
     ids: set[int] | None = None
     if scope.user is not None:
         ids = policy.street_ids(scope.user)
@@ -106,10 +128,13 @@ def street_counts(scope: Scope, year: int) -> dict[int, dict[str, int]]:
     return roll_up(grouped_counts(scope, year), 0)
 
 
-def load_targets(year: int) -> dict[tuple[str, int | None], int]:
-    """All targets of `year`: {(metric, street_id or None): value}."""
-    rows = db.session.execute(select(Target.metric, Target.street_id, Target.value).where(Target.year == year))
-    return {(metric, street_id): value for metric, street_id, value in rows}
+def load_targets(year: int, covered: list | None = None, streets: list[Street] | None = None,
+                 whole_city: bool = True) -> dict[tuple[str, int | None], int]:
+    """The targets of `year`: {(metric, street_id): value}, and {(metric, None): value} for the whole
+    districts `covered` (default: every district, the whole city); see ``rollup.TargetBook``."""
+    streets = list(db.session.scalars(select(Street))) if streets is None else streets
+    covered = rollup.whole_districts(Scope(), streets) if covered is None else covered
+    return rollup.TargetBook.load(year).for_scope(covered, streets, whole_city)
 
 
 def resolve_target(targets: dict, metric: str, street_ids: list[int], whole_district: bool) -> int | None:
@@ -158,10 +183,10 @@ def _sum_counts(rows: list[dict[str, int]]) -> dict[str, int]:
     return {key: sum(row[key] for row in rows) for key in COUNT_KEYS}
 
 
-def scope_label(scope: Scope, streets: list[Street], whole_district: bool) -> str:
-    """"district" for the whole district, else the street names joined by "、"."""
-    if whole_district:
-        return "district"
+def scope_label(scope: Scope, streets: list[Street], covered: list) -> str:
+    """"district" for one whole district, "city" for several, else the street names joined by "、"."""
+    if covered:
+        return "district" if len(covered) == 1 else "city"
     return "、".join(s.name for s in streets)
 
 
@@ -175,21 +200,28 @@ def compute_with_overdue(scope: Scope, year: int, today: date | None = None,
                          overdue_limit: int = 20) -> tuple[dict[str, Any], list]:
     """The progress object and the `overdue_limit` most overdue follow-ups (organisation, date)."""
     streets = scope_streets(scope)
-    all_street_count = db.session.scalar(select(func.count(Street.id)))
-    whole_district = scope.street_ids is None and len(streets) == all_street_count and (
-        scope.user is None or policy.street_ids(scope.user) is None
-    )
+    covered = rollup.whole_districts(scope, streets)
+    whole_district, whole_city = bool(covered), rollup.is_whole_city(covered)
     groups = grouped_counts(scope, year)
     per_street = roll_up(groups, 0)
-    targets = load_targets(year)
+    book = rollup.TargetBook.load(year)
+    targets = book.for_scope(covered, streets, whole_city)
     empty = dict.fromkeys(COUNT_KEYS, 0)
     street_ids = [s.id for s in streets]
     totals = _sum_counts([per_street.get(sid, empty) for sid in street_ids])
-    result: dict[str, Any] = {"year": year, "scope": scope_label(scope, streets, whole_district)}
+    result: dict[str, Any] = {"year": year, "scope": scope_label(scope, streets, covered)}
+    home = {s.district_id for s in streets}
+    result["district"] = covered[0].code if len(covered) == 1 else (streets[0].district.code if len(home) == 1 else None)
     result.update(figures(totals, targets, street_ids, whole_district))
     result["by_street"] = [
         {"street": s.name, "street_id": s.id, **figures(per_street.get(s.id, empty), targets, [s.id], False)}
         for s in streets
+    ]
+    result["by_district"] = [
+        {"district": d.code, "district_name": d.name, "district_id": d.id,
+         **figures(_sum_counts([per_street.get(sid, empty) for sid in ids]),
+                   book.for_scope([d], streets, whole_city and len(covered) == 1), ids, True)}
+        for d, ids in rollup.district_rows(covered, streets)
     ]
     result["by_officer"] = by_officer(roll_up(groups, 1))
     result["monthly"] = monthly(scope, year, result["new_branch_target"], result["onboarding_target"], today)
@@ -199,7 +231,8 @@ def compute_with_overdue(scope: Scope, year: int, today: date | None = None,
 
 
 def progress_for(user: User | None, year: int | None = None, street: str | None = None,
-                 street_id: int | None = None, today: date | None = None) -> dict[str, Any]:
-    """Progress for a user (None: the whole district, as the command line sees it)."""
-    scope = scope_for(user, street_name=street, street_id=street_id)
+                 street_id: int | None = None, today: date | None = None,
+                 district: str | int | None = None) -> dict[str, Any]:
+    """Progress for a user (None: the whole city, as the command line sees it)."""
+    scope = scope_for(user, street_name=street, street_id=street_id, district=district)
     return compute(scope, year or default_year(today), today)

@@ -2,6 +2,9 @@
 new_branches (新建团组织), onboarded (入驻智慧团建) and visited (走访).
 
 An empty value means "no target" (the row is removed): percentages are then null, never 0 %.
+The page edits one district at a time: its own target (a row with its ``district_id`` and no
+street) and those of its streets. (A city-wide target, a row with neither, is read by the
+figures but not edited here yet.)
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from ..campaign.actions import ServiceError
 from ..domain import rules
 from ..domain.rules import Message
 from ..extensions import db
-from ..models import Street, Target, User
+from ..models import District, Street, Target, User
 
 METRICS = ("new_branches", "onboarded", "visited")
 METRIC_LABELS = {
@@ -30,10 +33,18 @@ def field_name(metric: str, street_id: int | None) -> str:
     return f"{metric}-{'district' if street_id is None else street_id}"
 
 
-def targets_of(year: int) -> dict[tuple[str, int | None], int]:
-    """The targets set for `year`: {(metric, street id or None): value}."""
-    rows = db.session.execute(select(Target.metric, Target.street_id, Target.value).where(Target.year == year))
-    return {(metric, street_id): value for metric, street_id, value in rows}
+def _district_targets(year: int, district: District):
+    """The select of the district's targets of `year`: its own and its streets'."""
+    streets = select(Street.id).where(Street.district_id == district.id)
+    return select(Target).where(
+        Target.year == year,
+        ((Target.street_id.is_(None)) & (Target.district_id == district.id)) | Target.street_id.in_(streets),
+    )
+
+
+def targets_of(year: int, district: District) -> dict[tuple[str, int | None], int]:
+    """The targets set for `year` in the district: {(metric, street id, or None for the district): value}."""
+    return {(t.metric, t.street_id): t.value for t in db.session.scalars(_district_targets(year, district))}
 
 
 def parse_targets(form: Mapping[str, str], streets: list[Street]) -> dict[tuple[str, int | None], int | None]:
@@ -55,13 +66,17 @@ def parse_targets(form: Mapping[str, str], streets: list[Street]) -> dict[tuple[
     return values
 
 
-def save_targets(year: int, values: dict[tuple[str, int | None], int | None], actor: User) -> int:
-    """Set, change or clear the targets of `year` in one transaction; returns how many changed."""
-    if not policy.can_set_targets(actor):
+def save_targets(year: int, values: dict[tuple[str, int | None], int | None], actor: User, district: District) -> int:
+    """Set, change or clear the targets of `year` in the district (its own target under street None,
+    and its streets') in one transaction; returns how many changed."""
+    if not policy.can_set_targets_in(actor, district.id):
         raise ServiceError([(None, Message("您无权设置目标"))])
+    own = {s.id for s in district.streets}
+    if any(street_id is not None and street_id not in own for _metric, street_id in values):
+        raise ServiceError([(None, Message("街道不属于%(district)s", district=district.name))])
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ServiceError([(None, Message("年份应在%(a)d到%(b)d之间", a=MIN_YEAR, b=MAX_YEAR))])
-    existing = {(t.metric, t.street_id): t for t in db.session.scalars(select(Target).where(Target.year == year))}
+    existing = {(t.metric, t.street_id): t for t in db.session.scalars(_district_targets(year, district))}
     changes: dict[str, tuple[int | None, int | None]] = {}
     try:
         for (metric, street_id), value in values.items():
@@ -75,12 +90,13 @@ def save_targets(year: int, values: dict[tuple[str, int | None], int | None], ac
             if value is None:
                 db.session.delete(target)
             elif target is None:
-                db.session.add(Target(year=year, metric=metric, street_id=street_id, value=value, updated_by_id=actor.id))
+                db.session.add(Target(year=year, metric=metric, street_id=street_id, value=value, updated_by_id=actor.id,
+                                      district_id=district.id if street_id is None else None))
             else:
                 target.value = value
                 target.updated_by_id = actor.id
         if changes:
-            audit.record(actor, "update", "target", year, summary=f"targets {year}", changes=changes)
+            audit.record(actor, "update", "target", year, summary=f"targets {year} {district.code}", changes=changes)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from .. import policy
 from ..campaign import followups as followup_service
 from ..campaign.actions import local_today
+from ..districts import service as districts
 from ..i18n import translate_message
 from ..progress import figures as progress
 from ..progress import queries as progress_queries
@@ -24,13 +25,14 @@ SORT_KEYS = (
 
 
 def requested_progress(overdue_limit: int = 0) -> tuple[dict, list]:
-    """The progress object for the year and street asked for in the query string (404: street not
-    mine), and the `overdue_limit` most overdue follow-ups."""
+    """The progress object for the year, district and street asked for in the query string (404:
+    not mine), and the `overdue_limit` most overdue follow-ups."""
     year = request.args.get("year", type=int)
     if year is not None and not 2000 <= year <= 2100:
         year = None
     try:
-        scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int))
+        scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int),
+                                   district=request.args.get("district", type=int))
     except progress.ScopeError:
         abort(404)
     return progress.compute_with_overdue(scope, year or progress.default_year(), overdue_limit=overdue_limit)
@@ -65,6 +67,8 @@ def index():
         p=data,
         streets=visible_streets(),
         street_id=request.args.get("street", type=int),
+        districts=districts.visible_districts(current_user),
+        district_id=request.args.get("district", type=int),
         rows=sorted_streets(data["by_street"], key, descending),
         sort_key=key,
         descending=descending,

@@ -1,4 +1,5 @@
-"""Targets page: supervisors set the district's and each street's targets for a year."""
+"""Targets page: supervisors set the district's and each street's targets for a year, one district
+at a time (``?district=<id>``: a city-wide supervisor chooses; others have their own)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -8,20 +9,22 @@ from sqlalchemy import func, select
 
 from .. import policy
 from ..campaign.actions import ServiceError
+from ..districts import service as districts
 from ..extensions import db
 from ..i18n import translate_message
-from ..models import Organization, Street
+from ..models import Organization, Street, street_order
 from ..progress import figures as progress
 from ..progress import targets
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
 
 
-def party_and_league_counts() -> dict[int | None, int]:
+def party_and_league_counts(street_ids: list[int]) -> dict[int | None, int]:
     """已建党已建团 organisations (not closed) per street and in total: the derived onboarding target."""
     rows = db.session.execute(
         select(Organization.street_id, func.count(Organization.id))
         .where(
+            Organization.street_id.in_(street_ids),
             Organization.status != "closed",
             Organization.has_party_org.is_(True),
             Organization.has_league_org.is_(True),
@@ -42,14 +45,19 @@ def index():
     year = request.args.get("year", type=int) or progress.default_year()
     if not targets.MIN_YEAR <= year <= targets.MAX_YEAR:
         abort(404)
-    streets = list(db.session.scalars(select(Street).order_by(Street.code)))
+    choices = districts.visible_districts(current_user)
+    district = districts.find_district(request.args.get("district", type=int)) if request.args.get("district") else (
+        choices[0] if choices else None)
+    if district is None or district not in choices:
+        abort(404)
+    streets = list(db.session.scalars(select(Street).where(Street.district_id == district.id).order_by(*street_order())))
     errors: dict[str, str] = {}
-    values = {targets.field_name(m, s): v for (m, s), v in targets.targets_of(year).items()}
+    values = {targets.field_name(m, s): v for (m, s), v in targets.targets_of(year, district).items()}
     if request.method == "POST":
         values = {k: v for k, v in request.form.items() if "-" in k}
         try:
             parsed = targets.parse_targets(request.form, streets)
-            changed = targets.save_targets(year, parsed, current_user)
+            changed = targets.save_targets(year, parsed, current_user, district)
         except ServiceError as error:
             for field, message in error.errors:
                 if field:
@@ -59,7 +67,7 @@ def index():
             flash(_("目标未保存，请更正标红的格子"), "danger")
         else:
             flash(_("已保存%(year)d年目标（%(n)d项修改）", year=year, n=changed), "success")
-            return redirect(url_for("targets.index", year=year))
+            return redirect(url_for("targets.index", year=year, district=district.id))
     return render_template(
         "targets/index.html",
         year=year,
@@ -69,5 +77,7 @@ def index():
         values=values,
         errors=errors,
         field_name=targets.field_name,
-        derived=party_and_league_counts(),
+        derived=party_and_league_counts([s.id for s in streets]),
+        district=district,
+        districts=choices,
     ), (400 if errors else 200)
