@@ -1,9 +1,10 @@
 """Reference data of the districts: one data file per district in ``districts/data/<code>.json``
 (code, name, area code, city, and the streets with their codes, pinyin and communities).
 
-:func:`load_districts` is what ``init-db`` runs. It is idempotent: it adds what is missing (a
-district, a street, a community, a street code the data knows and the database does not) and
-never deletes or renames (admins edit streets and communities on their page). A street code the
+:func:`load_districts` is what ``init-db`` runs (on every upgrade too). It is idempotent: it adds
+what is missing — a district, a street, a street code the data knows and the database does not,
+the communities of a street that has none — and never deletes or renames. Once a street has
+communities they are the admins' (renamed or removed ones do not come back). A street code the
 data does not know stays empty (None) until an admin fills it in.
 """
 from __future__ import annotations
@@ -154,9 +155,8 @@ def _load_one(data: DistrictData) -> LoadReport:
         elif street.code is None and item.code and item.code not in by_code:
             street.code = item.code  # the data now knows the code an admin had not filled in
             added += 1
-        have = {c.name for c in street.communities}
-        for name in item.communities:
-            if name not in have:
+        if not street.communities:  # once a street has communities, they are the admins' to edit
+            for name in item.communities:
                 street.communities.append(Community(name=name))
                 added += 1
     db.session.flush()
