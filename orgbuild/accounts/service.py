@@ -11,7 +11,7 @@ from sqlalchemy import select
 from .. import audit
 from ..districts import service as districts
 from ..domain.rules import Message, street_key
-from ..extensions import db
+from ..extensions import commit_or_rollback, db
 from ..models import ROLES, District, Street, User
 
 #: ``update_user(district=KEEP)`` leaves the district as it is (None means the whole city).
@@ -59,8 +59,7 @@ def find_district(text: str | None) -> District | None:
         return None
     district = districts.find_district(text)
     if district is None:
-        raise AccountError(Message("未知的区：%(name)s。可选的区：%(known)s", name=text,
-                                   known=districts.district_choices_text()), "district_id")
+        raise AccountError(districts.unknown_district(text), "district_id")
     return district
 
 
@@ -146,11 +145,7 @@ def _check_password(password: str, username: str) -> None:
 
 def _commit() -> None:
     """Commit the account change with its audit row, or roll both back."""
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    commit_or_rollback()
 
 
 def change_password(user: User, current_password: str, new_password: str) -> str:

@@ -86,16 +86,26 @@ def known_names() -> str:
     return "、".join(f"{d.code}（{d.name}）" for d in available().values())
 
 
+def names_district(text: str | None, code: str, area_code: str | None, name: str) -> bool:
+    """Whether `text` names the district: its code (luohu), area code (440303) or name (罗湖区, 罗湖)."""
+    key = rules.to_halfwidth(text or "").strip().lower()
+    return bool(key) and key in (code, area_code, name, name.removesuffix("区"))
+
+
+def unknown_district(text: str | None, known: str) -> Message:
+    """The refusal of a district name that matches none of the `known` ones."""
+    return Message("未知的区：%(name)s。可选的区：%(known)s", name=text, known=known)
+
+
 def district_data(text: str) -> DistrictData:
     """The data of a district named by its code (luohu), area code (440303) or name (罗湖区, 罗湖).
 
     Raises :class:`UnknownDistrict` naming the known districts.
     """
-    key = rules.to_halfwidth(text or "").strip()
     for data in available().values():
-        if key and key.lower() in (data.code, data.area_code, data.name, data.name.removesuffix("区")):
+        if names_district(text, data.code, data.area_code, data.name):
             return data
-    raise UnknownDistrict(Message("未知的区：%(name)s。可选的区：%(known)s", name=text, known=known_names()))
+    raise UnknownDistrict(unknown_district(text, known_names()))
 
 
 @dataclass

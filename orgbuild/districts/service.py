@@ -12,8 +12,10 @@ from .. import audit, policy
 from ..campaign.actions import ServiceError
 from ..domain import rules
 from ..domain.rules import Message
-from ..extensions import db
+from ..extensions import commit_or_rollback, db
 from ..models import Community, District, Organization, Street, User, street_order
+from . import reference
+from .reference import names_district
 
 AUDIT_ACTION = "reference"
 
@@ -34,17 +36,16 @@ def find_district(text: str | int | None) -> District | None:
         return None
     if isinstance(text, int):
         return db.session.get(District, text)
-    key = rules.to_halfwidth(str(text)).strip()
     for district in all_districts():
-        short = district.name.removesuffix("区")  # data: 罗湖区 is also written 罗湖
-        if key.lower() in (str(district.id), district.code, district.area_code, district.name, short):
+        if str(text).strip() == str(district.id) or names_district(str(text), district.code, district.area_code,
+                                                                     district.name):
             return district
     return None
 
 
-def district_choices_text() -> str:
-    """The districts of the deployment as a person reads them: ``luohu（罗湖区）、futian（福田区）``."""
-    return "、".join(f"{d.code}（{d.name}）" for d in all_districts())
+def unknown_district(text: str | int | None) -> Message:
+    """The refusal of a district that is not in the deployment, naming those that are."""
+    return reference.unknown_district(str(text), "、".join(f"{d.code}（{d.name}）" for d in all_districts()))
 
 
 def streets_of(district: District) -> list[Street]:
@@ -102,15 +103,6 @@ def _street_code(raw: str | None, district: District, street: Street | None = No
     return code
 
 
-def _commit() -> None:
-    """Commit the edit with its audit row, or roll both back."""
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-
-
 def add_street(district: District, short_name: str, code: str | None, actor: User) -> Street:
     """Add a street to the district (its code may stay empty)."""
     _check(actor, district.id)
@@ -121,7 +113,7 @@ def add_street(district: District, short_name: str, code: str | None, actor: Use
     audit.record(actor, AUDIT_ACTION, "street", street.id, summary=f"add street {full}",
                  changes={"district": (None, district.name), "street_name": (None, full),
                           "street_code": (None, street.code)})
-    _commit()
+    commit_or_rollback()
     return street
 
 
@@ -142,7 +134,7 @@ def update_street(street: Street, short_name: str, code: str | None, actor: User
         street.code = new_code
     if changes:
         audit.record(actor, AUDIT_ACTION, "street", street.id, summary=f"update street {street.name}", changes=changes)
-        _commit()
+        commit_or_rollback()
     return changes
 
 
@@ -166,7 +158,7 @@ def add_community(street: Street, name: str, actor: User) -> Community:
     db.session.flush()
     audit.record(actor, AUDIT_ACTION, "community", community.id, summary=f"add community {street.name} {community.name}",
                  changes={"community_name": (None, community.name)})
-    _commit()
+    commit_or_rollback()
     return community
 
 
@@ -181,7 +173,7 @@ def rename_community(community: Community, name: str, actor: User) -> dict:
     community.name = new
     audit.record(actor, AUDIT_ACTION, "community", community.id,
                  summary=f"rename community {street.name} {new}", changes=changes)
-    _commit()
+    commit_or_rollback()
     return changes
 
 
@@ -197,4 +189,4 @@ def remove_community(community: Community, actor: User) -> None:
     audit.record(actor, AUDIT_ACTION, "community", community.id,
                  summary=f"remove community {street.name} {community.name}", changes={"community_name": (community.name, None)})
     street.communities.remove(community)
-    _commit()
+    commit_or_rollback()

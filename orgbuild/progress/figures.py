@@ -101,8 +101,7 @@ def district_scope(user: User | None, text: str | int) -> Scope:
     """The scope of one whole district for `user` (the part of it they may see)."""
     found = districts.find_district(text)
     if found is None:
-        raise ScopeError(Message("未知的区：%(name)s。可选的区：%(known)s", name=text,
-                                 known=districts.district_choices_text()))
+        raise ScopeError(districts.unknown_district(text))
     if user is not None and not policy.can_see_district(user, found.id):
         raise ScopeError(Message("您不负责该区"), outside=True)
     return Scope(user=user, street_ids=frozenset(s.id for s in found.streets), district_id=found.id)
