@@ -92,7 +92,7 @@ def scope_orgs(user: User, query: Select | None = None) -> Select:
 
 
 def scope_users(user: User, query: Select) -> Select:
-    """Limit a select of users to those sharing a street with `user` (all for district-wide roles)."""
+    """Limit a select of users to those sharing a street with `user` (all for city-wide roles)."""
     ids = street_ids(user)
     if ids is None:
         return query
