@@ -61,56 +61,30 @@ def ensure_schema() -> None:
     upgrade()
 
 
+def usage_error(message: str) -> click.ClickException:
+    """A refusal that exits 2 with the message (Chinese, like the other refusals; no traceback)."""
+    error = click.ClickException(str(message))
+    error.exit_code = 2
+    return error
+
+
 @click.command("init-db")
-def init_db_command() -> None:
-    """Create or upgrade the schema and load the district's streets and communities."""
-    ensure_schema()
-    added = reference.load_reference(current_app.config["DISTRICT"])
+@click.option("--district", "districts", multiple=True, metavar="CODE",
+              help="A district to load (repeatable: luohu, futian …); default: ORGBUILD_DISTRICT.")
+def init_db_command(districts: tuple[str, ...]) -> None:
+    """Create or upgrade the schema and load the streets and communities of the districts named."""
+    codes = list(districts) or current_app.config["DISTRICTS"]
+    try:
+        for code in codes:  # refuse an unknown district before touching the database
+            reference.district_data(code)
+        ensure_schema()
+        reports = reference.load_districts(codes)
+    except (reference.UnknownDistrict, reference.ReferenceConflict) as error:
+        raise usage_error(error.args[0]) from None
+    added = sum(r.added for r in reports)
     click.echo(f"Database ready ({db.engine.url.render_as_string(hide_password=True)}); reference rows added: {added}.")
-
-
-@click.command("create-user")
-@click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "supervisor", "officer"]), required=True)
-@click.option("--street", "streets", multiple=True, help="A street the user works on (repeatable).")
-@click.option("--password", help="Prompted for when absent.")
-@click.option("--name", "display_name", default="", help="Display name.")
-def create_user_command(username: str, role: str, streets: tuple[str, ...], password: str | None, display_name: str) -> None:
-    """Create a user account."""
-    if password is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        found = accounts.find_streets(list(streets))
-        user = accounts.create_user(username, password, role, found, display_name=display_name)
-    except accounts.AccountError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Created {user.role} {user.username}" + (f" for {', '.join(s.name for s in user.streets)}" if user.streets else ""))
-
-
-@click.command("demo")
-def demo_command() -> None:
-    """Load the demo district (idempotent; refuses a database holding non-demo data); print the accounts."""
-    try:
-        loaded, demo_accounts, counts = demo.load_demo()
-    except demo.DemoError as error:
-        raise click.ClickException(str(error)) from None
-    if loaded:
-        click.echo(
-            f"Demo district loaded: {counts['organizations']} organisations, {counts['party_orgs']} with a party "
-            f"organisation, {counts['party_and_league']} with a league organisation too, {counts['founded']} "
-            f"branches founded, {counts['visits']} visits ({counts['seconds']} s)."
-        )
-    else:
-        click.echo("Demo district already loaded; nothing changed.")
-    click.echo("Demo accounts (sign in at http://127.0.0.1:5000/login):")
-    for account in demo_accounts:
-        scope = account.street or ("whole district" if account.role != "admin" else "")
-        click.echo(f"  {account.username:<20} password {account.password:<12} {account.role:<10} {scope}".rstrip())
-
-
-@click.group("user")
-def user_group() -> None:
-    """Manage user accounts: list, deactivate, reactivate, reset-password, set-role, set-streets."""
+    for r in reports:
+        click.echo(Message("%(name)s（%(code)s）：新增参考数据 %(n)d 条", name=r.name, code=r.district, n=r.added))
 
 
 def _account_call(func, *args, **kwargs):
@@ -121,12 +95,70 @@ def _account_call(func, *args, **kwargs):
         raise click.ClickException(str(error)) from None
 
 
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "supervisor", "officer"]), required=True)
+@click.option("--street", "streets", multiple=True, help="A street the user works on (repeatable).")
+@click.option("--district", metavar="CODE",
+              help="The district the user belongs to (luohu …; 'city' or none: the city, or the district of the streets).")
+@click.option("--password", help="Prompted for when absent.")
+@click.option("--name", "display_name", default="", help="Display name.")
+def create_user_command(username: str, role: str, streets: tuple[str, ...], district: str | None,
+                        password: str | None, display_name: str) -> None:
+    """Create a user account."""
+    home = _account_call(accounts.find_district, district) if district else accounts.KEEP
+    found = _account_call(accounts.find_streets, list(streets))
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = _account_call(accounts.create_user, username, password, role, found, display_name=display_name,
+                         district=home)
+    click.echo(f"Created {user.role} {user.username}" + (f" for {', '.join(s.name for s in user.streets)}" if user.streets else ""))
+    click.echo(Message("所属：%(scope)s", scope=_scope_text(user)))
+
+
+def _scope_text(user) -> str:
+    """Where an account works, for people: its district's name, or the whole city."""
+    return user.district.name if user.district is not None else str(Message("全市"))
+
+
+@click.command("demo")
+@click.option("--district", "further", multiple=True, metavar="CODE",
+              help="Also load this district beside Luohu as a demo district (repeatable: futian …).")
+def demo_command(further: tuple[str, ...]) -> None:
+    """Load the demo district (idempotent; refuses a database holding non-demo data); print the accounts."""
+    try:
+        loaded, demo_accounts, counts = demo.load_demo(further=further)
+    except reference.UnknownDistrict as error:
+        raise usage_error(error.args[0]) from None
+    except demo.DemoError as error:
+        raise click.ClickException(str(error)) from None
+    for code in loaded:
+        c = counts[code]
+        click.echo(
+            f"Demo district loaded: {c['organizations']} organisations, {c['party_orgs']} with a party "
+            f"organisation, {c['party_and_league']} with a league organisation too, {c['founded']} "
+            f"branches founded, {c['visits']} visits ({c['seconds']} s)."
+            + ("" if code == demo.DEMO_DISTRICT else f" [{code}]")
+        )
+    if not loaded:
+        click.echo("Demo district already loaded; nothing changed.")
+    click.echo("Demo accounts (sign in at http://127.0.0.1:5000/login):")
+    for account in demo_accounts:
+        click.echo(f"  {account.username:<20} password {account.password:<12} {account.role:<10} {account.scope}".rstrip())
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage user accounts: list, deactivate, reactivate, reset-password, set-role, set-streets, set-district."""
+
+
 @user_group.command("list")
 def user_list_command() -> None:
     """Print every account: name, role, state and streets."""
     for user in accounts.list_users():
         streets = ",".join(s.short_name for s in user.streets) or "-"
-        click.echo(f"{user.username}\t{user.role}\t{'active' if user.active else 'inactive'}\t{streets}")
+        district = user.district.code if user.district is not None else "city"
+        click.echo(f"{user.username}\t{user.role}\t{'active' if user.active else 'inactive'}\t{streets}\t{district}")
 
 
 @user_group.command("deactivate")
@@ -178,6 +210,17 @@ def user_set_streets_command(username: str, streets: tuple[str, ...]) -> None:
     found = _account_call(accounts.find_streets, list(streets))
     _account_call(accounts.update_user, user, streets=found)
     click.echo(f"{user.username}: " + (", ".join(s.name for s in user.streets) or "no street"))
+
+
+@user_group.command("set-district")
+@click.argument("username")
+@click.option("--district", metavar="CODE", help="The district (luohu …); none or 'city': the whole city.")
+def user_set_district_command(username: str, district: str | None) -> None:
+    """Set the district an account belongs to (its streets, if any, must lie in it)."""
+    user = _account_call(accounts.find_user, username)
+    home = _account_call(accounts.find_district, district)
+    _account_call(accounts.update_user, user, district=home)
+    click.echo(f"{user.username}: " + _scope_text(user))
 
 
 @click.command("backup")

@@ -27,7 +27,8 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", sqlite_default),
         "REDIS_URL": env.get("REDIS_URL"),
         "TRUSTED_PROXIES": int(env.get("ORGBUILD_TRUSTED_PROXIES", "0")),  # reverse proxies in front
-        "DISTRICT": env.get("ORGBUILD_DISTRICT", "luohu"),
+        # the districts init-db loads when none is named (comma-separated codes)
+        "DISTRICTS": [c.strip() for c in env.get("ORGBUILD_DISTRICT", "luohu").split(",") if c.strip()] or ["luohu"],
         "ISSUER": env.get("ORGBUILD_ISSUER", ""),  # the issuing body on bulletins (default: the Luohu committee)
         "MAX_CONTENT_LENGTH": int(env.get("ORGBUILD_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         "IMPORT_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_MAX_MB", "512")) * 1024 * 1024,  # command-line imports

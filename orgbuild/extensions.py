@@ -15,6 +15,17 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def commit_or_rollback() -> None:
+    """Commit the session's one user action, or roll it back and re-raise (services call this)."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -1,5 +1,6 @@
-"""The data model: streets, organisations, their visits, branches, onboarding and status history,
-users, targets, import batches, the audit trail and the progress snapshots (SQLAlchemy 2.0 typed models).
+"""The data model: districts and their streets, organisations, their visits, branches, onboarding
+and status history, users, targets, import batches, the audit trail and the progress snapshots
+(SQLAlchemy 2.0 typed models).
 
 Models hold data and small derived properties only; they never commit (services do).
 """
@@ -65,19 +66,28 @@ branch_covered_orgs = Table(
 
 
 class Street(db.Model):
-    """A street (街道) of the district."""
+    """A street (街道) of a district."""
 
     __tablename__ = "streets"
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(12), unique=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    #: the 9-digit administrative code (440303001); None where the reference data does not know it
+    code: Mapped[str | None] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(50), unique=True)  # full name, e.g. 桂园街道
     short_name: Mapped[str] = mapped_column(String(50), unique=True)  # e.g. 桂园
     communities: Mapped[list[Community]] = relationship(
         back_populates="street", order_by="Community.name", cascade="all, delete-orphan"
     )
+    district: Mapped[District] = relationship(back_populates="streets")
 
     def __repr__(self) -> str:
         return f"<Street {self.name}>"
+
+
+def street_order() -> tuple:
+    """The order streets are listed in everywhere: by district, then code (streets without a code
+    last, the same on SQLite and PostgreSQL), then as they were added."""
+    return Street.district_id, Street.code.asc().nulls_last(), Street.id
 
 
 class Community(db.Model):
@@ -105,7 +115,10 @@ class User(UserMixin, db.Model):
     #: bumped when the password changes or the user is deactivated: old sessions stop working
     session_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    streets: Mapped[list[Street]] = relationship(secondary=user_streets, order_by="Street.code")
+    #: the district the user belongs to; None: the whole city (policy.py reads it with the streets)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    streets: Mapped[list[Street]] = relationship(secondary=user_streets, order_by=lambda: list(street_order()))
+    district: Mapped[District | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
@@ -307,8 +320,8 @@ class StatusEvent(db.Model):
 
 
 class Target(db.Model):
-    """A campaign target: year, metric, scope (district when street is empty) and value, with an
-    optional baseline (保底) and stretch (冲刺) value beside it."""
+    """A campaign target: year, metric, scope (a street, or the district named when street is empty)
+    and value, with an optional baseline (保底) and stretch (冲刺) value beside it."""
 
     __tablename__ = "targets"
     __table_args__ = (UniqueConstraint("year", "metric", "street_id"),)
@@ -316,6 +329,8 @@ class Target(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     metric: Mapped[str] = mapped_column(String(30))  # new_branches / onboarded / visited
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
+    #: for a district-wide target (street empty): which district
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     value: Mapped[int] = mapped_column(Integer)
     baseline: Mapped[int | None] = mapped_column(Integer)
     stretch: Mapped[int | None] = mapped_column(Integer)
@@ -375,6 +390,25 @@ class Setting(db.Model):
     value: Mapped[str] = mapped_column(Text, default="")
 
 
+# --- districts (a city holds several) ----------------------------------------------------------
+
+class District(db.Model):
+    """A district (区) of the city, e.g. 罗湖区; its streets and communities come from the reference
+    data file ``districts/data/<code>.json``."""
+
+    __tablename__ = "districts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)  # the data file's name: luohu
+    name: Mapped[str] = mapped_column(String(50), unique=True)  # 罗湖区
+    area_code: Mapped[str | None] = mapped_column(String(12), unique=True)  # 440303
+    streets: Mapped[list[Street]] = relationship(
+        back_populates="district", order_by=lambda: [Street.code.asc().nulls_last(), Street.id]
+    )
+
+    def __repr__(self) -> str:
+        return f"<District {self.code}>"
+
+
 # --- snapshots (progress/snapshots.py) ------------------------------------------------------------
 
 class Snapshot(db.Model):
@@ -389,9 +423,9 @@ class Snapshot(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
     as_of: Mapped[date] = mapped_column(Date)
-    #: the streets covered, as sorted ids joined by commas; empty for the whole district
+    #: the streets covered, as sorted ids joined by commas; empty for the whole city
     street_ids: Mapped[str] = mapped_column(String(200), default="")
-    scope: Mapped[str] = mapped_column(String(300))  # "district" or the street names, as in the progress object
+    scope: Mapped[str] = mapped_column(String(300))  # "city", "district" or the street names, as in the progress object
     title: Mapped[str] = mapped_column(String(200))
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
     figures: Mapped[str] = mapped_column(Text)

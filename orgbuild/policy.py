@@ -2,13 +2,17 @@
 
 Views, CLI-facing services and the API ask here; nothing else decides. Every query of
 organisations goes through :func:`scope_orgs` so that an officer sees only their streets.
+
+Scope, from the narrowest: an officer sees the streets assigned to them; a supervisor or admin
+with streets assigned sees those; one without streets but with a district sees that district;
+one with neither sees the whole city (every district of the deployment).
 """
 from __future__ import annotations
 
 from sqlalchemy import Select, and_, false, or_, select
 
 from .domain.workflow import SUPERVISOR_ROLES
-from .models import AuditEvent, Organization, User, user_streets
+from .models import AuditEvent, District, Organization, User, user_streets
 
 #: Transitions each role may request (the status machine still decides whether they apply).
 ROLE_EVENTS = {
@@ -28,16 +32,50 @@ def is_supervisor(user: User) -> bool:
     return bool(user and user.is_authenticated and user.role in SUPERVISOR_ROLES)
 
 
+def limited_to_streets(user: User) -> bool:
+    """Whether the user sees chosen streets rather than whole districts (officers always do)."""
+    return user.role == "officer" or bool(user.streets)
+
+
 def street_ids(user: User) -> set[int] | None:
-    """The streets the user is limited to, or None for the whole district.
+    """The streets the user is limited to, or None for the whole city.
 
     Officers see only their streets (none assigned: nothing); a supervisor or admin with streets
-    assigned sees those, without any the whole district.
+    assigned sees those; without any, the streets of their district, or without a district the
+    whole city.
     """
-    ids = {s.id for s in user.streets}
-    if user.role == "officer":
-        return ids
-    return ids or None
+    if limited_to_streets(user):
+        return {s.id for s in user.streets}
+    if user.district is not None:
+        return {s.id for s in user.district.streets}
+    return None
+
+
+def district_ids(user: User) -> set[int] | None:
+    """The districts the user works in (those of their streets, else their district), or None for
+    the whole city."""
+    if limited_to_streets(user):
+        return {s.district_id for s in user.streets}
+    if user.district_id is not None:
+        return {user.district_id}
+    return None
+
+
+def can_see_district(user: User, district_id: int) -> bool:
+    """Whether the district is within the user's scope (wholly or by some of its streets)."""
+    if not (user and user.is_authenticated and user.active):
+        return False
+    ids = district_ids(user)
+    return ids is None or district_id in ids
+
+
+def scope_districts(user: User, query: Select | None = None) -> Select:
+    """Limit a select of districts to those within the user's scope."""
+    query = query if query is not None else select(District)
+    if not (user and user.is_authenticated and user.active):
+        return query.where(false())
+    ids = district_ids(user)
+    return query if ids is None else query.where(District.id.in_(ids))
 
 
 def scope_orgs(user: User, query: Select | None = None) -> Select:
@@ -54,7 +92,7 @@ def scope_orgs(user: User, query: Select | None = None) -> Select:
 
 
 def scope_users(user: User, query: Select) -> Select:
-    """Limit a select of users to those sharing a street with `user` (all for district-wide roles)."""
+    """Limit a select of users to those sharing a street with `user` (all for city-wide roles)."""
     ids = street_ids(user)
     if ids is None:
         return query
@@ -98,15 +136,20 @@ def can_set_targets(user: User) -> bool:
     return is_supervisor(user)
 
 
+def can_set_targets_in(user: User, district_id: int) -> bool:
+    """The targets of one district (its own and its streets'): supervisors and admins of it."""
+    return can_set_targets(user) and can_see_district(user, district_id)
+
+
 def can_create_snapshot(user: User) -> bool:
     """Progress snapshots (and the bulletins built from them): supervisors and admins."""
     return is_supervisor(user)
 
 
 def can_see_snapshot(user: User, snapshot_streets: frozenset[int] | None) -> bool:
-    """Whether `user` may read a snapshot covering `snapshot_streets` (None: the whole district):
-    only when every street it covers is one the user sees (an officer never reads other streets'
-    figures through a district snapshot)."""
+    """Whether `user` may read a snapshot covering `snapshot_streets` (None: the whole city): only
+    when every street it covers is one the user sees (an officer never reads other streets' figures
+    through a district snapshot, nor a district supervisor another district's)."""
     if not (user and user.is_authenticated and user.active):
         return False
     ids = street_ids(user)
@@ -123,6 +166,14 @@ def can_export(user: User) -> bool:
 def can_manage_users(user: User) -> bool:
     """User management: admins only."""
     return bool(user and user.is_authenticated and user.role == "admin")
+
+
+def can_manage_streets(user: User, district_id: int | None = None) -> bool:
+    """The streets and communities page: admins, for the districts within their scope (`district_id`
+    None: whether they may open the page at all)."""
+    if not (user and user.is_authenticated and user.active and user.role == "admin"):
+        return False
+    return district_id is None or can_see_district(user, district_id)
 
 
 def can_read_audit(user: User) -> bool:

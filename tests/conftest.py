@@ -17,7 +17,7 @@ from orgbuild import create_app
 from orgbuild.districts.reference import load_reference
 from orgbuild.domain.rules import CREDIT_CODE_CHARS, credit_code_check_char
 from orgbuild.extensions import db
-from orgbuild.models import Organization, Street, User
+from orgbuild.models import District, Organization, Street, User
 from tests import dbutil
 
 PASSWORD = "Secret123"
@@ -83,12 +83,16 @@ def street(short_name: str) -> Street:
 
 @pytest.fixture
 def make_user(app):
-    """make_user("name", role="officer", streets=["翠竹"]) → a saved user with password PASSWORD."""
+    """make_user("name", role="officer", streets=["翠竹"], district="luohu") → a saved user with
+    password PASSWORD (no streets and no district: the whole city)."""
 
-    def make(username: str, role: str = "officer", streets: tuple[str, ...] | list[str] = ()) -> User:
+    def make(username: str, role: str = "officer", streets: tuple[str, ...] | list[str] = (),
+             district: str | None = None) -> User:
         user = User(username=username, role=role, display_name=username, session_token="t")
         user.set_password(PASSWORD)
         user.streets = [street(s) for s in streets]
+        if district:
+            user.district = db.session.scalar(db.select(District).where(District.code == district))
         db.session.add(user)
         db.session.commit()
         return user

@@ -10,7 +10,12 @@ An expectation maps each role to the status it gets; the shorthands below cover 
 ``SAME(200)`` everyone (signed in or not), ``SIGNED_IN()`` anonymous → 302 to the login page, the
 rest 200, ``STREET_A()`` officer of street B → 404 (the object is in street A), ``SUPERVISORS()`` and
 ``ADMINS()`` the others → 403. ``args`` fills the URL: ``ORG_A`` (an organisation of street A),
-``TARGET_USER`` (an officer account), or a literal. ``data`` is the form posted (default: empty).
+``TARGET_USER`` (an officer account), ``STREET_A`` / ``COMMUNITY_A`` (street A and one of its
+communities), or a literal. ``data`` is the form posted (default: empty).
+
+Street A lies in district A (Luohu). ``supervisor_b`` is the supervisor of district B (Futian): on
+district A's objects it gets what street B's officer gets when that is 404, else what the
+supervisor gets (``expect(..., supervisor_b=…)`` says otherwise where needed).
 """
 from __future__ import annotations
 
@@ -24,15 +29,19 @@ from sqlalchemy import func, select
 
 from orgbuild.extensions import db
 from orgbuild.models import AuditEvent, ImportBatch, Organization, User
+from orgbuild.districts.reference import load_reference
 from orgbuild.progress.snapshots import create_snapshot
 from tests.conftest import login, street
 
-ROLES = ("anonymous", "officer_a", "officer_b", "supervisor", "admin")
+ROLES = ("anonymous", "officer_a", "officer_b", "supervisor", "admin", "supervisor_b")
 
 
-def expect(anonymous: int, officer_a: int, officer_b: int, supervisor: int, admin: int) -> dict[str, int]:
-    """The status each role gets, in the order of ROLES."""
-    return dict(zip(ROLES, (anonymous, officer_a, officer_b, supervisor, admin)))
+def expect(anonymous: int, officer_a: int, officer_b: int, supervisor: int, admin: int,
+           supervisor_b: int | None = None) -> dict[str, int]:
+    """The status each role gets, in the order of ROLES (district B's supervisor: see the module's doc)."""
+    if supervisor_b is None:
+        supervisor_b = officer_b if officer_b == 404 else supervisor
+    return dict(zip(ROLES, (anonymous, officer_a, officer_b, supervisor, admin, supervisor_b)))
 
 
 def SAME(code: int) -> dict[str, int]:  # noqa: N802 - reads as a table constant
@@ -64,6 +73,8 @@ ORG_A: Callable[[dict], int] = lambda world: world["org_a"].id  # noqa: E731
 TARGET_USER: Callable[[dict], int] = lambda world: world["target"].id  # noqa: E731
 BATCH: Callable[[dict], int] = lambda world: world["batch"].id  # noqa: E731
 SNAPSHOT_A: Callable[[dict], int] = lambda world: world["snapshot"].id  # noqa: E731
+STREET_ID_A: Callable[[dict], int] = lambda world: world["org_a"].street_id  # noqa: E731
+COMMUNITY_A: Callable[[dict], int] = lambda world: world["community_a"].id  # noqa: E731
 NO_UPLOAD = "0" * 64  # a well-formed SHA-256 with no upload behind it
 
 
@@ -104,6 +115,11 @@ MATRIX: dict[str, Entry] = {
     "admin.reset_password":    Entry(GET=ADMINS(), POST=ADMINS(), args={"user_id": TARGET_USER}),
     "admin.deactivate":        Entry(POST=ADMINS(302), args={"user_id": TARGET_USER}),
     "admin.reactivate":        Entry(POST=ADMINS(302), args={"user_id": TARGET_USER}),
+    "streets.index":           Entry(GET=ADMINS(), POST=ADMINS(400)),
+    "streets.edit":            Entry(GET=ADMINS(), POST=ADMINS(302), args={"street_id": STREET_ID_A}),
+    "streets.add_community":   Entry(POST=ADMINS(400), args={"street_id": STREET_ID_A}),
+    "streets.rename_community": Entry(POST=ADMINS(302), args={"community_id": COMMUNITY_A}),
+    "streets.remove_community": Entry(POST=ADMINS(302), args={"community_id": COMMUNITY_A}),
     "imports.index":           Entry(GET=SUPERVISORS(), POST=SUPERVISORS()),
     "imports.preview":         Entry(GET=SUPERVISORS(302), args={"sha256": NO_UPLOAD}),
     "imports.preview_rejected": Entry(GET=SUPERVISORS(302), args={"sha256": NO_UPLOAD}),
@@ -131,6 +147,8 @@ ID_ARGS: dict[str, Callable[[dict], int]] = {
     "user_id": TARGET_USER,
     "batch_id": BATCH,
     "snapshot_id": SNAPSHOT_A,
+    "street_id": STREET_ID_A,
+    "community_id": COMMUNITY_A,
 }
 
 #: POST endpoints that do not use the CSRF token (JSON APIs with their own protection); none yet.
@@ -139,14 +157,23 @@ CSRF_EXEMPT: set[str] = set()
 
 @pytest.fixture
 def world(app, make_user, make_org):
-    """Users of every role, street-A and street-B organisations, and an officer account to manage."""
+    """Users of every role, street-A and street-B organisations, a community of street A in use, and
+    an officer account to manage; district B (Futian) with its supervisor and one organisation."""
+    load_reference("futian")
     make_user("officer_a", "officer", ["翠竹"])
     make_user("officer_b", "officer", ["桂园"])
     make_user("supervisor", "supervisor")
     make_user("admin", "admin")
+    make_user("supervisor_a", "supervisor", district="luohu")
+    make_user("supervisor_b", "supervisor", district="futian")
+    org_a = make_org("翠竹", name="翠竹测试科技有限公司")
+    org_a.community = org_a.street.communities[0]
+    db.session.commit()
     return {
-        "org_a": make_org("翠竹", name="翠竹测试科技有限公司"),
+        "org_a": org_a,
+        "community_a": org_a.community,
         "org_b": make_org("桂园", name="桂园测试科技有限公司"),
+        "org_futian": make_org("园岭", name="园岭测试科技有限公司"),
         "target": make_user("target_officer", "officer", ["翠竹"]),
         "batch": _batch(),
         "snapshot": create_snapshot(None, 2022, as_of=date(2022, 6, 30), street_id=street("翠竹").id),
@@ -320,3 +347,44 @@ def test_post_with_the_right_csrf_token_goes_through(app, world):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, target.id).active is False
+
+
+#: Pages that list organisations within the reader's scope: none may name another district's.
+LIST_PAGES = ("/orgs/", "/orgs/?q=测试", "/followups", "/dashboard/", "/exports/orgs.csv", "/api/v1/progress",
+              "/audit/")
+
+
+def test_district_supervisors_cannot_reach_each_others_organisations(app, world):
+    """District A's supervisor on district B's organisation and B's on A's, on every URL with an
+    organisation id: 404 like an unknown id, no name shown, nothing changed; the list pages, exports
+    and figures of each leave the other district's organisations out."""
+    clients = signed_in_clients(app) | {"supervisor_a": _signed_in(app, "supervisor_a")}
+    org_rules = [(endpoint, ids) for endpoint, ids in id_rules(app) if "org_id" in ids]
+    assert org_rules
+    pairs = (("supervisor_b", world["org_a"], "翠竹测试科技有限公司"),
+             ("supervisor_a", world["org_futian"], "园岭测试科技有限公司"))
+    for role, org, name in pairs:
+        for endpoint, id_names in org_rules:
+            entry = MATRIX[endpoint]
+            url = url_for_entry(app, endpoint, entry, world, {"org_id": org.id})
+            for method in entry.methods():
+                before = snapshot()
+                response = fresh(clients[role]).open(url, method=method, data=entry.data)
+                assert response.status_code == 404, f"{role} {method} {url}: {response.status_code}"
+                assert name not in response.get_data(as_text=True)
+                assert snapshot() == before, f"{role} {method} {url} changed data"
+        for path in LIST_PAGES:
+            response = fresh(clients[role]).get(path)
+            assert response.status_code == 200, f"{role} {path}: {response.status_code}"
+            assert name not in response.get_data(as_text=True), f"{role} {path} names {name}"
+    own = fresh(clients["supervisor_b"]).get("/orgs/").get_data(as_text=True)
+    assert "园岭测试科技有限公司" in own and "桂园测试科技有限公司" not in own
+    city = fresh(clients["supervisor"]).get("/orgs/").get_data(as_text=True)
+    assert "园岭测试科技有限公司" in city and "翠竹测试科技有限公司" in city
+
+
+def _signed_in(app, username: str) -> tuple:
+    """A client signed in as `username`, with its session cookie (as signed_in_clients keeps them)."""
+    client = app.test_client()
+    assert login(client, username).status_code == 200
+    return client, client.get_cookie("session").value

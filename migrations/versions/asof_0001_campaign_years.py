@@ -2,7 +2,7 @@
 baseline/stretch and version, progress snapshots
 
 Revision ID: asof_0001
-Revises: b7d1c0a4e2f9
+Revises: districts_0001
 Create Date: 2026-12-02 04:30:00
 
 Existing rows are dated from what they hold: an organisation's survey date is the day it was
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'asof_0001'
-down_revision = 'b7d1c0a4e2f9'
+down_revision = 'districts_0001'
 branch_labels = None
 depends_on = None
 

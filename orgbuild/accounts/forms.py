@@ -32,6 +32,8 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=80)])
     role = SelectField(_l("角色"), choices=[(k, v) for k, v in ROLE_LABELS.items()])
     street_ids = SelectMultipleField(_l("负责街道"), coerce=int, validators=[Optional()])
+    #: 0: the whole city (shown only when the deployment holds more than one district)
+    district_id = SelectField(_l("所属区"), coerce=int, default=0, validators=[Optional()])
     password = PasswordField(_l("初始密码"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("保存"))
 

@@ -9,9 +9,13 @@ import secrets
 from sqlalchemy import select
 
 from .. import audit
+from ..districts import service as districts
 from ..domain.rules import Message, street_key
-from ..extensions import db
-from ..models import ROLES, Street, User
+from ..extensions import commit_or_rollback, db
+from ..models import ROLES, District, Street, User
+
+#: ``update_user(district=KEEP)`` leaves the district as it is (None means the whole city).
+KEEP = object()
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -48,6 +52,35 @@ def find_streets(names: list[str]) -> list[Street]:
     return found
 
 
+def find_district(text: str | None) -> District | None:
+    """The district named by its code, area code or name; None for blank or ``city`` (the whole
+    city). Raises AccountError naming the known districts for anything else."""
+    if not (text or "").strip() or text.strip().lower() == "city":
+        return None
+    district = districts.find_district(text)
+    if district is None:
+        raise AccountError(districts.unknown_district(text), "district_id")
+    return district
+
+
+def _district_for(streets: list[Street], district: District | None | object) -> District | None:
+    """The district an account belongs to: the one given (its streets must lie in it), else the one
+    its streets share (KEEP with streets spanning districts: the whole city)."""
+    if district is KEEP:
+        ids = {s.district_id for s in streets}
+        return streets[0].district if len(ids) == 1 else None
+    outside = [s.name for s in streets if district is not None and s.district_id != district.id]
+    if outside:
+        raise AccountError(Message("街道不属于%(district)s：%(names)s", district=district.name,
+                                   names="、".join(outside)), "street_ids")
+    return district
+
+
+def _district_name(district: District | None) -> str | None:
+    """The district as audit rows name it (None: the whole city)."""
+    return district.name if district is not None else None
+
+
 def create_user(
     username: str,
     password: str,
@@ -56,8 +89,13 @@ def create_user(
     display_name: str = "",
     actor: User | None = None,
     check_policy: bool = True,
+    district: District | None | object = KEEP,
 ) -> User:
-    """Create an account (password hashed); raises AccountError when refused."""
+    """Create an account (password hashed); raises AccountError when refused.
+
+    `district`: the district the account belongs to, None for the whole city; by default the one
+    its streets lie in (none given: the whole city).
+    """
     username = (username or "").strip()
     if not username:
         raise AccountError(Message("请填写用户名"), "username")
@@ -69,19 +107,18 @@ def create_user(
         problem = password_problem(password, username)
         if problem:
             raise AccountError(problem, "password")
+    streets = list(streets or [])
+    home = _district_for(streets, district)
     user = User(username=username, role=role, display_name=display_name, session_token=secrets.token_hex(8))
     user.set_password(password)
-    user.streets = list(streets or [])
+    user.streets = streets
+    user.district = home
     db.session.add(user)
     db.session.flush()
-    audit.record(
-        actor,
-        "user",
-        "user",
-        user.id,
-        summary=f"create {username}",
-        changes={"role": (None, role), "streets": (None, [s.name for s in user.streets])},
-    )
+    changes = {"role": (None, role), "streets": (None, [s.name for s in user.streets])}
+    if home is not None:
+        changes["district"] = (None, home.name)
+    audit.record(actor, "user", "user", user.id, summary=f"create {username}", changes=changes)
     db.session.commit()
     return user
 
@@ -108,11 +145,7 @@ def _check_password(password: str, username: str) -> None:
 
 def _commit() -> None:
     """Commit the account change with its audit row, or roll both back."""
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    commit_or_rollback()
 
 
 def change_password(user: User, current_password: str, new_password: str) -> str:
@@ -145,21 +178,33 @@ def update_user(
     streets: list[Street] | None = None,
     display_name: str | None = None,
     actor: User | None = None,
+    district: District | None | object = KEEP,
 ) -> dict:
-    """Change role, streets and display name; returns {field: (old, new)} of what changed."""
+    """Change role, streets, district and display name; returns {field: (old, new)} of what changed.
+
+    `district` KEEP: unchanged, unless new streets are given, which then decide it (as in
+    :func:`create_user`); with no streets the district stays.
+    """
     if role is not None and role not in ROLES:
         raise AccountError(Message("未知角色：%(role)s", role=role))
     if actor is not None and actor.id == user.id and role is not None and role != user.role:
         raise AccountError(Message("不能修改自己的角色"))
     if role is not None and user.role == "admin" and role != "admin" and _other_active_admins(user) == 0:
         raise AccountError(Message("至少需要保留一个启用的管理员"))
+    new_streets = list(streets) if streets is not None else list(user.streets)
+    if district is KEEP and (streets is None or not new_streets):
+        district = user.district
+    home = _district_for(new_streets, district)
     changes: dict = {}
+    if home is not user.district:
+        changes["district"] = (_district_name(user.district), _district_name(home))
+        user.district = home
     if role is not None and role != user.role:
         changes["role"] = (user.role, role)
         user.role = role
     if streets is not None:
         old = [s.name for s in user.streets]
-        new = [s.name for s in sorted(streets, key=lambda s: s.code)]
+        new = [s.name for s in sorted(streets, key=lambda s: (s.district_id, s.code is None, s.code or "", s.id))]
         if sorted(old) != sorted(new):
             changes["streets"] = (old, new)
             user.streets = list(streets)

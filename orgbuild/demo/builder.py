@@ -6,6 +6,7 @@ Used by :mod:`orgbuild.demo`, which owns the transaction; nothing here touches t
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from ..domain.rules import credit_code_check_char, suggested_branch_type
@@ -13,12 +14,27 @@ from ..models import Street
 from . import names
 
 
+@dataclass(frozen=True)
+class Place:
+    """The district the rows are written for: its name and 6-digit area code."""
+
+    district: str = "罗湖区"
+    area_code: str = "440303"
+
+    @property
+    def doc_prefix(self) -> str:
+        """The approval documents' prefix: 罗团发 for 罗湖区."""
+        return self.district[0] + "团发"  # data: 〔year〕N号 follows
+
+
 class Builder:
     """Accumulates the rows of one chunk of organisations and their history."""
 
-    def __init__(self, rng: random.Random, start: date, span: int, officers: dict[int, int], benchmark_visits: int | None):
+    def __init__(self, rng: random.Random, start: date, span: int, officers: dict[int, int], benchmark_visits: int | None,
+                 place: Place = Place()):
         self.rng, self.start, self.span = rng, start, span
         self.officers, self.k = officers, benchmark_visits
+        self.place = place
         self.doc_no = 0
         self.reset()
 
@@ -83,7 +99,7 @@ class Builder:
         """Onboard the organisation on 智慧团建 (record and StatusEvent)."""
         when = self.stamp(day, seq)
         self.onboardings.append({
-            "organization_id": org["id"], "onboarded_on": day, "platform_code": f"4403030{org['id']:07d}",
+            "organization_id": org["id"], "onboarded_on": day, "platform_code": f"{self.place.area_code}0{org['id']:07d}",
             "reverted": False, "created_by_id": org["officer_id"], "created_at": when,
         })
         self.event(org, org["status_now"], "onboarded", "onboard", when)
@@ -99,7 +115,7 @@ class Builder:
         if kind == "general_branch" and rng.random() < 0.3:
             kind = "branch"  # 30+ members may still found a branch
         if kind == "joint_branch":
-            name = f"罗湖区{street}街道{names.trade_name(rng)}{rng.choice(names.BUILDINGS)}联合团支部"
+            name = f"{self.place.district}{street}街道{names.trade_name(rng)}{rng.choice(names.BUILDINGS)}联合团支部"
             units = f"同楼宇{rng.randint(2, 5)}家小微企业"
             members = members + rng.randint(3, 9)
         else:
@@ -109,9 +125,9 @@ class Builder:
         committee = "、".join(names.person(rng) for _ in range(rng.randint(3, 5))) if members >= 7 else ""
         self.branches.append({
             "id": branch_id, "organization_id": org["id"], "name": name, "branch_type": kind,
-            "parent_org": f"共青团深圳市罗湖区{street}街道工作委员会",
+            "parent_org": f"共青团深圳市{self.place.district}{street}街道工作委员会",
             "application_date": max(last_visit, founded - timedelta(days=rng.randint(10, 20))),
-            "approval_doc_no": f"罗团发〔{founded.year}〕{self.doc_no}号",
+            "approval_doc_no": f"{self.place.doc_prefix}〔{founded.year}〕{self.doc_no}号",
             "approval_date": max(last_visit, founded - timedelta(days=rng.randint(1, 8))),
             "election_date": founded, "founded_on": founded, "secretary": names.person(rng),
             "deputy_secretary": names.person(rng) if members >= 5 else "", "committee_members": committee,
@@ -130,7 +146,7 @@ def org_row(rng: random.Random, org_id: int, kind: str, street: Street, communit
     _weight, prefix, code_head = names.ORG_TYPES[org_type]
     industry = names.SOCIAL_INDUSTRY.get(org_type) or rng.choices(names.INDUSTRY_CODES, names.INDUSTRY_WEIGHTS)[0]
     perm = (org_id * 496313749 + 104729) % 31**6  # a bijection: distinct ids, distinct codes
-    first17 = prefix + "440303" + code_head + names.base31(perm, 9 - len(code_head))
+    first17 = prefix + builder.place.area_code + code_head + names.base31(perm, 9 - len(code_head))
     if kind == "founded":  # the league-member counts decide the kind of organisation founded
         league = rng.choices(((0, 2), (3, 29), (30, 99), (100, 160)), (15, 70, 12, 3))[0]
         league = rng.randint(*league)
@@ -143,7 +159,7 @@ def org_row(rng: random.Random, org_id: int, kind: str, street: Street, communit
     party = kind != "none"
     party_members = rng.randint(3, 3 + min(40, employees)) if party else rng.randint(0, 2)
     employees = max(employees, party_members, 1)
-    name = names.org_name(rng, org_type, industry)
+    name = names.org_name(rng, org_type, industry, builder.place.district)
     secretary = names.person(rng) if party else None
     survey_day = builder.day(rng.uniform(0, 0.15))
     created = builder.stamp(survey_day, 0)
@@ -155,8 +171,9 @@ def org_row(rng: random.Random, org_id: int, kind: str, street: Street, communit
         "party_secretary": secretary, "has_league_org": kind == "pl",
         "league_contact": f"{names.person(rng)} {names.phone(rng)}" if kind == "pl" else None,
         "contact_person": names.person(rng), "contact_phone": names.phone(rng),
-        "address": names.address(rng, street.short_name), "officer_id": officer_id, "status": "surveyed",
-        "surveyed_on": survey_day, "closed_on": None, "first_visited_on": None, "version": 1, "created_at": created, "updated_at": created,
+        "address": names.address(rng, street.short_name, builder.place.district), "officer_id": officer_id, "status": "surveyed",
+        "surveyed_on": survey_day, "closed_on": None, "first_visited_on": None, "version": 1, "created_at": created,
+        "updated_at": created,
         # working values, removed before the insert
         "status_now": "surveyed", "survey_frac": (survey_day - builder.start).days / builder.span,
     }

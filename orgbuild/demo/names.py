@@ -85,27 +85,27 @@ def trade_name(rng: random.Random) -> str:
     return rng.choice(TRADE_CHARS) + rng.choice(TRADE_CHARS)
 
 
-def org_name(rng: random.Random, org_type: str, industry: str) -> str:
-    """A plausible organisation name for its type and industry."""
+def org_name(rng: random.Random, org_type: str, industry: str, district: str = "罗湖区") -> str:
+    """A plausible organisation name for its type and industry, in the district named."""
     trade = trade_name(rng)
     if org_type == "社会团体":
-        return f"深圳市罗湖区{trade}{rng.choice(('商会', '行业协会', '促进会'))}"
+        return f"深圳市{district}{trade}{rng.choice(('商会', '行业协会', '促进会'))}"
     if org_type == "民办非企业单位":
-        return f"深圳市罗湖区{trade}{rng.choice(('社会工作服务中心', '培训中心', '养老服务中心'))}"
+        return f"深圳市{district}{trade}{rng.choice(('社会工作服务中心', '培训中心', '养老服务中心'))}"
     if org_type == "基金会":
         return f"深圳市{trade}公益基金会"
     word = rng.choice(INDUSTRY_WORDS.get(industry, (0, ("商贸",)))[1])
     if org_type == "个体工商户":
-        return f"深圳市罗湖区{trade}{rng.choice(('商行', '餐厅', '便利店', '工作室'))}"
+        return f"深圳市{district}{trade}{rng.choice(('商行', '餐厅', '便利店', '工作室'))}"
     if org_type in ("外商投资企业", "港澳台商投资企业"):
         return f"{trade}{word}（深圳）有限公司"
     return f"深圳市{trade}{word}{'股份' if rng.random() < 0.05 else ''}有限公司"
 
 
-def address(rng: random.Random, street: str) -> str:
+def address(rng: random.Random, street: str, district: str = "罗湖区") -> str:
     """A plausible address in the street."""
     building = f"{trade_name(rng)}{rng.choice(BUILDINGS)}" if rng.random() < 0.7 else ""
-    return f"深圳市罗湖区{street}街道{rng.choice(ROADS)}{rng.randint(1, 3000)}号{building}"
+    return f"深圳市{district}{street}街道{rng.choice(ROADS)}{rng.randint(1, 3000)}号{building}"
 
 
 def base31(value: int, width: int) -> str:

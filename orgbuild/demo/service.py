@@ -1,9 +1,11 @@
-"""Service: the demo district — Luohu's 2022 campaign rebuilt from the report's figures.
+"""Service: the demo district — Luohu's 2022 campaign rebuilt from the report's figures — and, when
+asked, further demo districts beside it (Futian …) with the same proportions at another size.
 
 :func:`generate_district` writes organisations, visits, founding records, onboardings and the
 StatusEvents that lead to each status, with bulk Core inserts in one transaction (fast enough for
 benchmarks of 100,000 organisations). :func:`load_demo` is what ``flask --app orgbuild demo`` runs:
-idempotent, and it refuses a database that holds anything but demo data.
+idempotent, and it refuses a database that holds anything but demo data. A further district never
+touches Luohu's rows, so Luohu's figures stay the report's.
 """
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterable
 
 from sqlalchemy import func, insert, inspect, select, text
 
 from ..accounts.service import password_problem
+from ..districts import reference
 from ..districts.reference import street_pinyin
 from ..domain.rules import Message, split_target
 from ..extensions import db
@@ -23,6 +27,7 @@ from ..models import (
     AuditEvent,
     Branch,
     Community,
+    District,
     Onboarding,
     Organization,
     Setting,
@@ -32,11 +37,15 @@ from ..models import (
     User,
     Visit,
     branch_covered_orgs,
+    street_order,
 )
 from . import names
-from .builder import Builder, history, org_row
+from .builder import Builder, Place, history, org_row
 
+DEMO_DISTRICT = "luohu"  # the report's district, always the first one loaded
 DEMO_FLAG = "demo_loaded"
+#: Size and seed of a further demo district (same proportions as the report, another size).
+FURTHER_DISTRICT_ORGS = 1200
 DEMO_PASSWORD = "luohu2022"
 CHUNK = 5000
 #: The report's figures (DOMAIN.md), scaled for other sizes.
@@ -57,25 +66,58 @@ class DemoAccount:
     street: str
     display_name: str
     password: str = DEMO_PASSWORD
+    district: str = ""  # the code of the district the account belongs to ("" with a street, or the city)
+
+    @property
+    def scope(self) -> str:
+        """Where the account works, as the demo command prints it: a street, a district or the city."""
+        if self.street:
+            return self.street
+        if self.district:
+            return reference.district_data(self.district).name
+        return "全市" if self.role == "supervisor" else ""  # data: the city supervisor's scope
 
 
-def demo_accounts(streets: list[Street]) -> list[DemoAccount]:
-    """The demo accounts: admin, a district supervisor and one officer per street."""
+def demo_flag(code: str) -> str:
+    """The setting that says a demo district is loaded (Luohu's keeps its original key)."""
+    return DEMO_FLAG if code == DEMO_DISTRICT else f"{DEMO_FLAG}:{code}"
+
+
+def demo_accounts(districts: list[tuple[District, list[Street]]]) -> list[DemoAccount]:
+    """The demo accounts: admin, a supervisor per district and one officer per street; with more
+    than one district also a city supervisor."""
     pinyin = street_pinyin()
-    accounts = [DemoAccount("admin", "admin", "", "系统管理员"), DemoAccount("supervisor", "supervisor", "", "团区委督导")]
-    for street in streets:
-        username = f"officer-{pinyin.get(street.code, street.code)}"
-        accounts.append(DemoAccount(username, "officer", street.name, f"{street.short_name}街道团干"))
+    accounts = [DemoAccount("admin", "admin", "", "系统管理员")]
+    for district, streets in districts:
+        own = district.code == DEMO_DISTRICT
+        accounts.append(DemoAccount("supervisor" if own else f"supervisor-{district.code}", "supervisor", "",
+                                    "团区委督导" if own else f"{district.name}团区委督导", district=district.code))
+        for street in streets:
+            username = f"officer-{pinyin.get(street.short_name, street.code or street.id)}"
+            accounts.append(DemoAccount(username, "officer", street.name, f"{street.short_name}街道团干"))
+    if len(districts) > 1:
+        accounts.append(DemoAccount("city-supervisor", "supervisor", "", "团市委督导"))
     return accounts
 
 
-def ensure_demo_accounts(streets: list[Street]) -> dict[int, int]:
+def demo_districts() -> list[tuple[District, list[Street]]]:
+    """The demo districts loaded so far (Luohu first), with their streets."""
+    loaded = []
+    for district in db.session.scalars(select(District).order_by(District.id)):
+        if db.session.get(Setting, demo_flag(district.code)) is not None:
+            streets = list(db.session.scalars(select(Street).where(Street.district_id == district.id).order_by(*street_order())))
+            loaded.append((district, streets))
+    return loaded
+
+
+def ensure_demo_accounts(accounts: list[DemoAccount]) -> dict[int, int]:
     """Add the demo accounts that are missing (no commit); return street id → officer id."""
-    by_name = {s.name: s for s in streets}
+    by_name = {s.name: s for s in db.session.scalars(select(Street))}
+    districts = {d.code: d for d in db.session.scalars(select(District))}
     existing = {u.username: u for u in db.session.scalars(select(User))}
     officers: dict[int, int] = {}
     password_hash = None  # the accounts share the printed password: hash it once (scrypt is slow on purpose)
-    for account in demo_accounts(streets):
+    for account in accounts:
         user = existing.get(account.username)
         if user is None:
             assert password_problem(account.password, account.username) is None
@@ -91,6 +133,9 @@ def ensure_demo_accounts(streets: list[Street]) -> dict[int, int]:
             user.password_hash = password_hash
             if account.street:
                 user.streets = [by_name[account.street]]
+                user.district = by_name[account.street].district
+            elif account.district:
+                user.district = districts[account.district]
             db.session.add(user)
             db.session.flush()
         if account.street:
@@ -111,14 +156,16 @@ def _plan(n: int) -> dict[str, int]:
     return {"none": n - party, "pl": pl, "founded": founded, "ineligible": ineligible, "open": pnl - founded - ineligible}
 
 
-def generate_district(n_orgs: int = 1942, visits_per_org: int | None = None, seed: int = 2022, year: int = 2022) -> dict:
-    """Build the demo district (one transaction) and return what was written.
+def generate_district(n_orgs: int = 1942, visits_per_org: int | None = None, seed: int = 2022, year: int = 2022,
+                      district: str = DEMO_DISTRICT) -> dict:
+    """Build a demo district (one transaction) and return what was written.
 
-    With the defaults it reproduces the report: 1,942 organisations over the streets, 420 with a
-    party organisation, 36 with a league organisation too (all onboarded), 60 branches founded
-    and onboarded in `year` among the 384 others, a district target of 56 new branches. Other
-    sizes keep the proportions. `visits_per_org` (benchmarks) gives every organisation exactly
-    that many visits; visits to units without a party organisation then change no status.
+    With the defaults it reproduces the report in Luohu: 1,942 organisations over the streets, 420
+    with a party organisation, 36 with a league organisation too (all onboarded), 60 branches
+    founded and onboarded in `year` among the 384 others, a district target of 56 new branches.
+    Other sizes keep the proportions; `district` names another district (its streets must be
+    loaded). `visits_per_org` (benchmarks) gives every organisation exactly that many visits;
+    visits to units without a party organisation then change no status.
     """
     started = time.perf_counter()
     if n_orgs < 0:
@@ -128,17 +175,22 @@ def generate_district(n_orgs: int = 1942, visits_per_org: int | None = None, see
     start, end = date(year, 1, 4), min(date(year, 12, 28), date.today())
     if (end - start).days < 30:
         raise ValueError(f"the campaign year {year} has not run long enough for a demo")
-    streets = list(db.session.scalars(select(Street).order_by(Street.code)))
+    home = db.session.scalar(select(District).where(District.code == district))
+    streets = [] if home is None else list(
+        db.session.scalars(select(Street).where(Street.district_id == home.id).order_by(*street_order())))
     if not streets:
         raise DemoError(Message("尚未载入街道：请先运行 flask --app orgbuild init-db"))
-    if db.session.get(Setting, DEMO_FLAG) is not None:
+    if db.session.get(Setting, demo_flag(district)) is not None:
         raise DemoError(Message("演示数据已经载入"))
     rng = random.Random(seed)
     try:
-        officers = ensure_demo_accounts(streets)
-        result = _write_district(rng, n_orgs, visits_per_org, streets, officers, start, (end - start).days, year)
-        db.session.merge(Setting(key=DEMO_FLAG, value=f"year={year} n_orgs={n_orgs} seed={seed}"))
-        db.session.add(AuditEvent(action="create", object_type="demo", summary=f"demo district: {n_orgs} organisations"))
+        loaded = demo_districts() + [(home, streets)]
+        officers = ensure_demo_accounts(demo_accounts(loaded))
+        result = _write_district(rng, n_orgs, visits_per_org, streets, officers, start, (end - start).days, year,
+                                 home)
+        db.session.merge(Setting(key=demo_flag(district), value=f"year={year} n_orgs={n_orgs} seed={seed}"))
+        db.session.add(AuditEvent(action="create", object_type="demo",
+                                  summary=f"demo district {district}: {n_orgs} organisations"))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -147,7 +199,7 @@ def generate_district(n_orgs: int = 1942, visits_per_org: int | None = None, see
     return result
 
 
-def _write_district(rng, n_orgs, visits_per_org, streets, officers, start, span, year) -> dict:
+def _write_district(rng, n_orgs, visits_per_org, streets, officers, start, span, year, district) -> dict:
     """Generate and insert every row in chunks (no commit); return the counts."""
     plan = _plan(n_orgs)
     kinds = [kind for kind, count in plan.items() for _ in range(count)]
@@ -155,7 +207,8 @@ def _write_district(rng, n_orgs, visits_per_org, streets, officers, start, span,
     weights = names.STREET_WEIGHTS if len(streets) == len(names.STREET_WEIGHTS) else [1] * len(streets)
     street_of = rng.choices(range(len(streets)), weights, k=n_orgs)
     communities: dict[int, list[int]] = {s.id: [] for s in streets}
-    for cid, sid in db.session.execute(select(Community.id, Community.street_id)):
+    rows = select(Community.id, Community.street_id).where(Community.street_id.in_(communities)).order_by(Community.id)
+    for cid, sid in db.session.execute(rows):
         communities[sid].append(cid)
     first_id = (db.session.scalar(select(func.max(Organization.id))) or 0) + 1
     next_branch = (db.session.scalar(select(func.max(Branch.id))) or 0) + 1
@@ -166,7 +219,7 @@ def _write_district(rng, n_orgs, visits_per_org, streets, officers, start, span,
     branch_ids = iter(range(next_branch, next_branch + n_orgs + 1))
     totals = {"visits": 0, "status_events": 0, "branches": 0, "onboardings": 0, "covered": 0}
     covered_rows: list[dict] = []
-    b = Builder(rng, start, span, officers, visits_per_org)
+    b = Builder(rng, start, span, officers, visits_per_org, Place(district.name, district.area_code or "440303"))
     for chunk_start in range(0, n_orgs, CHUNK):
         b.reset()
         for i in range(chunk_start, min(n_orgs, chunk_start + CHUNK)):
@@ -191,9 +244,10 @@ def _write_district(rng, n_orgs, visits_per_org, streets, officers, start, span,
     totals["covered"] = len(covered_rows)
     _fix_sequences()
     target = max(1, round(plan["founded"] * REPORT["target"] / REPORT["founded"])) if plan["founded"] else 0
-    exists = db.session.scalar(select(Target.id).where(Target.year == year, Target.metric == "new_branches", Target.street_id.is_(None)))
+    exists = db.session.scalar(select(Target.id).where(Target.year == year, Target.metric == "new_branches",
+                                                      Target.street_id.is_(None), Target.district_id == district.id))
     if target and exists is None:
-        _write_targets(year, target, streets, kinds, street_of)
+        _write_targets(year, target, district, streets, kinds, street_of)
     party = plan["pl"] + plan["founded"] + plan["ineligible"] + plan["open"]
     return {
         "organizations": n_orgs, "party_orgs": party, "party_and_league": plan["pl"],
@@ -202,7 +256,8 @@ def _write_district(rng, n_orgs, visits_per_org, streets, officers, start, span,
     }
 
 
-def _write_targets(year: int, target: int, streets: list[Street], kinds: list[str], street_of: list[int]) -> None:
+def _write_targets(year: int, target: int, district, streets: list[Street], kinds: list[str],
+                   street_of: list[int]) -> None:
     """The district's new-branch target with its baseline and stretch, split across the streets in
     proportion to their 已建党未建团 organisations (任务分解, so that the street targets add up)."""
     weights = dict.fromkeys(range(len(streets)), 0)
@@ -211,9 +266,10 @@ def _write_targets(year: int, target: int, streets: list[Street], kinds: list[st
             weights[index] += 1
     shares = split_target(target, weights)
     band = {"baseline": round(target * REPORT["baseline"]), "stretch": round(target * REPORT["stretch"])}
-    rows = [{"year": year, "metric": "new_branches", "street_id": None, "value": target, "version": 1, **band}]
-    rows += [{"year": year, "metric": "new_branches", "street_id": streets[i].id, "value": shares[i], "version": 1,
-              "baseline": None, "stretch": None} for i in range(len(streets))]
+    rows = [{"year": year, "metric": "new_branches", "street_id": None, "district_id": district.id, "value": target,
+             "version": 1, **band}]
+    rows += [{"year": year, "metric": "new_branches", "street_id": streets[i].id, "district_id": None,
+              "value": shares[i], "version": 1, "baseline": None, "stretch": None} for i in range(len(streets))]
     db.session.execute(insert(Target), rows)
 
 
@@ -243,23 +299,40 @@ def non_demo_data() -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
-def load_demo(n_orgs: int = 1942, seed: int = 2022, year: int = 2022) -> tuple[bool, list[DemoAccount], dict]:
-    """Load the demo district unless it is there already: (loaded now, accounts, counts).
+def load_demo(n_orgs: int = 1942, seed: int = 2022, year: int = 2022,
+              further: Iterable[str] = ()) -> tuple[list[str], list[DemoAccount], dict[str, dict]]:
+    """Load the demo district (Luohu) and each further district named (their streets too, when
+    missing), each unless it is there already: (codes loaded now, every demo account, counts per
+    district loaded now).
 
-    Raises :class:`DemoError` when the database holds data that the demo did not write.
+    Raises :class:`DemoError` when the database holds data that the demo did not write, and
+    ``reference.UnknownDistrict`` for a district without a data file.
     """
     if not inspect(db.engine).has_table(Street.__tablename__):
         raise DemoError(Message("数据库尚未初始化：请先运行 flask --app orgbuild init-db"))
-    streets = list(db.session.scalars(select(Street).order_by(Street.code)))
-    if not streets:
+    others = [d for d in dict.fromkeys(reference.district_data(code) for code in further) if d.code != DEMO_DISTRICT]
+    if db.session.scalar(select(District.id).join(Street).where(District.code == DEMO_DISTRICT).limit(1)) is None:
         raise DemoError(Message("尚未载入街道：请先运行 flask --app orgbuild init-db"))
-    accounts = demo_accounts(streets)
-    if db.session.get(Setting, DEMO_FLAG) is not None:
-        ensure_demo_accounts(streets)
+    loaded: list[str] = []
+    counts: dict[str, dict] = {}
+    if db.session.get(Setting, DEMO_FLAG) is None:
+        found = non_demo_data()
+        if found:
+            detail = "、".join(f"{k} {v}" for k, v in found.items())
+            raise DemoError(Message("数据库中已有非演示数据（%(detail)s），演示数据不会写入", detail=detail))
+        counts[DEMO_DISTRICT] = generate_district(n_orgs, seed=seed, year=year)
+        loaded.append(DEMO_DISTRICT)
+    for data in others:
+        if db.session.get(Setting, demo_flag(data.code)) is None:
+            reference.load_districts([data.code])  # idempotent: adds the streets when missing
+            counts[data.code] = generate_district(FURTHER_DISTRICT_ORGS, seed=seed + int(data.area_code or 0),
+                                                  year=year, district=data.code)
+            loaded.append(data.code)
+    accounts = demo_accounts(demo_districts())
+    try:
+        ensure_demo_accounts(accounts)
         db.session.commit()
-        return False, accounts, {}
-    found = non_demo_data()
-    if found:
-        detail = "、".join(f"{k} {v}" for k, v in found.items())
-        raise DemoError(Message("数据库中已有非演示数据（%(detail)s），演示数据不会写入", detail=detail))
-    return True, accounts, generate_district(n_orgs, seed=seed, year=year)
+    except Exception:
+        db.session.rollback()
+        raise
+    return loaded, accounts, counts

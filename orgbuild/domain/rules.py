@@ -180,6 +180,63 @@ def street_key(name: str) -> str:
     return text
 
 
+# --- streets and communities (reference data an admin edits) ------------------------------
+
+STREET_CODE_DIGITS = 9  # GB/T 10114 township-level code: the district's 6 digits + 3
+PLACE_NAME_MAX = 40  # characters of a street's short name or a community's name
+
+
+def community_key(name: str) -> str:
+    """The comparable form of a community name: trimmed, ASCII, without a trailing 社区.
+
+    >>> community_key(" 翠达社区 "), community_key("社区")
+    ('翠达', '社区')
+    """
+    text = to_halfwidth(name or "").strip().replace(" ", "")
+    return text[:-2] if text.endswith("社区") and len(text) > 2 else text  # data: the suffix a name may carry
+
+
+def place_name_error(name: str) -> Message | None:
+    """Why a street or community name (already in its comparable form) cannot be stored, or None.
+
+    >>> place_name_error("翠达") is None, place_name_error(""), place_name_error("翠\\x00达")
+    (True, '请填写名称', '名称不能包含控制字符')
+    """
+    if not name:
+        return Message("请填写名称")
+    if len(name) > PLACE_NAME_MAX:
+        return Message("名称不能超过%(n)d个字", n=PLACE_NAME_MAX)
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        return Message("名称不能包含控制字符")
+    return None
+
+
+def normalize_street_code(raw: str | None) -> str | None:
+    """A street code as stored: ASCII digits without spaces; None when blank.
+
+    >>> normalize_street_code(" ４４０３０３００１ "), normalize_street_code("")
+    ('440303001', None)
+    """
+    text = to_halfwidth(raw or "").strip().replace(" ", "")
+    return text or None
+
+
+def street_code_error(code: str, area_code: str | None) -> Message | None:
+    """Why a (normalised) street code is wrong, or None: 9 digits, beginning with the district's
+    6-digit area code when that is known.
+
+    >>> street_code_error("440303001", "440303") is None
+    True
+    >>> street_code_error("4403030", "440303"), street_code_error("440304001", "440303")
+    ('街道代码应为9位数字', '街道代码应以本区代码440303开头')
+    """
+    if len(code) != STREET_CODE_DIGITS or not code.isascii() or not code.isdigit():
+        return Message("街道代码应为%(n)d位数字", n=STREET_CODE_DIGITS)
+    if area_code and not code.startswith(area_code):
+        return Message("街道代码应以本区代码%(area)s开头", area=area_code)
+    return None
+
+
 # --- classifications ---------------------------------------------------------------------
 
 #: GB/T 4754-2017 industry sections: (letter, name).

@@ -136,12 +136,6 @@ class SeenCodes:
         self.count = len(old)
 
 
-def _community_key(name: str) -> str:
-    """The comparable form of a community name (without a trailing 社区)."""
-    text = name.replace(" ", "")
-    return text[:-2] if text.endswith("社区") and len(text) > 2 else text  # data: the suffix a name may carry
-
-
 class RowChecker:
     """Turns the cells of each row into a :class:`SurveyRow` or a list of :class:`RowError`."""
 
@@ -157,7 +151,7 @@ class RowChecker:
         self.street_memo: dict[str, int] = {}
         self.industry_memo: dict[str, str] = {}
         self.streets = streets
-        self.communities = {(sid, _community_key(name)): cid for (sid, name), cid in communities.items()}
+        self.communities = {(sid, rules.community_key(name)): cid for (sid, name), cid in communities.items()}
         self.allowed_streets = allowed_streets
         plan = [(f, header.fields[f], BY_FIELD[f].kind, BY_FIELD[f].max_length, header.labels[f]) for f in header.fields]
         self.text_plan = [(f, i, limit, label) for f, i, kind, limit, label in plan if kind == "text"]
@@ -291,7 +285,7 @@ class RowChecker:
             values["community_id"] = None
             return supplied
         street_id = values.get("street_id")
-        community_id = self.communities.get((street_id, _community_key(text))) if street_id else None
+        community_id = self.communities.get((street_id, rules.community_key(text))) if street_id else None
         if community_id is None:
             warnings.append(RowError(number, self.label("community_id"), text,
                                      Message("社区“%(name)s”未在该街道登记，已忽略（不修改原有社区）", name=text)))

@@ -21,9 +21,9 @@ from flask import current_app
 from ..domain import rules
 from ..domain.rules import N_, Message
 from ..models import Snapshot, User
-from .report import format_pct, report_text
 from .figures import resolve_year
-from .snapshots import default_title, figures_of, find, freeze, scope_of
+from .report import format_pct, report_text
+from .snapshots import default_title, figures_of, find, freeze, issuer_of, scope_of
 
 #: The figures a correction names, as a bulletin writes them.
 FIGURE_NAMES = {
@@ -37,14 +37,6 @@ FIGURE_NAMES = {
     "ineligible": N_("不符合条件组织数"),
 }
 LIGHT_NAMES = {"green": N_("绿灯"), "yellow": N_("黄灯"), "red": N_("红灯")}
-DEFAULT_ISSUER = "共青团深圳市罗湖区委员会"  # data: the Luohu committee, the default issuing body
-
-
-def issuer() -> str:
-    """The issuing body printed on bulletins (``ORGBUILD_ISSUER``)."""
-    return current_app.config.get("ISSUER") or DEFAULT_ISSUER
-
-
 def local_date(moment: datetime) -> date:
     """The district's date of a stored timestamp (SQLite hands back UTC without a zone)."""
     if moment.tzinfo is None:
@@ -138,7 +130,7 @@ def build(payload: dict[str, Any], *, title: str, snapshot: Snapshot | None, iss
         "previous": payload["previous"],
         "district": p,
         "ranking": ranking(p, previous, payload["same_date_last_year"], pace),
-        "issuer": issuer(),
+        "issuer": payload.get("issuer") or issuer_of(p),
         "issued_on": issued_on.isoformat(),
         "pace_pct": pace,
         "previous_as_of": previous_as_of,

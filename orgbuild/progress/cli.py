@@ -1,7 +1,8 @@
 """Command line of the campaign figures (DESIGN.md contracts):
 
-- ``progress [--json] [--year Y] [--as-of YYYY-MM-DD] [--street NAME]``: the dashboard's figures for
-  the whole district (no user) or one street as of a date, as a table or as the API's JSON object;
+- ``progress [--json] [--year Y] [--as-of YYYY-MM-DD] [--district CODE] [--street NAME]``: the
+  dashboard's figures for the whole city (no user), one district or one street as of a date, as a
+  table or as the API's JSON object;
 - ``snapshot create --year Y [--as-of D] [--title T]`` / ``snapshot list [--json]`` / ``snapshot show ID [--json]``;
 - ``bulletin --year Y [--as-of D | --snapshot ID] --format {docx,html,json} -o FILE``.
 """
@@ -47,7 +48,13 @@ def format_table(p: dict) -> str:
                ("onboarding_pct", 8)]
     titles = ["street", "surveyed", "party", "visited", "visit%", "established", "target", "branch%", "onboarded",
               "onboard%"]
-    lines.append("  ".join(pad(t, w) for t, (_, w) in zip(titles, columns)).rstrip())
+    header = "  ".join(pad(t, w) for t, (_, w) in zip(titles, columns)).rstrip()
+    if len(p.get("by_district", [])) > 1:  # a city: one line per district first
+        lines.append(header.replace("street  ", "district", 1))
+        for row in p["by_district"]:
+            lines.append("  ".join(pad(_cell(row["district_name"] if k == "street" else row[k]), w) for k, w in columns).rstrip())
+        lines.append("")
+    lines.append(header)
     for row in p["by_street"]:
         lines.append("  ".join(pad(_cell(row[k]), w) for k, w in columns).rstrip())
     return "\n".join(lines)
@@ -68,13 +75,14 @@ def as_date(value) -> date | None:
 @click.option("--year", type=YEAR, help="Campaign year (default: the year of --as-of, else the latest with data).")
 @click.option("--as-of", "as_of", type=DATE, help="Count records dated up to this day (default: the earlier of "
               "today and 31 December of the year).")
+@click.option("--district", metavar="CODE", help="One district, by its code or name (default: every district).")
 @click.option("--street", help="One street, by its short or full name (default: the whole district).")
-def progress_command(as_json: bool, year: int | None, as_of, street: str | None) -> None:
+def progress_command(as_json: bool, year: int | None, as_of, district: str | None, street: str | None) -> None:
     """Print the campaign's progress against its targets as of a date (the dashboard's figures)."""
     try:
-        data = progress.progress_for(None, year=year, street=street, as_of=as_date(as_of))
+        data = progress.progress_for(None, year=year, street=street, district=district, as_of=as_date(as_of))
     except progress.ScopeError as error:
-        raise click.BadParameter(str(error.message), param_hint="'--street'") from None
+        raise click.BadParameter(str(error.message), param_hint="'--street'" if street else "'--district'") from None
     except progress.AsOfError as error:
         raise click.BadParameter(str(error.message), param_hint="'--as-of'") from None
     if as_json:

@@ -5,7 +5,9 @@ Every figure is an SQL aggregate (GROUP BY with conditional sums); the number of
 and fixed, whatever the number of organisations. Figures count only records dated on or before the
 as-of date (by default the earlier of today and 31 December of the year); organisations closed by
 then are left out of every count. The scope is either a user (through ``policy.scope_orgs``) or,
-for the command line, a set of street ids (None: the whole district).
+for the command line, a set of street ids (None: the whole city), possibly those of one district
+(``progress.rollup`` adds the district dimension: whole districts, their targets, the city's
+per-district rows).
 """
 from __future__ import annotations
 
@@ -19,11 +21,12 @@ from ..campaign.actions import local_today
 from ..domain import rules
 from ..domain.rules import Message
 from ..extensions import db
-from ..models import Branch, Organization, Street, Target, User
+from ..districts import service as districts
+from ..models import Branch, Street, Target, User, street_order
+from . import rollup
 from .monthly import monthly
-from .scope import Scope
 from .queries import COUNT_KEYS, by_officer, funnel, grouped_counts, overdue, pct, roll_up
-from .targets import targets_of
+from .scope import Scope
 
 
 class AsOfError(ValueError):
@@ -76,11 +79,16 @@ def find_street(name: str) -> Street | None:
     return None
 
 
-def scope_for(user: User | None, street_name: str | None = None, street_id: int | None = None) -> Scope:
-    """The scope for `user` (None: the whole district), narrowed to one street when asked.
+def scope_for(user: User | None, street_name: str | None = None, street_id: int | None = None,
+              district: str | int | None = None) -> Scope:
+    """The scope for `user` (None: the whole city), narrowed to one district (its id, code or name)
+    or one street when asked.
 
-    Raises :class:`ScopeError` for an unknown street or one outside the user's streets.
+    Raises :class:`ScopeError` for an unknown street or district, or one outside the user's scope.
     """
+    within = district_scope(user, district) if district is not None and district != "" else None
+    if within is not None and not (street_name or street_id is not None):
+        return within
     street = None
     if street_name:
         street = find_street(street_name)
@@ -90,6 +98,8 @@ def scope_for(user: User | None, street_name: str | None = None, street_id: int 
         street = db.session.get(Street, street_id)
         if street is None:
             raise ScopeError(Message("街道不存在"))
+    if street is not None and within is not None and street.id not in within.street_ids:
+        raise ScopeError(Message("该街道不属于所选的区"))
     if street is not None and user is not None:
         allowed = policy.street_ids(user)
         if allowed is not None and street.id not in allowed:
@@ -97,9 +107,19 @@ def scope_for(user: User | None, street_name: str | None = None, street_id: int 
     return Scope(user=user, street_ids=frozenset({street.id}) if street else None)
 
 
+def district_scope(user: User | None, text: str | int) -> Scope:
+    """The scope of one whole district for `user` (the part of it they may see)."""
+    found = districts.find_district(text)
+    if found is None:
+        raise ScopeError(districts.unknown_district(text))
+    if user is not None and not policy.can_see_district(user, found.id):
+        raise ScopeError(Message("您不负责该区"), outside=True)
+    return Scope(user=user, street_ids=frozenset(s.id for s in found.streets), district_id=found.id)
+
+
 def scope_streets(scope: Scope) -> list[Street]:
     """The streets the scope covers, in code order."""
-    query = select(Street).order_by(Street.code)
+    query = select(Street).order_by(*street_order())
     ids: set[int] | None = None
     if scope.user is not None:
         ids = policy.street_ids(scope.user)
@@ -117,10 +137,13 @@ def street_counts(scope: Scope, year: int, as_of: date) -> dict[int, dict[str, i
     return roll_up(grouped_counts(scope, year, as_of), 0)
 
 
-def load_targets(year: int) -> dict[tuple[str, int | None], int]:
-    """All targets of `year` (``targets.targets_of``): {(metric, street_id or None): value}, with the
-    baseline and stretch values under ``"<metric>:baseline"`` and ``"<metric>:stretch"``."""
-    return targets_of(year)
+def load_targets(year: int, covered: list | None = None, streets: list[Street] | None = None,
+                 whole_city: bool = True) -> dict[tuple[str, int | None], int]:
+    """The targets of `year`: {(metric, street_id): value}, and {(metric, None): value} for the whole
+    districts `covered` (default: every district, the whole city); see ``rollup.TargetBook``."""
+    streets = list(db.session.scalars(select(Street))) if streets is None else streets
+    covered = rollup.whole_districts(Scope(), streets) if covered is None else covered
+    return rollup.TargetBook.load(year).for_scope(covered, streets, whole_city)
 
 
 def resolve_target(targets: dict, metric: str, street_ids: list[int], whole_district: bool) -> int | None:
@@ -182,10 +205,10 @@ def _sum_counts(rows: list[dict[str, int]]) -> dict[str, int]:
     return {key: sum(row[key] for row in rows) for key in COUNT_KEYS}
 
 
-def scope_label(scope: Scope, streets: list[Street], whole_district: bool) -> str:
-    """"district" for the whole district, else the street names joined by "、"."""
-    if whole_district:
-        return "district"
+def scope_label(scope: Scope, streets: list[Street], covered: list) -> str:
+    """"district" for one whole district, "city" for several, else the street names joined by "、"."""
+    if covered:
+        return "district" if len(covered) == 1 else "city"
     return "、".join(s.name for s in streets)
 
 
@@ -206,23 +229,29 @@ def compute_with_overdue(scope: Scope, year: int, today: date | None = None, ove
     today = today or local_today()
     year, as_of = resolve_year(year, as_of, today)
     streets = scope_streets(scope)
-    all_street_count = db.session.scalar(select(func.count(Street.id)))
-    whole_district = scope.street_ids is None and len(streets) == all_street_count and (
-        scope.user is None or policy.street_ids(scope.user) is None
-    )
+    covered = rollup.whole_districts(scope, streets)
+    whole_district, whole_city = bool(covered), rollup.is_whole_city(covered)
     groups = grouped_counts(scope, year, as_of)
     per_street = roll_up(groups, 0)
-    targets = load_targets(year)
+    book = rollup.TargetBook.load(year)
+    targets = book.for_scope(covered, streets, whole_city)
     empty = dict.fromkeys(COUNT_KEYS, 0)
     street_ids = [s.id for s in streets]
     totals = _sum_counts([per_street.get(sid, empty) for sid in street_ids])
-    result: dict[str, Any] = {"year": year, "as_of": as_of.isoformat(),
-                              "scope": scope_label(scope, streets, whole_district)}
+    result: dict[str, Any] = {"year": year, "as_of": as_of.isoformat(), "scope": scope_label(scope, streets, covered)}
+    home = {s.district_id for s in streets}
+    result["district"] = covered[0].code if len(covered) == 1 else (streets[0].district.code if len(home) == 1 else None)
     result.update(figures(totals, targets, street_ids, whole_district))
     result["new_branch_street_targets"] = street_target_sum(targets, street_ids)
     result["by_street"] = [
         {"street": s.name, "street_id": s.id, **figures(per_street.get(s.id, empty), targets, [s.id], False)}
         for s in streets
+    ]
+    result["by_district"] = [
+        {"district": d.code, "district_name": d.name, "district_id": d.id,
+         **figures(_sum_counts([per_street.get(sid, empty) for sid in ids]),
+                   book.for_scope([d], streets, whole_city and len(covered) == 1), ids, True)}
+        for d, ids in rollup.district_rows(covered, streets)
     ]
     result["by_officer"] = by_officer(roll_up(groups, 1))
     result["monthly"] = monthly(scope, year, as_of, result["new_branch_target"], result["onboarding_target"])
@@ -233,11 +262,12 @@ def compute_with_overdue(scope: Scope, year: int, today: date | None = None, ove
 
 
 def progress_for(user: User | None, year: int | None = None, street: str | None = None,
-                 street_id: int | None = None, today: date | None = None, as_of: date | None = None) -> dict[str, Any]:
-    """Progress for a user (None: the whole district, as the command line sees it) as of `as_of`.
+                 street_id: int | None = None, today: date | None = None,
+                 district: str | int | None = None, as_of: date | None = None) -> dict[str, Any]:
+    """Progress for a user (None: the whole city, as the command line sees it) as of `as_of`.
 
-    Raises :class:`ScopeError` for a street not found or not the user's, :class:`AsOfError` for an
-    as-of date outside the year.
+    Raises :class:`ScopeError` for a street or district not found or not the user's,
+    :class:`AsOfError` for an as-of date outside the year.
     """
-    scope = scope_for(user, street_name=street, street_id=street_id)
+    scope = scope_for(user, street_name=street, street_id=street_id, district=district)
     return compute(scope, year, today, as_of=as_of)

@@ -15,6 +15,7 @@ class Scope:
 
     user: User | None = None
     street_ids: frozenset[int] | None = None  # None: no street filter beyond the user's scope
+    district_id: int | None = None  # the street ids are those of this whole district
 
     def apply(self, query: Select) -> Select:
         """Limit a select that involves ``Organization`` to this scope."""

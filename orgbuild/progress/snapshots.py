@@ -7,7 +7,8 @@ A snapshot holds, as canonical JSON text written once:
 - ``corrections``: what changed since that previous snapshot in its own figures (work recorded
   after it but dated on or before its as-of date: 补录, or a reverted step), measured when this one
   was taken;
-- ``same_date_last_year``: the figures as of the same day of the year before (同比).
+- ``same_date_last_year``: the figures as of the same day of the year before (同比);
+- ``issuer``: the body that issues the bulletin (the district's or the city's league committee).
 """
 from __future__ import annotations
 
@@ -16,13 +17,16 @@ import json
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import event, select
 
 from .. import audit, policy
 from ..campaign.actions import ServiceError, local_today
+from ..districts import service as districts
+from ..districts.reference import CITY_SETTING
 from ..domain.rules import Message
 from ..extensions import db
-from ..models import Snapshot, Street, User
+from ..models import Setting, Snapshot, Street, User
 from .figures import AsOfError, compute, resolve_year, scope_streets
 from .scope import Scope
 
@@ -45,29 +49,54 @@ def _refuse_changes(mapper, connection, target) -> None:  # noqa: ARG001 - SQLAl
 
 
 def street_key(street_ids) -> str:
-    """The scope of a snapshot as sorted street ids joined by commas; "" for the whole district."""
+    """The scope of a snapshot as sorted street ids joined by commas; "" for the whole city."""
     return ",".join(str(i) for i in sorted(street_ids)) if street_ids is not None else ""
 
 
 def key_streets(key: str) -> frozenset[int] | None:
-    """The street ids of a scope key (None: the whole district)."""
+    """The street ids of a scope key (None: the whole city)."""
     return frozenset(int(i) for i in key.split(",")) if key else None
 
 
 def scope_of(user: User | None, street_id: int | None = None) -> Scope:
-    """The scope a user's snapshot covers: their streets (all: the district), or one of them."""
+    """The scope a user's snapshot covers: their streets (all: the whole city), or one of them."""
     ids = policy.street_ids(user) if user is not None else None
     if street_id is not None:
         if ids is not None and street_id not in ids:
             raise ServiceError([("street", Message("您不负责该街道"))])
         ids = {street_id}
-    return Scope(street_ids=frozenset(ids) if ids is not None else None)
+    return scope_from_key(street_key(ids))
+
+
+def scope_from_key(key: str) -> Scope:
+    """The scope of a snapshot's street key: the whole city, one whole district (read with its own
+    targets, like the dashboard), or some streets."""
+    ids = key_streets(key)
+    if ids is None:
+        return Scope()
+    homes = set(db.session.scalars(select(Street.district_id).where(Street.id.in_(ids))))
+    if len(homes) == 1:
+        home = homes.pop()
+        if set(db.session.scalars(select(Street.id).where(Street.district_id == home))) == ids:
+            return Scope(street_ids=ids, district_id=home)
+    return Scope(street_ids=ids)
 
 
 def default_title(year: int, as_of: date) -> str:
     """关于2022年“两新”组织团建工作进展情况的通报（截至2022年6月30日）."""
     return str(Message("关于%(year)d年“两新”组织团建工作进展情况的通报（截至%(y)d年%(m)d月%(d)d日）",
                        year=year, y=as_of.year, m=as_of.month, d=as_of.day))
+
+
+def issuer_of(progress: dict[str, Any]) -> str:
+    """The issuing body of a bulletin on `progress`: ``ORGBUILD_ISSUER`` when set, else the league
+    committee of the district (共青团深圳市罗湖区委员会) or, for several districts, of the city."""
+    if current_app.config.get("ISSUER"):
+        return current_app.config["ISSUER"]
+    city = db.session.get(Setting, CITY_SETTING)
+    district = districts.find_district(progress.get("district")) if progress.get("scope") != "city" else None
+    body = (city.value if city else "") + (district.name if district is not None and progress.get("district") else "")
+    return str(Message("共青团%(body)s委员会", body=body))
 
 
 def same_day_last_year(as_of: date) -> date:
@@ -119,8 +148,10 @@ def freeze(scope: Scope, year: int, as_of: date) -> dict[str, Any]:
         corrections = differences(reported, frozen_progress(scope, year, previous.as_of))
     last_year = same_day_last_year(as_of)
     earlier = frozen_progress(scope, year - 1, last_year)
+    progress = frozen_progress(scope, year, as_of)
     return {
-        "progress": frozen_progress(scope, year, as_of),
+        "progress": progress,
+        "issuer": issuer_of(progress),
         "previous": previous.id if previous is not None else None,
         "corrections": corrections,
         "same_date_last_year": {k: earlier[k] for k in ("year", "as_of", "surveyed", "party_orgs", "visited",
@@ -226,11 +257,11 @@ def as_json(snapshot: Snapshot) -> dict[str, Any]:
 def drift(snapshot: Snapshot) -> list[dict[str, Any]]:
     """What the snapshot's own figures would read if computed now (work recorded since, dated on or
     before its as-of date): the corrections a later bulletin will show. Empty when nothing changed."""
-    scope = Scope(street_ids=key_streets(snapshot.street_ids))
+    scope = scope_from_key(snapshot.street_ids)
     return differences(figures_of(snapshot)["progress"], frozen_progress(scope, snapshot.year, snapshot.as_of))
 
 
 def streets_of(snapshot: Snapshot) -> list[Street]:
     """The streets a snapshot covers, in code order."""
-    return scope_streets(Scope(street_ids=key_streets(snapshot.street_ids)))
+    return scope_streets(scope_from_key(snapshot.street_ids))
 

@@ -6,6 +6,9 @@ new_branches (新建团组织), onboarded (入驻智慧团建) and visited (走�
 An empty value means "no target" (the row is removed): percentages are then null, never 0 %.
 Saving is optimistic: the form says which values it showed, so that two people saving different
 fields both keep their change, and a field changed by both is refused with the current value.
+The page edits one district at a time: its own target (a row with its ``district_id`` and no
+street) and those of its streets. (A city-wide target, a row with neither, is read by the figures
+but not edited here yet.)
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from ..campaign.actions import ServiceError, local_today
 from ..domain import rules
 from ..domain.rules import Message
 from ..extensions import db
-from ..models import Street, Target, User
+from ..models import District, Street, Target, User, street_order
 from .queries import grouped_counts, roll_up
 from .scope import Scope
 
@@ -62,19 +65,29 @@ def target_key(metric: str, band: str | None = None) -> str:
     return f"{metric}:{band}" if band else metric
 
 
-def targets_of(year: int) -> dict[tuple[str, int | None], int]:
-    """The targets set for `year`: {(metric, street id or None): value}, and the baseline / stretch
-    values under ``(target_key(metric, band), street id)``."""
-    found: dict[tuple[str, int | None], int] = {}
-    rows = db.session.execute(
-        select(Target.metric, Target.street_id, Target.value, Target.baseline, Target.stretch).where(Target.year == year)
+def _district_targets(year: int, district: District):
+    """The select of the district's targets of `year`: its own and its streets'."""
+    streets = select(Street.id).where(Street.district_id == district.id)
+    return select(Target).where(
+        Target.year == year,
+        ((Target.street_id.is_(None)) & (Target.district_id == district.id)) | Target.street_id.in_(streets),
     )
-    for metric, street_id, value, baseline, stretch in rows:
-        found[(metric, street_id)] = value
-        for band, band_value in zip(BANDS, (baseline, stretch)):
-            if band_value is not None:
-                found[(target_key(metric, band), street_id)] = band_value
+
+
+def band_values(target: Target) -> dict[str, int]:
+    """A target row's values by ``target_key``: the metric's value, and its baseline / stretch when set."""
+    found = {target.metric: target.value}
+    for band in BANDS:
+        if getattr(target, band) is not None:
+            found[target_key(target.metric, band)] = getattr(target, band)
     return found
+
+
+def targets_of(year: int, district: District) -> dict[tuple[str, int | None], int]:
+    """The targets set for `year` in the district: {(metric, street id, or None for the district):
+    value}, and the baseline / stretch values under ``(target_key(metric, band), street id)``."""
+    return {(key, t.street_id): value for t in db.session.scalars(_district_targets(year, district))
+            for key, value in band_values(t).items()}
 
 
 def form_fields(streets: list[Street]) -> list[tuple[str, str, int | None, str | None]]:
@@ -88,9 +101,9 @@ def form_fields(streets: list[Street]) -> list[tuple[str, str, int | None, str |
     return fields
 
 
-def current_values(year: int, streets: list[Street]) -> dict[str, int | None]:
-    """The values on record for every field of the form (None: not set)."""
-    found = targets_of(year)
+def current_values(year: int, district: District, streets: list[Street]) -> dict[str, int | None]:
+    """The values on record for every field of the district's form (None: not set)."""
+    found = targets_of(year, district)
     return {name: found.get((target_key(metric, band), sid)) for name, metric, sid, band in form_fields(streets)}
 
 
@@ -174,20 +187,29 @@ def merge(submitted: dict[str, int | None], loaded: dict[str, int | None] | None
     return final, conflicts
 
 
-def save_targets(year: int, submitted: dict[str, int | None], actor: User,
+def district_streets(district: District) -> list[Street]:
+    """The district's streets in their usual order."""
+    return list(db.session.scalars(select(Street).where(Street.district_id == district.id).order_by(*street_order())))
+
+
+def save_targets(year: int, submitted: dict[str, int | None], actor: User, district: District,
                  loaded: dict[str, int | None] | None = None) -> int:
-    """Set, change or clear the targets of `year` in one transaction; returns how many values changed.
+    """Set, change or clear the targets of `year` in the district (its own under "district", and its
+    streets') in one transaction; returns how many values changed.
 
     `loaded` are the values the form showed (see :func:`merge`). Raises :class:`TargetConflict`
     when someone else changed a field this save changes too (nothing is written), and
-    :class:`ServiceError` for values that do not fit together.
+    :class:`ServiceError` for values that do not fit together or fields of another district.
     """
-    if not policy.can_set_targets(actor):
+    if not policy.can_set_targets_in(actor, district.id):
         raise ServiceError([(None, Message("您无权设置目标"))])
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ServiceError([(None, Message("年份应在%(a)d到%(b)d之间", a=MIN_YEAR, b=MAX_YEAR))])
-    streets = list(db.session.scalars(select(Street).order_by(Street.code)))
-    current = current_values(year, streets)
+    streets = district_streets(district)
+    current = current_values(year, district, streets)
+    foreign = [name for name in submitted if name not in current]  # another district's street, or no field at all
+    if foreign:
+        raise ServiceError([(None, Message("街道不属于%(district)s", district=district.name))])
     final, conflicts = merge({k: v for k, v in submitted.items() if k in current}, loaded, current)
     if conflicts:
         raise TargetConflict(conflicts, current)
@@ -198,16 +220,16 @@ def save_targets(year: int, submitted: dict[str, int | None], actor: User,
     changes = {name: (current[name], values[name]) for name in current if current[name] != values[name]}
     if not changes:
         return 0
-    existing = {(t.metric, t.street_id): t for t in db.session.scalars(select(Target).where(Target.year == year))}
+    existing = {(t.metric, t.street_id): t for t in db.session.scalars(_district_targets(year, district))}
     try:
         for metric in METRICS:
             for street_id in [None] + [s.id for s in streets]:
-                _store(year, metric, street_id, values, existing.get((metric, street_id)), actor)
-        audit.record(actor, "update", "target", year, summary=f"targets {year}", changes=changes)
+                _store(year, metric, street_id, values, existing.get((metric, street_id)), actor, district)
+        audit.record(actor, "update", "target", year, summary=f"targets {year} {district.code}", changes=changes)
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()
-        raise TargetConflict(list(changes), current_values(year, streets)) from None
+        raise TargetConflict(list(changes), current_values(year, district, streets)) from None
     except Exception:
         db.session.rollback()
         raise
@@ -215,7 +237,7 @@ def save_targets(year: int, submitted: dict[str, int | None], actor: User,
 
 
 def _store(year: int, metric: str, street_id: int | None, values: dict[str, int | None],
-           target: Target | None, actor: User) -> None:
+           target: Target | None, actor: User, district: District) -> None:
     """Insert, update or delete one target row to hold `values` (no commit; the version guards it)."""
     value = values[field_name(metric, street_id)]
     bands = {band: values.get(field_name(metric, street_id, band)) for band in BANDS} if metric in BANDED_METRICS else {}
@@ -224,7 +246,8 @@ def _store(year: int, metric: str, street_id: int | None, values: dict[str, int 
             db.session.delete(target)
         return
     if target is None:
-        db.session.add(Target(year=year, metric=metric, street_id=street_id, value=value, updated_by_id=actor.id, **bands))
+        db.session.add(Target(year=year, metric=metric, street_id=street_id, value=value, updated_by_id=actor.id,
+                              district_id=district.id if street_id is None else None, **bands))
         db.session.flush()
         return
     wanted = {"value": value, **bands}
@@ -250,7 +273,7 @@ def target_plan(year: int, streets: list[Street], district_target: int | None,
     """The district's new-branch target split across `streets` in proportion to each street's
     已建党未建团 count as of the year's default as-of date (None without a district target)."""
     as_of = rules.default_as_of(year, today or local_today())
-    counts = roll_up(grouped_counts(Scope(), year, as_of), 0)
+    counts = roll_up(grouped_counts(Scope(street_ids=frozenset(s.id for s in streets)), year, as_of), 0)
     empty = {"party_no_league": 0, "party_and_league": 0}
     weights = {s.id: counts.get(s.id, empty)["party_no_league"] for s in streets}
     shares = rules.split_target(district_target, weights) if district_target is not None else {}

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from .. import policy
 from ..accounts import service as accounts
 from ..accounts.forms import ROLE_LABELS, ConfirmForm, ResetPasswordForm, UserForm
+from ..districts import service as districts
 from ..extensions import db
 from ..i18n import translate_message
-from ..models import Street, User
+from ..models import Street, User, street_order
 from .helpers import put_errors_on_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -34,9 +35,28 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-def _street_choices(form: UserForm) -> None:
-    """Fill the street choices of the user form."""
-    form.street_ids.choices = [(s.id, s.name) for s in db.session.scalars(select(Street).order_by(Street.code))]
+def _street_choices(form: UserForm) -> bool:
+    """Fill the street and district choices of the user form; with one district only, drop the
+    district field (the account then belongs to the district of its streets). Returns whether the
+    form has the district field."""
+    choices = districts.all_districts()
+    several = len(choices) > 1
+    form.street_ids.choices = [
+        (s.id, f"{s.district.name} · {s.name}" if several else s.name)
+        for s in db.session.scalars(select(Street).order_by(*street_order()))
+    ]
+    if not several:
+        del form.district_id
+        return False
+    form.district_id.choices = [(0, _("全市"))] + [(d.id, d.name) for d in choices]
+    return True
+
+
+def _district(form: UserForm, has_field: bool):
+    """The district chosen on the form (None: the city), or KEEP without the field (or its value)."""
+    if not has_field or not form.district_id.raw_data:
+        return accounts.KEEP
+    return districts.find_district(form.district_id.data) if form.district_id.data else None
 
 
 def _streets(ids: list[int]) -> list[Street]:
@@ -47,19 +67,21 @@ def _streets(ids: list[int]) -> list[Street]:
 @bp.get("/users")
 def users():
     """Every account with its role, streets and state."""
-    return render_template("admin/users.html", users=accounts.list_users(), roles=ROLE_LABELS, confirm=ConfirmForm())
+    return render_template("admin/users.html", users=accounts.list_users(), roles=ROLE_LABELS, confirm=ConfirmForm(),
+                           several_districts=len(districts.all_districts()) > 1)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def create_user():
     """Create an account with an initial password that meets the policy."""
     form = UserForm()
-    _street_choices(form)
+    has_district = _street_choices(form)
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
                 form.username.data, form.password.data or "", form.role.data, _streets(form.street_ids.data),
                 display_name=(form.display_name.data or "").strip(), actor=current_user,
+                district=_district(form, has_district),
             )
         except accounts.AccountError as error:
             put_errors_on_form(form, [(error.field, error.message)])
@@ -75,15 +97,18 @@ def edit_user(user_id: int):
     user = _user_or_404(user_id)
     form = UserForm(obj=user)
     del form.password
-    _street_choices(form)
+    has_district = _street_choices(form)
     if not form.is_submitted():
         form.street_ids.data = [s.id for s in user.streets]
+        if has_district:
+            form.district_id.data = user.district_id or 0
     form.username.data = user.username  # the user name itself never changes
     if form.validate_on_submit():
         try:
             changes = accounts.update_user(
                 user, role=form.role.data, streets=_streets(form.street_ids.data),
                 display_name=form.display_name.data or "", actor=current_user,
+                district=_district(form, has_district),
             )
         except accounts.AccountError as error:
             put_errors_on_form(form, [(error.field or "role", error.message)])

@@ -1,4 +1,4 @@
-"""JSON API (session login, scoped by the user's streets): ``GET /api/v1/progress?year=&as_of=&street=``,
+"""JSON API (session login, scoped by the user's streets): ``GET /api/v1/progress?year=&as_of=&street=&district=``,
 ``GET /api/v1/snapshots`` and ``GET /api/v1/snapshots/<id>``."""
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def require_login():
 def progress_json():
     """The progress object of ``flask progress --json`` for the caller's scope, as of ``as_of``.
 
-    ``street`` is a street's name (翠竹 or 翠竹街道) or id; unknown → 400, not the caller's → 404.
-    ``as_of`` is YYYY-MM-DD within the year (default: the earlier of today and 31 December).
+    ``street`` is a street's name (翠竹 or 翠竹街道) or id, ``district`` a district's code, name or
+    id; unknown → 400, not the caller's → 404. ``as_of`` is YYYY-MM-DD within the year (default:
+    the earlier of today and 31 December).
     """
     year = request.args.get("year", "").strip()
     if year and not (year.isdigit() and 2000 <= int(year) <= 2100):
@@ -39,11 +40,12 @@ def progress_json():
     except ValueError:
         return jsonify({"error": 400, "message": _("截至日期无效，应写成 YYYY-MM-DD")}), 400
     street = request.args.get("street", "").strip() or None
+    district = request.args.get("district", "").strip() or None
     try:
         if street and street.isdigit():
             scope = progress.scope_for(current_user, street_id=int(street))
         else:
-            scope = progress.scope_for(current_user, street_name=street)
+            scope = progress.scope_for(current_user, street_name=street, district=district)
     except progress.ScopeError as error:
         code = 404 if error.outside else 400
         return jsonify({"error": code, "message": translate_message(error.message)}), code

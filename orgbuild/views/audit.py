@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "transition": _l("状态变更"),
     "import": _l("批量导入"),
     "user": _l("用户管理"),
+    "reference": _l("街道社区"),
 }
 
 #: Labels of the fields that audit rows name: the survey form's own labels, plus account fields.
@@ -35,6 +36,10 @@ FIELD_LABELS = {
     "active": _l("是否启用"),
     "password": _l("密码"),
     "display_name": _l("姓名"),
+    "district": _l("所属区"),
+    "street_name": _l("街道名称"),
+    "street_code": _l("街道代码"),
+    "community_name": _l("社区名称"),
 }
 
 
@@ -49,12 +54,23 @@ USER_VERBS = {
 }
 
 
+#: Street and community changes are summarised as "<verb> <names>" by districts/service.py.
+REFERENCE_VERBS = {
+    "add street": _l("新增街道"),
+    "update street": _l("修改街道"),
+    "add community": _l("新增社区"),
+    "rename community": _l("社区改名"),
+    "remove community": _l("删除社区"),
+}
+
+
 def event_summary(event) -> str:
-    """What an audit row is about, for people: account changes get their verb translated."""
-    if event.action == "user":
-        for verb, label in USER_VERBS.items():
-            if event.summary.startswith(verb + " "):
-                return _("%(verb)s：%(name)s", verb=label, name=event.summary[len(verb) + 1:])
+    """What an audit row is about, for people: account, street and community changes get their verb
+    translated."""
+    verbs = {"user": USER_VERBS, "reference": REFERENCE_VERBS}.get(event.action, {})
+    for verb, label in verbs.items():
+        if event.summary.startswith(verb + " "):
+            return _("%(verb)s：%(name)s", verb=label, name=event.summary[len(verb) + 1:])
     if event.action == "import" and event.object_type == "import_batch":
         message = batch_summary_message(event.summary)
         if message is not None:

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from .. import policy
 from ..campaign import followups as followup_service
 from ..campaign.actions import local_today
+from ..districts import service as districts
 from ..i18n import translate_message
 from ..progress import figures as progress
 from ..progress import queries as progress_queries
@@ -36,15 +37,16 @@ def requested_as_of() -> date | None:
 
 
 def requested_progress(overdue_limit: int = 0) -> tuple[dict, list, int]:
-    """The progress object for the year, as-of date and street asked for in the query string (404:
-    street not mine), the `overdue_limit` most overdue follow-ups today and their number. An as-of date outside the year
-    gives way to the year's default, with a message."""
+    """The progress object for the year, as-of date, district and street asked for in the query
+    string (404: not mine), the `overdue_limit` most overdue follow-ups today and their number. An
+    as-of date outside the year gives way to the year's default, with a message."""
     year = request.args.get("year", type=int)
     if year is not None and not 2000 <= year <= 2100:
         year = None
     as_of = requested_as_of()
     try:
-        scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int))
+        scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int),
+                                   district=request.args.get("district", type=int))
     except progress.ScopeError:
         abort(404)
     try:
@@ -83,6 +85,8 @@ def index():
         p=data,
         streets=visible_streets(),
         street_id=request.args.get("street", type=int),
+        districts=districts.visible_districts(current_user),
+        district_id=request.args.get("district", type=int),
         rows=sorted_streets(data["by_street"], key, descending),
         sort_key=key,
         descending=descending,

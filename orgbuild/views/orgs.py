@@ -21,7 +21,7 @@ from ..campaign.forms import (
 )
 from ..domain import workflow
 from ..extensions import db
-from ..models import Community, Organization, StatusEvent, Street, User, Visit
+from ..models import Community, Organization, StatusEvent, Street, User, Visit, street_order
 from .helpers import form_version, org_or_404, put_errors_on_form
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
@@ -40,7 +40,7 @@ STEP_FORMS = {
 def visible_streets() -> list[Street]:
     """Streets the current user works on (all for the district-wide roles)."""
     ids = policy.street_ids(current_user)
-    query = select(Street).order_by(Street.code)
+    query = select(Street).order_by(*street_order())
     if ids is not None:
         query = query.where(Street.id.in_(ids))
     return list(db.session.scalars(query))

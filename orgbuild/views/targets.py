@@ -1,4 +1,5 @@
-"""Targets page: supervisors set the district's and each street's targets for a year — with the
+"""Targets page: supervisors set the district's and each street's targets for a year, one district
+at a time (``?district=<id>``: a city-wide supervisor chooses; others have their own) — with the
 baseline and stretch of the new-branch target, a split of the district target suggested in
 proportion to each street's 已建党未建团 count (任务分解), and the roll-up of the street targets."""
 from __future__ import annotations
@@ -6,13 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from .. import policy
 from ..campaign.actions import ServiceError
-from ..extensions import db
+from ..districts import service as districts
 from ..i18n import translate_message
-from ..models import Street
 from ..progress import figures as progress
 from ..progress import targets
 
@@ -34,9 +33,14 @@ def index():
     year = request.args.get("year", type=int) or progress.default_year()
     if not targets.MIN_YEAR <= year <= targets.MAX_YEAR:
         abort(404)
-    streets = list(db.session.scalars(select(Street).order_by(Street.code)))
+    choices = districts.visible_districts(current_user)
+    district = districts.find_district(request.args.get("district", type=int)) if request.args.get("district") else (
+        choices[0] if choices else None)
+    if district is None or district not in choices:
+        abort(404)
+    streets = targets.district_streets(district)
     errors: dict[str, str] = {}
-    current = targets.current_values(year, streets)
+    current = targets.current_values(year, district, streets)
     values, loaded = shown(current), current
     plan = targets.target_plan(year, streets, current[targets.field_name("new_branches", None)])
     if request.method == "GET" and request.args.get("suggest") and plan and plan[0].suggested is not None:
@@ -46,7 +50,7 @@ def index():
         values = {k: v for k, v in request.form.items() if "-" in k}
         try:
             parsed = targets.parse_targets(request.form, streets)
-            changed = targets.save_targets(year, parsed, current_user,
+            changed = targets.save_targets(year, parsed, current_user, district,
                                            loaded=targets.decode_loaded(request.form.get("loaded"), streets))
         except targets.TargetConflict as conflict:
             for field, message in conflict.errors:
@@ -63,7 +67,7 @@ def index():
             flash(_("目标未保存，请更正标红的格子"), "danger")
         else:
             flash(_("已保存%(year)d年目标（%(n)d项修改）", year=year, n=changed), "success")
-            return redirect(url_for("targets.index", year=year))
+            return redirect(url_for("targets.index", year=year, district=district.id))
     street_sum = sum(current[targets.field_name("new_branches", s.id)] or 0 for s in streets)
     unset = sum(1 for s in streets if current[targets.field_name("new_branches", s.id)] is None)
     return render_template(
@@ -82,4 +86,6 @@ def index():
         street_sum=street_sum,
         unset=unset,
         loaded=targets.encode_loaded(loaded),
+        district=district,
+        districts=choices,
     ), (400 if errors else 200)

@@ -24,8 +24,8 @@ def scalar(sql: str, **params):
 def district(app):
     """The default demo district, loaded by the service the command uses."""
     loaded, accounts, counts = demo.load_demo()
-    assert loaded
-    return counts
+    assert loaded == ["luohu"]
+    return counts["luohu"]
 
 
 def test_report_figures_counted_with_sql(district):

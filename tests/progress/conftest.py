@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from orgbuild.extensions import db
-from orgbuild.models import Branch, Onboarding, Organization, StatusEvent, Target, Visit
+from orgbuild.models import Branch, District, Onboarding, Organization, StatusEvent, Target, Visit
 from tests.conftest import credit_code, street
 
 
@@ -47,10 +47,16 @@ def add_org(street_name: str, *, party: bool = True, league: bool = False, statu
     return org
 
 
-def set_target(year: int, metric: str, value: int, street_name: str | None = None) -> None:
-    """Store one target (district when no street)."""
+def set_target(year: int, metric: str, value: int, street_name: str | None = None, district: str = "luohu") -> None:
+    """Store one target (the district's when no street)."""
     db.session.add(Target(year=year, metric=metric, value=value,
-                          street_id=street(street_name).id if street_name else None))
+                          street_id=street(street_name).id if street_name else None,
+                          district_id=None if street_name else district_id(district)))
+
+
+def district_id(code: str) -> int:
+    """The id of a loaded district."""
+    return db.session.scalar(db.select(District.id).where(District.code == code))
 
 
 @pytest.fixture

@@ -8,15 +8,19 @@ import pytest
 
 from orgbuild.demo import service as demo
 from orgbuild.extensions import db
-from orgbuild.models import Street, Target
+from orgbuild.models import District, Street, Target
 from orgbuild.progress import figures as progress
 from orgbuild.progress import targets
 from tests.conftest import login, street
 from tests.progress.conftest import add_org, set_target
 
 
+def luohu() -> District:
+    return db.session.scalar(db.select(District).where(District.code == "luohu"))
+
+
 def all_streets() -> list[Street]:
-    return list(db.session.scalars(db.select(Street).order_by(Street.code)))
+    return targets.district_streets(luohu())
 
 
 def stored(year: int = 2022) -> dict:
@@ -62,13 +66,13 @@ def test_baseline_and_stretch(app, make_user):
     boss = make_user("boss", role="supervisor")
     values = {targets.field_name("new_branches", None): 56, targets.field_name("new_branches", None, "baseline"): 50,
               targets.field_name("new_branches", None, "stretch"): 62}
-    assert targets.save_targets(2022, values, boss) == 3
+    assert targets.save_targets(2022, values, boss, luohu()) == 3
     assert stored()[("new_branches", None)] == (56, 50, 62)
     for wrong, field in (({"new_branches-district-baseline": 60}, "new_branches-district-baseline"),
                          ({"new_branches-district-stretch": 40}, "new_branches-district-stretch"),
                          ({"new_branches-district": None}, "new_branches-district-baseline")):
         with pytest.raises(targets.ServiceError) as refused:
-            targets.save_targets(2022, {**values, **wrong}, boss)
+            targets.save_targets(2022, {**values, **wrong}, boss, luohu())
         assert refused.value.errors[0][0] == field
     assert stored()[("new_branches", None)] == (56, 50, 62)
 
@@ -76,15 +80,15 @@ def test_baseline_and_stretch(app, make_user):
 def test_two_sessions_saving_different_fields_keep_both(app, make_user):
     boss = make_user("boss", role="supervisor")
     streets = all_streets()
-    opened = targets.current_values(2022, streets)  # both forms opened now
+    opened = targets.current_values(2022, luohu(), streets)  # both forms opened now
     first = {**opened, "new_branches-district": 56}
     second = {**opened, f"new_branches-{streets[0].id}": 7}
-    assert targets.save_targets(2022, first, boss, loaded=opened) == 1
-    assert targets.save_targets(2022, second, boss, loaded=opened) == 1
+    assert targets.save_targets(2022, first, boss, luohu(), loaded=opened) == 1
+    assert targets.save_targets(2022, second, boss, luohu(), loaded=opened) == 1
     assert stored()[("new_branches", None)][0] == 56 and stored()[("new_branches", streets[0].id)][0] == 7
     third = {**opened, "new_branches-district": 60}  # the same field, changed by both: refused
     with pytest.raises(targets.TargetConflict) as conflict:
-        targets.save_targets(2022, third, boss, loaded=opened)
+        targets.save_targets(2022, third, boss, luohu(), loaded=opened)
     assert conflict.value.fields == ["new_branches-district"] and conflict.value.current["new_branches-district"] == 56
     assert stored()[("new_branches", None)][0] == 56
 

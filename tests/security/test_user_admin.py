@@ -48,7 +48,7 @@ def test_admin_creates_a_user_with_the_password_policy(people, signed_in, app):
     assert login(app.test_client(), "new_officer", "Harbour2026").request.path != "/login"
     event = user_events("create new_officer")[0]
     assert event.user_id == people["admin"].id
-    assert event.changes == {"role": [None, "officer"], "streets": [None, ["翠竹街道"]]}
+    assert event.changes == {"role": [None, "officer"], "streets": [None, ["翠竹街道"]], "district": [None, "罗湖区"]}
 
 
 def test_admin_changes_role_and_streets_old_to_new(people, signed_in):
