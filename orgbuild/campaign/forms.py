@@ -116,7 +116,8 @@ class VisitForm(FlaskForm):
     visit_date = DateField(_l("走访日期"), default=local_today, validators=[InputRequired(message=_l("请填写走访日期"))])
     outcome = SelectField(
         _l("走访结果"),
-        choices=[(k, _l(v)) for k, v in workflow.VISIT_OUTCOMES.items()],
+        # no default: the officer chooses; the empty first option is what a browser shows selected
+        choices=[("", _l("请选择"))] + [(k, _l(v)) for k, v in workflow.VISIT_OUTCOMES.items()],
         validators=[InputRequired(message=_l("请选择走访结果"))],
     )
     met_with = StringField(_l("接待人"), validators=[Optional(), Length(max=120)])

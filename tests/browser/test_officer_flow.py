@@ -1,5 +1,5 @@
 """An officer on a phone carries an organisation from "my follow-ups" to the 智慧团建 platform:
-the visit is saved in three taps and one form, then a branch is founded and onboarded; the
+the visit is saved in four taps (the outcome is chosen, never defaulted) and one form, then a branch is founded and onboarded; the
 supervisor's dashboard figures for that year move."""
 from __future__ import annotations
 
@@ -49,16 +49,18 @@ def test_officer_logs_a_visit_founds_and_onboards_on_a_phone(browser, flow_serve
     today = page.input_value("input[name=visit_date]")
     assert today, "the visit date is pre-filled with today"
     year = int(today[:4])
-    assert page.locator("select[name=outcome] option:checked").inner_text() == "愿意建团"
+    assert page.locator("select[name=outcome] option:checked").inner_text() == "请选择"  # no default outcome
+    page.select_option("select[name=outcome]", "willing")  # tap 3: the officer chooses
+    taps += 1
     page.fill("input[name=met_with]", "党支部书记")  # the one form: typing, no extra taps
     page.fill("textarea[name=notes]", "同意建团，下周提交申请")
     assert no_horizontal_scroll(page) and not overflowing(page)
     save = page.locator("main form button[type=submit]", has_text="保存走访")
     assert save.bounding_box()["height"] >= 44
-    save.click()  # tap 3
+    save.click()  # tap 4
     taps += 1
     page.wait_for_load_state()
-    assert taps <= 3
+    assert taps <= 4
     assert "已完成：登记走访" in page.locator(".alert").first.inner_text()
     org_url = page.url
     assert page.locator(".timeline .timeline-visit", has_text="愿意建团").count() == 1
