@@ -96,7 +96,7 @@ class SurveyForm(FlaskForm):
     party_members = IntegerField(_l("党员数"), validators=COUNT)
     has_party_org = BooleanField(_l("已建立党组织"))
     party_secretary = StringField(_l("党组织书记"), validators=[Optional(), Length(max=80)])
-    has_league_org = BooleanField(_l("已建立团组织"))
+    has_league_org = BooleanField(_l("摸排时已建立团组织"))
     league_contact = StringField(_l("团组织负责人及电话"), validators=[Optional(), Length(max=120)])
     contact_person = StringField(_l("联系人"), validators=[Optional(), Length(max=80)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=40)])

@@ -8,6 +8,7 @@ from sqlalchemy import Select, or_, select
 from .. import policy
 from ..domain import rules
 from ..models import Organization, User
+from . import league
 
 SORTS = {
     "name": Organization.name,
@@ -66,8 +67,9 @@ def org_query(user: User, f: OrgFilter) -> Select:
         query = query.where(Organization.status == f.status)
     if f.has_party_org is not None:
         query = query.where(Organization.has_party_org.is_(f.has_party_org))
-    if f.has_league_org is not None:
-        query = query.where(Organization.has_league_org.is_(f.has_league_org))
+    if f.has_league_org is not None:  # the league organisation as it stands now, as the list shows it
+        now = league.has_league_now()
+        query = query.where(now if f.has_league_org else ~now)
     if f.officer_id is not None:
         query = query.where(Organization.officer_id == f.officer_id)
     if f.q:

@@ -253,6 +253,19 @@ ORG_TYPES = [N_("私营/民营企业"), N_("外商投资企业"), N_("港澳台�
 INDUSTRY_NAMES = dict(INDUSTRIES)
 
 
+def industry_label(code: str | None, translate=lambda text: text) -> str:
+    """"I 信息传输、软件和信息技术服务业" for "I" (the name through `translate`), as the form shows it;
+    "" for none, the stored value itself for a letter that names no section.
+
+    >>> industry_label("C"), industry_label(None), industry_label("Z")
+    ('C 制造业', '', 'Z')
+    """
+    if not code:
+        return ""
+    name = INDUSTRY_NAMES.get(code)
+    return f"{code} {translate(name)}" if name else code
+
+
 def industry_code(raw: str | None) -> str | None:
     """The section letter for a letter ("C", "c") or a section name ("制造业"); None when blank.
 

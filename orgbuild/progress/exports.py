@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from openpyxl import Workbook
 
-from ..domain.rules import N_
+from ..domain.rules import N_, industry_label
 from ..domain.workflow import STATUSES
 from ..models import Organization
 
@@ -97,7 +97,7 @@ def org_table(orgs: Iterable[Organization], translate: Callable[[str], str]) -> 
                 org.credit_code,
                 org.street.name if org.street else "",
                 org.community.name if org.community else "",
-                org.industry,
+                industry_label(org.industry, translate),
                 org.org_type,
                 org.employees,
                 org.youth_count,

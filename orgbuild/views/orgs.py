@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import audit, policy
-from ..campaign import actions
+from ..campaign import actions, league
 from ..campaign import listing as orglist
 from ..campaign.actions import ServiceError, SurveyData, TransitionRequest
 from ..campaign.forms import (
@@ -19,7 +19,7 @@ from ..campaign.forms import (
     SurveyForm,
     VisitForm,
 )
-from ..domain import workflow
+from ..domain import rules, workflow
 from ..extensions import db
 from ..models import Community, Organization, StatusEvent, Street, User, Visit, street_order
 from .helpers import form_version, org_or_404, put_errors_on_form
@@ -61,7 +61,8 @@ def index():
         orglist.org_query(current_user, f), per_page=request.args.get("per_page", 50, type=int), max_per_page=200
     )
     return render_template(
-        "orgs/list.html", page=page, f=f, streets=visible_streets(), officers=officers_in_scope()
+        "orgs/list.html", page=page, f=f, streets=visible_streets(), officers=officers_in_scope(),
+        league_states=league.states(page.items), LEAGUE_STATES=league.STATES,
     )
 
 
@@ -79,9 +80,12 @@ def detail(org_id: int):
         key=lambda item: (item[1], 0 if item[0] == "visit" else 1),
         reverse=True,
     )
+    covering = league.covering_branch(org)
     return render_template(
         "orgs/detail.html",
         org=org,
+        covering=covering,
+        league_state=league.STATES[league.state_key(org, org.branch is not None, covering is not None)],
         timeline=timeline,
         allowed=actions.allowed_events(org, current_user),
         can_edit=policy.can_edit_org(current_user, org),
@@ -96,7 +100,7 @@ def _fill_survey_choices(form: SurveyForm, street_id: int | None) -> None:
     form.community_id.choices = [(None, "—")] + [
         (c.id, f"{c.street.short_name} · {c.name}") for c in communities if not street_id or c.street_id == street_id
     ]
-    form.industry.choices = [("", "—")] + [(code, f"{code} {_(label)}") for code, label in INDUSTRIES]
+    form.industry.choices = [("", "—")] + [(code, rules.industry_label(code, _)) for code, _label in INDUSTRIES]
     form.org_type.choices = [("", "—")] + [(t, _(t)) for t in ORG_TYPES]
     form.officer_id.choices = [(None, "—")] + [(u.id, u.label) for u in officers_in_scope()]
 

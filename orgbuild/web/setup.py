@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
         BRANCH_TYPES=rules.BRANCH_TYPES,
     )
     app.jinja_env.filters["tmsg"] = translate_message
+    app.jinja_env.filters["industry"] = lambda code: rules.industry_label(code, flask_babel.gettext) or "—"
     app.jinja_env.filters["isodate"] = date.fromisoformat  # "2022-12-31" (a progress object's as_of) → date
 
 
