@@ -93,12 +93,18 @@ def detail(org_id: int):
     )
 
 
-def _fill_survey_choices(form: SurveyForm, street_id: int | None) -> None:
+def _fill_survey_choices(form: SurveyForm) -> None:
+    """The choices of the survey form; communities only of the user's streets, each option naming its
+    street (``data-street``) so that static/js/communities.js offers those of the chosen street only.
+    The service refuses a community of another street (``社区不属于所选街道``) whatever the browser sends."""
     streets = visible_streets()
     form.street_id.choices = [(None, "—")] + [(s.id, s.name) for s in streets]
-    communities = db.session.scalars(select(Community).order_by(Community.street_id, Community.name)).all()
-    form.community_id.choices = [(None, "—")] + [
-        (c.id, f"{c.street.short_name} · {c.name}") for c in communities if not street_id or c.street_id == street_id
+    communities = db.session.scalars(
+        select(Community).where(Community.street_id.in_([s.id for s in streets]))
+        .order_by(Community.street_id, Community.name)
+    ).all()
+    form.community_id.choices = [(None, "—", {})] + [
+        (c.id, f"{c.street.short_name} · {c.name}", {"data-street": str(c.street_id)}) for c in communities
     ]
     form.industry.choices = [("", "—")] + [(code, rules.industry_label(code, _)) for code, _label in INDUSTRIES]
     form.org_type.choices = [("", "—")] + [(t, _(t)) for t in ORG_TYPES]
@@ -134,7 +140,7 @@ def _survey_data(form: SurveyForm) -> SurveyData:
 def create():
     """Record a newly surveyed organisation."""
     form = SurveyForm()
-    _fill_survey_choices(form, None)
+    _fill_survey_choices(form)
     if form.validate_on_submit():
         try:
             org = actions.create_organization(_survey_data(form), current_user)
@@ -156,7 +162,7 @@ def edit(org_id: int):
     form = SurveyForm(obj=org) if request.method == "GET" else SurveyForm()
     if request.method == "GET":
         form.version.data = org.version
-    _fill_survey_choices(form, org.street_id)
+    _fill_survey_choices(form)
     if form.validate_on_submit():
         try:
             changes = actions.update_organization(org, _survey_data(form), current_user, form_version(form))
