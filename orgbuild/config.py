@@ -35,6 +35,10 @@ def from_environment(instance_path: str) -> dict:
         "BRANCH_THRESHOLDS": tuple(
             int(x) for x in env.get("ORGBUILD_BRANCH_THRESHOLDS", "3,30,100").split(",")
         ),
+        # what a 智慧团建 organisation code may look like (its format is not public): "MIN-MAX" and a
+        # regular-expression character class; tighten both once the district knows its codes
+        "PLATFORM_CODE_LENGTH": tuple(int(x) for x in env.get("ORGBUILD_PLATFORM_CODE_LENGTH", "6-40").split("-", 1)),
+        "PLATFORM_CODE_CHARS": env.get("ORGBUILD_PLATFORM_CODE_CHARS", "0-9A-Za-z-"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -28,7 +28,7 @@ def establish(org: Organization, user: User, **branch) -> None:
 def onboard(org: Organization, user: User) -> None:
     """Onboard through the service."""
     actions.apply_transition(
-        org, actions.TransitionRequest("onboard", onboarded_on=TODAY, platform_code="4403030000123"), user
+        org, actions.TransitionRequest("onboard", onboarded_on=TODAY, platform_code=f"44030300{org.id:05d}"), user
     )
 
 

@@ -236,6 +236,33 @@ def thresholds() -> rules.BranchThresholds:
     return rules.BranchThresholds(*values)
 
 
+def platform_code_rule() -> rules.PlatformCodeRule:
+    """The configured check of a 智慧团建 organisation code (settings PLATFORM_CODE_LENGTH / _CHARS)."""
+    low, high = current_app.config.get("PLATFORM_CODE_LENGTH", (6, 40))
+    return rules.PlatformCodeRule(low, high, current_app.config.get("PLATFORM_CODE_CHARS", "0-9A-Za-z-"))
+
+
+def platform_code_hint() -> Message:
+    """The hint under the code field, saying what the check accepts."""
+    rule = platform_code_rule()
+    return Message("智慧团建中该组织的组织编码：%(min)d至%(max)d位，字符为 %(chars)s，不含空格；每个组织唯一",
+                   min=rule.min_length, max=rule.max_length, chars=rule.chars)
+
+
+def _platform_code_errors(org: Organization, raw: str) -> list[tuple[str, Message]]:
+    """Refusals of an onboarding's code: its shape, and a code another organisation's onboarding holds."""
+    code = rules.normalize_platform_code(raw)
+    problem = rules.platform_code_error(code, platform_code_rule())
+    if problem:
+        return [("platform_code", problem)]
+    taken = db.session.scalar(
+        select(Onboarding.id).where(
+            Onboarding.platform_code == code, Onboarding.reverted.is_(False), Onboarding.organization_id != org.id
+        ).limit(1)
+    )
+    return [("platform_code", Message("该智慧团建组织编码已登记在另一个组织，请核对"))] if taken else []
+
+
 def facts_for(org: Organization, actor: User, request: TransitionRequest | None = None) -> workflow.Facts:
     """Gather what the status machine's guards need about `org`, `actor` and the request."""
     outcomes = list(db.session.scalars(select(Visit.outcome).where(Visit.organization_id == org.id)))
@@ -287,6 +314,11 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
         new_status = workflow.fire(old_status, request.event, facts)
     except workflow.Refused as refused:
         raise ServiceError([(None, r) for r in refused.reasons]) from None
+    if request.event == "onboard":  # after the machine's own refusals, which come first
+        code_errors = _platform_code_errors(org, request.platform_code)
+        if code_errors:
+            raise ServiceError(code_errors)
+        request.platform_code = rules.normalize_platform_code(request.platform_code)
 
     try:
         _write_records(org, request, actor, old_status, new_status, covered)

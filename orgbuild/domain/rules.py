@@ -6,6 +6,7 @@ service, the forms and the status machine share one definition of each rule.
 from __future__ import annotations
 
 import operator
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -464,3 +465,42 @@ def parse_date(raw: object, today: date | None = None) -> date | None:
     if today is not None and value > today:
         raise ValueError(Message("日期不能晚于今天"))
     return value
+
+
+# --- 智慧团建 organisation code -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlatformCodeRule:
+    """What can be checked of a 智慧团建 organisation code, whose format is not public (DOMAIN.md):
+    a length range and a character set (a regular-expression class), both settings that a district
+    can tighten once it knows its codes."""
+
+    min_length: int = 6
+    max_length: int = 40
+    chars: str = "0-9A-Za-z-"
+
+
+def normalize_platform_code(raw: str | None) -> str:
+    """Full-width characters to ASCII and the surrounding spaces trimmed ("　４４０３ " → "4403")."""
+    return to_halfwidth(raw or "").strip()
+
+
+def platform_code_error(code: str, rule: PlatformCodeRule = PlatformCodeRule()) -> Message | None:
+    """Why a (normalised) 智慧团建 organisation code cannot be right, or None.
+
+    >>> platform_code_error("4403030000123") is None, platform_code_error("abc")
+    (True, '智慧团建组织编码应为6至40位，实为3位')
+    >>> platform_code_error("440303 0001")
+    '智慧团建组织编码中不能有空格'
+    """
+    if not code:
+        return Message("请填写智慧团建组织编码")
+    if any(ch.isspace() for ch in code):
+        return Message("智慧团建组织编码中不能有空格")
+    if not rule.min_length <= len(code) <= rule.max_length:
+        return Message("智慧团建组织编码应为%(min)d至%(max)d位，实为%(n)d位",
+                       min=rule.min_length, max=rule.max_length, n=len(code))
+    if not re.fullmatch(f"[{rule.chars}]+", code):
+        return Message("智慧团建组织编码含有不允许的字符（允许：%(chars)s）", chars=rule.chars)
+    return None

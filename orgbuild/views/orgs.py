@@ -21,6 +21,7 @@ from ..campaign.forms import (
 )
 from ..domain import rules, workflow
 from ..extensions import db
+from ..i18n import translate_message
 from ..models import Community, Organization, StatusEvent, Street, User, Visit, street_order
 from .helpers import form_version, org_or_404, put_errors_on_form
 
@@ -219,6 +220,8 @@ def step(org_id: int, event: str):
             form.youth_count.data = org.youth_count
             form.branch_type.data = actions.suggested_branch_type(org.league_members or 0)
             form.parent_org.data = f"{org.street.name}团工委"  # data: the street working committee approves
+    if event == "onboard":
+        form.platform_code.description = translate_message(actions.platform_code_hint())
     if event == "establish":
         form.covered_org_ids.choices = [
             (o.id, _("%(name)s（%(code)s）", name=o.name, code=o.credit_code))

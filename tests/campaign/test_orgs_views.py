@@ -274,7 +274,7 @@ def test_onboard_invalid_input_writes_nothing(client, officer, make_org, data, m
 
 def test_direct_onboarding_of_an_organisation_that_had_a_league_organisation(client, officer, make_org):
     org = make_org(has_league_org=True)
-    client.post(f"/orgs/{org.id}/step/onboard", data={"onboarded_on": TODAY.isoformat(), "platform_code": "A1"})
+    client.post(f"/orgs/{org.id}/step/onboard", data={"onboarded_on": TODAY.isoformat(), "platform_code": "4403030001"})
     assert count(StatusEvent, organization_id=org.id, from_status="surveyed", to_status="onboarded") == 1
     other = make_org()
     before = snapshot(other.id)
@@ -322,6 +322,6 @@ def test_onboarding_records_survive_in_the_timeline(client, officer, make_org):
     establish(org, officer)
     onboard(org, officer)
     page = client.get(f"/orgs/{org.id}").text
-    for label in ("走访", "建立团组织", "入驻智慧团建", "4403030000123"):
+    for label in ("走访", "建立团组织", "入驻智慧团建", f"44030300{org.id:05d}"):
         assert label in page
     assert count(Onboarding, organization_id=org.id) == 1
