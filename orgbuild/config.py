@@ -16,6 +16,15 @@ class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete; the message says what to set."""
 
 
+def _length_range(text: str) -> tuple[int, int]:
+    """(6, 40) for "6-40", (11, 11) for "11"."""
+    try:
+        parts = [int(x) for x in text.split("-", 1)]
+    except ValueError:
+        raise ConfigError(f"ORGBUILD_PLATFORM_CODE_LENGTH must read MIN-MAX or N (e.g. 6-40), not {text!r}") from None
+    return parts[0], parts[-1]
+
+
 def from_environment(instance_path: str) -> dict:
     """Read the settings from environment variables."""
     env = os.environ
@@ -37,7 +46,7 @@ def from_environment(instance_path: str) -> dict:
         ),
         # what a 智慧团建 organisation code may look like (its format is not public): "MIN-MAX" and a
         # regular-expression character class; tighten both once the district knows its codes
-        "PLATFORM_CODE_LENGTH": tuple(int(x) for x in env.get("ORGBUILD_PLATFORM_CODE_LENGTH", "6-40").split("-", 1)),
+        "PLATFORM_CODE_LENGTH": _length_range(env.get("ORGBUILD_PLATFORM_CODE_LENGTH", "6-40")),
         "PLATFORM_CODE_CHARS": env.get("ORGBUILD_PLATFORM_CODE_CHARS", "0-9A-Za-z-"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
