@@ -132,6 +132,7 @@ MATRIX: dict[str, Entry] = {
     "targets.index":           Entry(GET=SUPERVISORS(), POST=SUPERVISORS(302)),
     "exports.streets":         Entry(GET=SIGNED_IN(), args={"fmt": "csv"}),
     "exports.orgs":            Entry(GET=SIGNED_IN(), args={"fmt": "xlsx"}),
+    "exports.branches":        Entry(GET=SIGNED_IN(), args={"fmt": "xlsx"}),
     "api.progress_json":       Entry(GET=expect(401, 200, 200, 200, 200)),
     "api.snapshots_json":      Entry(GET=expect(401, 200, 200, 200, 200)),
     "api.snapshot_json":       Entry(GET=expect(401, 200, 404, 200, 200), args={"snapshot_id": SNAPSHOT_A}),

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from openpyxl import Workbook
 
-from ..domain.rules import N_, industry_label
+from ..domain.rules import BRANCH_TYPES, N_, industry_label
 from ..domain.workflow import STATUSES
 from ..models import Organization
 
@@ -41,6 +41,12 @@ ORG_COLUMNS = [
     N_("单位名称"), N_("统一社会信用代码"), N_("所属街道"), N_("所属社区"), N_("行业类别"), N_("单位类型"),
     N_("从业人员数"), N_("35岁以下青年数"), N_("团员数"), N_("党员数"), N_("是否建立党组织"),
     N_("是否建立团组织"), N_("状态"), N_("负责团干"), N_("联系人"), N_("联系电话"), N_("地址"),
+]
+
+
+BRANCH_COLUMNS = [
+    N_("单位名称"), N_("统一社会信用代码"), N_("所属街道"), N_("团组织全称"), N_("团组织类型"), N_("成立日期"),
+    N_("书记"), N_("副书记"), N_("批复文号"), N_("批复日期"), N_("上级团组织"), N_("团员人数"), N_("入驻编码"),
 ]
 
 
@@ -113,3 +119,32 @@ def org_table(orgs: Iterable[Organization], translate: Callable[[str], str]) -> 
             ]
 
     return [translate(h) for h in ORG_COLUMNS], rows()
+
+
+def branch_table(orgs: Iterable[Organization], translate: Callable[[str], str]) -> tuple[list[str], Iterable[list[Any]]]:
+    """The league organisations (live founding records) of the listed organisations, one row each, with
+    the 智慧团建 code of the live onboarding ("" before onboarding); organisations without one are left out."""
+
+    def rows():
+        for org in orgs:
+            branch = org.branch
+            if branch is None:
+                continue
+            onboarding = org.onboarding
+            yield [
+                org.name,
+                org.credit_code,
+                org.street.name if org.street else "",
+                branch.name,
+                translate(BRANCH_TYPES.get(branch.branch_type, branch.branch_type)),
+                branch.founded_on.isoformat() if branch.founded_on else "",
+                branch.secretary,
+                branch.deputy_secretary,
+                branch.approval_doc_no,
+                branch.approval_date.isoformat() if branch.approval_date else "",
+                branch.parent_org,
+                branch.member_count,
+                onboarding.platform_code if onboarding else "",
+            ]
+
+    return [translate(h) for h in BRANCH_COLUMNS], rows()

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
+from sqlalchemy import exists
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..campaign import listing as orglist
 from ..extensions import db
-from ..models import Organization
+from ..models import Branch, Organization
 from ..progress import exports
 from .dashboard import requested_progress
 
@@ -61,3 +62,17 @@ def orgs(fmt: str):
     )
     header, rows = exports.org_table(db.session.scalars(query), gettext)
     return download(header, rows, fmt, "organizations", gettext("组织列表"))
+
+
+@bp.get("/branches.<fmt>")
+@login_required
+def branches(fmt: str):
+    """The league organisations founded in the listed organisations (the list page's filters and sort)."""
+    check_format(fmt)
+    f = orglist.OrgFilter.from_args(request.args)
+    founded = exists().where(Branch.organization_id == Organization.id, Branch.reverted.is_(False))
+    query = orglist.org_query(current_user, f).where(founded).options(
+        joinedload(Organization.street), selectinload(Organization.branches), selectinload(Organization.onboardings)
+    )
+    header, rows = exports.branch_table(db.session.scalars(query), gettext)
+    return download(header, rows, fmt, "branches", gettext("团组织列表"))
