@@ -10,6 +10,7 @@ touches Luohu's rows, so Luohu's figures stay the report's.
 from __future__ import annotations
 
 import random
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -44,6 +45,21 @@ from .builder import Builder, Place, history, org_row
 
 DEMO_DISTRICT = "luohu"  # the report's district, always the first one loaded
 DEMO_FLAG = "demo_loaded"
+#: The audit row of a loaded demo district: machine-readable; the audit page shows :func:`demo_summary_message`.
+DEMO_SUMMARY = "demo district {district}: {n} organisations"
+_DEMO_SUMMARY_RE = re.compile(r"demo district (?P<district>\S+): (?P<n>\d+) organisations")
+
+
+def demo_summary_message(summary: str) -> Message | None:
+    """The demo audit row in the reader's language ("载入演示数据：罗湖区，1942家组织"), or None when the
+    text is not such a summary."""
+    match = _DEMO_SUMMARY_RE.fullmatch(summary or "")
+    if match is None:
+        return None
+    district = db.session.scalar(select(District.name).where(District.code == match["district"]))
+    return Message("载入演示数据：%(district)s，%(n)d家组织", district=district or match["district"], n=int(match["n"]))
+
+
 #: Size and seed of a further demo district (same proportions as the report, another size).
 FURTHER_DISTRICT_ORGS = 1200
 DEMO_PASSWORD = "luohu2022"
@@ -190,7 +206,7 @@ def generate_district(n_orgs: int = 1942, visits_per_org: int | None = None, see
                                  home)
         db.session.merge(Setting(key=demo_flag(district), value=f"year={year} n_orgs={n_orgs} seed={seed}"))
         db.session.add(AuditEvent(action="create", object_type="demo",
-                                  summary=f"demo district {district}: {n_orgs} organisations"))
+                                  summary=DEMO_SUMMARY.format(district=district, n=n_orgs)))
         db.session.commit()
     except Exception:
         db.session.rollback()

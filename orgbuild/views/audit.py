@@ -11,6 +11,7 @@ from .. import audit as audit_service
 from .. import policy
 from ..campaign.actions import SURVEY_FIELDS
 from ..campaign.forms import SurveyForm
+from ..demo.service import demo_summary_message
 from ..extensions import db
 from ..i18n import translate_message
 from ..imports.service import batch_summary_message
@@ -71,6 +72,10 @@ def event_summary(event) -> str:
     for verb, label in verbs.items():
         if event.summary.startswith(verb + " "):
             return _("%(verb)s：%(name)s", verb=label, name=event.summary[len(verb) + 1:])
+    if event.object_type == "demo":
+        message = demo_summary_message(event.summary)
+        if message is not None:
+            return translate_message(message)
     if event.action == "import" and event.object_type == "import_batch":
         message = batch_summary_message(event.summary)
         if message is not None:
