@@ -20,6 +20,7 @@ from ..domain import rules, workflow
 from ..domain.rules import Message
 from ..extensions import db
 from ..models import Branch, Community, Onboarding, Organization, StatusEvent, Street, User, Visit, utcnow
+from . import league
 
 
 class ServiceError(Exception):
@@ -275,6 +276,9 @@ def facts_for(org: Organization, actor: User, request: TransitionRequest | None 
         thresholds=thresholds(),
         today=local_today(),
     )
+    covering = league.covering_branch(org)
+    if covering is not None and covering.organization_id != org.id:
+        facts.covered_by = covering.name
     if request is not None:
         branch = request.branch
         facts.reason = request.reason or ""
@@ -388,6 +392,11 @@ def _covered_orgs(org: Organization, request: TransitionRequest, actor: User) ->
     found = list(db.session.scalars(policy.scope_orgs(actor, select(Organization).where(Organization.id.in_(ids)))))
     if len(found) != len(set(ids)):
         raise ServiceError([("covered_org_ids", Message("联建单位中有不存在的组织"))])
+    own, covering = league.own_branch_ids(ids), league.covering_branches(ids)
+    taken = [Message("“%(name)s”已有团组织，不能再纳入联合团支部", name=o.name) for o in found
+             if o.id in own or o.id in covering]
+    if taken:
+        raise ServiceError([("covered_org_ids", m) for m in taken])
     return found
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from .. import policy
 from ..extensions import db
 from ..models import Organization, User, Visit
+from . import league
 from .actions import local_today
 
 OPEN_STATUSES = ("surveyed", "visited")
@@ -39,7 +40,7 @@ def followups_query(user: User, today: date | None = None, mine_only: bool = Tru
         .where(
             Organization.has_party_org.is_(True),
             or_(
-                and_(Organization.status == "surveyed", Organization.has_league_org.is_(False)),
+                and_(Organization.status == "surveyed", ~league.has_league_now()),
                 and_(
                     Organization.status.in_(OPEN_STATUSES),
                     latest.c.next_follow_up.is_not(None),

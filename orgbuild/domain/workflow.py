@@ -83,6 +83,9 @@ class Facts:
     platform_code: str = ""
     thresholds: BranchThresholds = field(default_factory=BranchThresholds)
     today: date | None = None
+    #: the name of another unit's 联合团支部 that covers this organisation ("" when none): it has its
+    #: league organisation, and founds no other while covered
+    covered_by: str = ""
 
 
 class OrgWorkflow(StateMachine):
@@ -170,6 +173,8 @@ class OrgWorkflow(StateMachine):
 
     def guard_establish(self, facts: Facts, dry_run: bool = False) -> None:
         reasons = []
+        if facts.covered_by:
+            reasons.append(Message("该组织已纳入联合团支部“%(name)s”，不再单独建立团组织", name=facts.covered_by))
         if not any(o != "declined" for o in facts.visit_outcomes):
             reasons.append(Message("尚无有效走访记录（须至少一次结果不是“拒绝”的走访）"))
         if not dry_run:
