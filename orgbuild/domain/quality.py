@@ -133,6 +133,20 @@ def eligibility_refusal(founded_on: date | None, branch_type: str, cutoff: date)
     return None
 
 
+def _day_errors(field: str, day: date | None, today: date, founded_on: date | None,
+                messages: tuple[Message, Message, Message]) -> list[tuple[str | None, Message]]:
+    """The refusal of a record's date, if any: missing, after today, or before the founding
+    (`messages` say each, in that order)."""
+    missing, future, early = messages
+    if day is None:
+        return [(field, missing)]
+    if day > today:
+        return [(field, future)]
+    if founded_on is not None and day < founded_on:
+        return [(field, early)]
+    return []
+
+
 def activity_errors(kind: str, held_on: date | None, attendance: int | None, today: date,
                     founded_on: date | None) -> list[tuple[str | None, Message]]:
     """Why an activity cannot be recorded (kind, date after today or before the founding, attendance).
@@ -145,12 +159,9 @@ def activity_errors(kind: str, held_on: date | None, attendance: int | None, tod
     errors: list[tuple[str | None, Message]] = []
     if kind not in ACTIVITY_KINDS:
         errors.append(("kind", Message("请选择活动类型")))
-    if held_on is None:
-        errors.append(("held_on", Message("请填写活动日期")))
-    elif held_on > today:
-        errors.append(("held_on", Message("活动日期不能晚于今天")))
-    elif founded_on is not None and held_on < founded_on:
-        errors.append(("held_on", Message("活动日期不能早于团组织成立日期%(day)s", day=founded_on.isoformat())))
+    errors += _day_errors("held_on", held_on, today, founded_on, (
+        Message("请填写活动日期"), Message("活动日期不能晚于今天"),
+        Message("活动日期不能早于团组织成立日期%(day)s", day=founded_on.isoformat() if founded_on else "")))
     if attendance is None or attendance < 0:
         errors.append(("attendance", Message("参加人数不能为负数")))
     elif attendance > 100000:
@@ -168,12 +179,9 @@ def membership_errors(kind: str, changed_on: date | None, count: int | None, tod
     errors: list[tuple[str | None, Message]] = []
     if kind not in MEMBERSHIP_KINDS:
         errors.append(("kind", Message("请选择变动类型")))
-    if changed_on is None:
-        errors.append(("changed_on", Message("请填写变动日期")))
-    elif changed_on > today:
-        errors.append(("changed_on", Message("变动日期不能晚于今天")))
-    elif founded_on is not None and changed_on < founded_on:
-        errors.append(("changed_on", Message("变动日期不能早于团组织成立日期%(day)s", day=founded_on.isoformat())))
+    errors += _day_errors("changed_on", changed_on, today, founded_on, (
+        Message("请填写变动日期"), Message("变动日期不能晚于今天"),
+        Message("变动日期不能早于团组织成立日期%(day)s", day=founded_on.isoformat() if founded_on else "")))
     if count is None or count < 1:
         errors.append(("count", Message("人数至少为1")))
     elif count > 100000:
