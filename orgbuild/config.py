@@ -48,6 +48,8 @@ def from_environment(instance_path: str) -> dict:
         # regular-expression character class; tighten both once the district knows its codes
         "PLATFORM_CODE_LENGTH": _length_range(env.get("ORGBUILD_PLATFORM_CODE_LENGTH", "6-40")),
         "PLATFORM_CODE_CHARS": env.get("ORGBUILD_PLATFORM_CODE_CHARS", "0-9A-Za-z-"),
+        # days without organisational life after which a founded branch is warned (DOMAIN.md: a quarter)
+        "QUALITY_IDLE_DAYS": int(env.get("ORGBUILD_IDLE_DAYS", "90")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
