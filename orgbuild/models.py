@@ -11,7 +11,9 @@ from datetime import UTC, date, datetime
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
+    DDL,
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -435,3 +437,16 @@ class Snapshot(db.Model):
 
     created_by: Mapped[User | None] = relationship()
     previous: Mapped[Snapshot | None] = relationship(remote_side="Snapshot.id")
+
+
+# --- the data version (figcache/version.py) ------------------------------------------------------
+
+class DataVersion(db.Model):
+    """One row (id 1) whose ``value`` every committed write increments: cached figures are keyed by it."""
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+event.listen(DataVersion.__table__, "after_create", DDL("INSERT INTO data_version (id, value) VALUES (1, 0)"))
