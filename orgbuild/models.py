@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
-    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -449,4 +448,9 @@ class DataVersion(db.Model):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-event.listen(DataVersion.__table__, "after_create", DDL("INSERT INTO data_version (id, value) VALUES (1, 0)"))
+@event.listens_for(DataVersion.__table__, "after_create")
+def _first_version(table, connection, **kw) -> None:  # noqa: ARG001
+    """The one row, at a random start (see ``figcache.version.initial``)."""
+    from .figcache.version import initial
+
+    connection.execute(table.insert().values(id=1, value=initial()))

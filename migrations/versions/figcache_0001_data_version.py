@@ -1,10 +1,13 @@
-"""data version: one counter row that every committed write increments (figcache/version.py)
+"""data version: one counter row that every committed write increments (figcache/version.py), from
+a random start
 
 Revision ID: figcache_0001
 Revises: asof_0001
 Create Date: 2026-12-02 12:40:00
 
 """
+import secrets
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -24,7 +27,7 @@ def upgrade():
         sa.Column('value', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
-    op.bulk_insert(table, [{'id': 1, 'value': 0}])
+    op.bulk_insert(table, [{'id': 1, 'value': secrets.randbits(48)}]  # see figcache.version.initial)
 
 
 def downgrade():

@@ -1,7 +1,8 @@
 """Values cached under the data version, and ETag/304 for JSON answers.
 
-The cache is Flask-Caching: a per-process ``SimpleCache`` by default (no server needed), Redis when
-``REDIS_URL`` is set (shared by every worker and host). A key holds the data version read *before*
+The cache is Flask-Caching: a ``FileSystemCache`` in the instance folder by default (no server
+needed, shared by the gunicorn workers of one host, so that one worker's computation serves all),
+Redis when ``REDIS_URL`` is set (shared by every host), an in-process ``SimpleCache`` under TESTING. A key holds the data version read *before*
 the value is computed (see ``version``), so a write committed anywhere makes every older entry
 unreachable: nothing is ever invalidated by hand and no entry can be stale. Entries also expire after
 ``CACHE_DEFAULT_TIMEOUT`` seconds, which only bounds memory.
@@ -9,20 +10,30 @@ unreachable: nothing is ever invalidated by hand and no entry can be stale. Entr
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Any, Callable
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from ..campaign.actions import local_today
 
 from ..extensions import cache
 from . import version
 
 
 def init_app(app: Flask) -> None:
-    """Bind the cache (Redis when REDIS_URL, else in-process) and the ETag hook."""
+    """Bind the cache (Redis when REDIS_URL, else files in the instance folder) and the ETag hook."""
     redis_url = app.config.get("REDIS_URL")
-    app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
     if redis_url:
+        app.config.setdefault("CACHE_TYPE", "RedisCache")
         app.config.setdefault("CACHE_REDIS_URL", redis_url)
+    elif app.config.get("TESTING"):
+        app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    else:
+        app.config.setdefault("CACHE_TYPE", "FileSystemCache")
+        app.config.setdefault("CACHE_DIR", os.path.join(app.instance_path, "figcache"))
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 600)
     app.config.setdefault("CACHE_THRESHOLD", 2000)
     app.config.setdefault("CACHE_KEY_PREFIX", "orgbuild:")
@@ -50,6 +61,24 @@ def cached(kind: str, parts: tuple, compute: Callable[[], Any]) -> Any:
         value = compute()
         cache.set(key, value)
     return value
+
+
+def page_parts() -> tuple | None:
+    """What a signed-in page depends on besides the data: the user (and their session's CSRF token,
+    which the page embeds), the language, today and the full URL; None when the page must be
+    rendered afresh (a flash message waiting to be shown, no signed-in user)."""
+    if not current_user.is_authenticated or session.get("_flashes"):
+        return None
+    return (current_user.id, current_user.role, session.get("csrf_token"), str(get_locale()), local_today(),
+            request.full_path)
+
+
+def cached_page(kind: str, render: Callable[[], str]) -> str:
+    """The HTML of `render()` cached under the data version and ``page_parts``."""
+    parts = page_parts()
+    if parts is None:
+        return render()
+    return cached(kind, parts, render)
 
 
 def conditional_json(response: Response) -> Response:

@@ -8,11 +8,14 @@ increment and the writes therefore commit together or not at all, and the row lo
 the instant of the commit. A reader reads the version *before* it computes, so anything cached under
 version V holds data at least as new as V, and a committed change always shows as a new version.
 
-Until the table exists (during the migrations that create the schema) nothing is bumped.
+Until the table exists (during the migrations that create the schema) nothing is bumped. The counter
+starts at a random 48-bit number (``initial``), so that a cache kept across databases (the files of
+the instance folder, Redis) never takes a recreated database's version for the old one's.
 """
 from __future__ import annotations
 
 import re
+import secrets
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -25,6 +28,11 @@ _WRITE = re.compile(r"^\s*(?:WITH\b.*?\b)?(INSERT|UPDATE|DELETE|REPLACE|MERGE|CO
 _FLAG = "figcache_wrote"
 #: engines (by id) on which the table has been seen to exist: it never goes away once created
 _HAS_TABLE: set[int] = set()
+
+
+def initial() -> int:
+    """A random starting value of the counter."""
+    return secrets.randbits(48)
 
 
 def is_write(statement: str) -> bool:
