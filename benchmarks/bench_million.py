@@ -101,7 +101,7 @@ def build(orgs: int, base: int) -> None:
     if copies:
         copy_orgs(copies)
     luohu = db.session.scalar(db.select(District).where(District.code == "luohu"))
-    for username, district in (("city-supervisor", None), ("luohu-supervisor", luohu)):
+    for username, district in (("bench-city", None), ("bench-luohu", luohu)):
         user = User(username=username, role="supervisor", session_token="t", district=district)
         user.set_password(PASSWORD)
         db.session.add(user)
@@ -142,9 +142,9 @@ def main() -> int:
         luohu_id = db.session.scalar(db.select(District.id).where(District.code == "luohu"))
         db.session.remove()
     path = f"/dashboard/?year={YEAR}&as_of={AS_OF.isoformat()}"
-    city_first, city = dashboard(app, "city-supervisor", path, args.runs)
-    district_first, district = dashboard(app, "luohu-supervisor", path, args.runs)
-    picked_first, picked = dashboard(app, "city-supervisor", path + f"&district={luohu_id}", args.runs)
+    city_first, city = dashboard(app, "bench-city", path, args.runs)
+    district_first, district = dashboard(app, "bench-luohu", path, args.runs)
+    picked_first, picked = dashboard(app, "bench-city", path + f"&district={luohu_id}", args.runs)
     with app.app_context():
         db.engine.dispose()
     print(f"\n{counts['organizations']:,} organisations on PostgreSQL, p50 of {args.runs} requests after the first")

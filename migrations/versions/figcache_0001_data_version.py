@@ -27,7 +27,7 @@ def upgrade():
         sa.Column('value', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
-    op.bulk_insert(table, [{'id': 1, 'value': secrets.randbits(48)}]  # see figcache.version.initial)
+    op.bulk_insert(table, [{'id': 1, 'value': secrets.randbits(48)}])  # see figcache.version.initial
 
 
 def downgrade():

@@ -26,7 +26,8 @@ from ..extensions import db
 TABLE = "data_version"
 _WRITE = re.compile(r"^\s*(?:WITH\b.*?\b)?(INSERT|UPDATE|DELETE|REPLACE|MERGE|COPY|TRUNCATE)\b", re.I | re.S)
 _FLAG = "figcache_wrote"
-#: engines (by id) on which the table has been seen to exist: it never goes away once created
+_DROP = re.compile(r"^\s*DROP\b", re.I)
+#: engines (by id) on which the table has been seen to exist (forgotten when any table is dropped)
 _HAS_TABLE: set[int] = set()
 
 
@@ -46,9 +47,11 @@ def is_write(statement: str) -> bool:
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _mark_write(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
-    """Remember that this connection's transaction writes."""
+    """Remember that this connection's transaction writes (and forget the table on a DROP)."""
     if not conn.info.get(_FLAG) and is_write(statement):
         conn.info[_FLAG] = True
+    elif _DROP.match(statement):
+        _HAS_TABLE.discard(id(conn.engine))
 
 
 @event.listens_for(Engine, "commit")

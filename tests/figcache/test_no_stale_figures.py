@@ -3,18 +3,19 @@ run after the figures were cached, then the cached answer is compared with a fre
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 from sqlalchemy import event, text, update
 
 from orgbuild.campaign import actions
-from orgbuild.extensions import db
+from orgbuild.extensions import cache, db
 from orgbuild.figcache import version
 from orgbuild.imports import service as survey_import
 from orgbuild.models import Organization, Target
 from orgbuild.progress import figures as progress
 from orgbuild.progress.scope import Scope
-from tests.conftest import credit_code, street
+from tests.conftest import credit_code, login, street
 from tests.flows import TODAY, establish, onboard, visit
 from tests.imports.conftest import HEADER, row, write_csv  # noqa: F401 (the fixture)
 
@@ -137,3 +138,20 @@ def test_a_rolled_back_write_keeps_the_version(app, make_org, people):
     db.session.execute(text("SELECT COUNT(*) FROM organizations"))
     db.session.commit()
     assert version.current() == before
+
+
+def test_the_cached_dashboard_page_follows_a_write(client, make_org, people):
+    officer, _boss = people
+    org = make_org("翠竹", officer_id=officer.id)
+    login(client, "boss")
+
+    def page() -> str:
+        html = client.get("/dashboard/").get_data(as_text=True)
+        return re.sub(r'name="csrf_token" value="[^"]*"', "", html)
+
+    before = page()
+    assert page() == before  # served again from the cache
+    visit(org, officer)
+    after = page()
+    cache.clear()
+    assert after != before and after == page()  # what a fresh render shows
