@@ -2,7 +2,7 @@
 a random start
 
 Revision ID: figcache_0001
-Revises: asof_0001
+Revises: quality_0001
 Create Date: 2026-12-02 12:40:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'figcache_0001'
-down_revision = 'asof_0001'
+down_revision = 'quality_0001'
 branch_labels = None
 depends_on = None
 
