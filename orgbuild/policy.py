@@ -203,3 +203,8 @@ def scope_audit(user: User, query: Select) -> Select:
             and_(AuditEvent.organization_id.is_(None), AuditEvent.action != "user"),
         )
     )
+
+
+def can_see_job(user: User, job) -> bool:
+    """A background job: the user who started it, and admins."""
+    return can_import(user) and (job.user_id == user.id or user.role == "admin")
