@@ -4,10 +4,6 @@ preview lists the rejected rows with their row numbers and messages, confirming 
 whose page ends with what it did; the dashboard's surveyed count goes up by exactly that many."""
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -15,6 +11,7 @@ import pytest
 from tests.browser.conftest import DESKTOP, PHONE, make_demo_app, new_page, no_horizontal_scroll, overflowing, screenshot, sign_in
 from tests.browser.conftest import LiveServer
 from tests.conftest import credit_code
+from tests.jobs.workers import start_worker, stop_worker
 
 HEADER = "单位名称,统一社会信用代码,所属街道,所属社区,行业类别,从业人员数,35岁以下青年数,团员数,是否建立党组织,是否建立团组织"
 
@@ -47,18 +44,12 @@ def messy_survey() -> tuple[bytes, list[str], str, str]:
 def import_server(tmp_path):
     """The demo district on a server of its own (this test changes the data)."""
     app = make_demo_app(tmp_path / "import.sqlite")
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "ORGBUILD_INSTANCE": app.instance_path}
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "orgbuild", "worker"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = start_worker(app)
     try:
         with LiveServer(app) as server:
             yield server
     finally:
-        worker.send_signal(signal.SIGINT)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_worker(worker)
 
 
 def _follow_preview_job(page) -> None:

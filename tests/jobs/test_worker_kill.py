@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -16,15 +15,9 @@ from orgbuild.models import ImportBatch, Job, Organization, User
 from tests.conftest import credit_code
 
 from .conftest import row
+from .workers import start_worker, stop_worker
 
 ROWS = 40000
-
-
-def start_worker(app) -> subprocess.Popen:
-    """A worker process on the app's database and instance folder (so the same huey queue)."""
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "ORGBUILD_INSTANCE": app.instance_path}
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "orgbuild", "worker"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def wait_for(check, process: subprocess.Popen, seconds: float = 180, step: float = 0.01):
@@ -68,6 +61,7 @@ def test_worker_killed_mid_apply_leaves_the_database_as_before_and_the_retry_com
     finally:
         if worker.poll() is None:
             worker.kill()
+            worker.wait()
     db.session.remove()
     assert db.session.scalar(db.select(db.func.count(Organization.id))) == 1
     assert db.session.scalar(db.select(db.func.count(ImportBatch.id))) == 0
@@ -84,11 +78,7 @@ def test_worker_killed_mid_apply_leaves_the_database_as_before_and_the_retry_com
             return job if job.status in (jobs.DONE, jobs.FAILED) else None
         done = wait_for(finished, worker, step=0.2)
     finally:
-        worker.send_signal(signal.SIGINT)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_worker(worker)
     assert done.status == jobs.DONE and done.attempts == 2, jobs.error_message(done)
     assert done.result["created"] == ROWS and done.result["updated"] == 1
     assert db.session.scalar(db.select(db.func.count(Organization.id))) == ROWS + 1
