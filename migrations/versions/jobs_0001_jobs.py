@@ -1,7 +1,7 @@
 """background jobs: the jobs table (survey import preview / apply on the queue)
 
 Revision ID: jobs_0001
-Revises: quality_0001
+Revises: figcache_0001
 Create Date: 2026-12-02 12:30:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'jobs_0001'
-down_revision = 'quality_0001'
+down_revision = 'figcache_0001'
 branch_labels = None
 depends_on = None
 
