@@ -319,6 +319,22 @@ class StatusEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
+class Submission(db.Model):
+    """A step form that was applied, by its one-time submission key (hidden in the form, or the key an
+    offline visit was queued with): sending the same form again answers this result, changes nothing."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    transition: Mapped[str] = mapped_column(String(30))
+    status_event_id: Mapped[int] = mapped_column(ForeignKey("status_events.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    status_event: Mapped[StatusEvent] = relationship()
+
+
 class Target(db.Model):
     """A campaign target: year, metric, scope (a street, or the district named when street is empty)
     and value, with an optional baseline (保底) and stretch (冲刺) value beside it."""
