@@ -22,6 +22,8 @@ from ..campaign.forms import (
 from ..domain import workflow
 from ..extensions import db
 from ..models import Community, Organization, StatusEvent, Street, User, Visit, street_order
+from ..attachments.service import attachments_of
+from .attachments import UploadForm
 from .helpers import form_version, org_or_404, put_errors_on_form
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
@@ -86,6 +88,8 @@ def detail(org_id: int):
         allowed=actions.allowed_events(org, current_user),
         can_edit=policy.can_edit_org(current_user, org),
         history=audit.org_history(org.id) if policy.can_read_org_history(current_user, org) else [],
+        files=attachments_of(org),
+        upload_form=UploadForm(),
     )
 
 
