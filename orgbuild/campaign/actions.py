@@ -220,6 +220,33 @@ def new_submission_key() -> str:
     return uuid.uuid4().hex
 
 
+def same_visit_again(request: TransitionRequest, org: Organization, actor: User) -> StatusEvent | None:
+    """The status event of a visit identical to the one requested (same officer, date, outcome, person
+    met, notes and follow-up date), if one is recorded: the same form sent again from a page the
+    browser fetched afresh (going back re-loads a page that is not cached, with a new key)."""
+    if request.event != "record_visit" or not request.submission_key:  # forms only; services say what they mean
+        return None
+    same = db.session.scalar(
+        select(Visit.id).where(
+            Visit.organization_id == org.id,
+            Visit.officer_id == actor.id,
+            Visit.visit_date == request.visit_date,
+            Visit.outcome == request.outcome,
+            Visit.met_with == (request.met_with or ""),
+            Visit.notes == (request.notes or ""),
+            Visit.next_follow_up.is_(None) if request.next_follow_up is None
+            else Visit.next_follow_up == request.next_follow_up,
+        ).limit(1)
+    )
+    if same is None:
+        return None
+    return db.session.scalar(
+        select(StatusEvent).where(StatusEvent.organization_id == org.id, StatusEvent.transition == "record_visit",
+                                  StatusEvent.actor_id == actor.id)
+        .order_by(StatusEvent.id.desc()).limit(1)
+    )
+
+
 def earlier_submission(request: TransitionRequest, org: Organization, actor: User) -> StatusEvent | None:
     """The status event a form with this submission key already produced, if any.
 
@@ -312,7 +339,7 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
     """
     if not policy.can_request(actor, org, request.event):
         raise ServiceError([(None, Message("您无权对该组织执行此操作"))])
-    earlier = earlier_submission(request, org, actor)
+    earlier = earlier_submission(request, org, actor) or same_visit_again(request, org, actor)
     if earlier is not None:  # checked before the version: the first submission moved it on
         request.replayed = True
         return earlier

@@ -113,3 +113,18 @@ def test_a_key_is_bound_to_its_person_organisation_and_step(officer, make_org):
     assert again.replayed and event.id == db.session.scalar(
         db.select(StatusEvent.id).where(StatusEvent.organization_id == first.id))
     assert count(Visit, organization_id=first.id) == 1
+
+
+def test_the_same_visit_from_a_reloaded_form_is_recorded_once(client, officer, make_org):
+    """Going back re-loads the form (pages are not cached) with a new key but the typed values restored:
+    the identical visit is answered as already recorded, not written twice."""
+    org = make_org()
+    assert "已完成：" in client.post(f"/orgs/{org.id}/step/record_visit", data=step_form(org, **VISIT),
+                                    follow_redirects=True).text
+    db.session.expire_all()
+    again = client.post(f"/orgs/{org.id}/step/record_visit", data=step_form(org, **VISIT), follow_redirects=True)
+    assert "该表单已提交过，本次未重复登记" in again.text
+    assert count(Visit, organization_id=org.id) == 1
+    other = client.post(f"/orgs/{org.id}/step/record_visit",
+                        data=step_form(org, **{**VISIT, "notes": "第二次上门，书记出差"}), follow_redirects=True)
+    assert "已完成：登记走访" in other.text and count(Visit, organization_id=org.id) == 2
