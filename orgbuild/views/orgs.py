@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import audit, policy
+from ..attachments.service import attachments_of
 from ..campaign import actions
 from ..campaign import listing as orglist
 from ..campaign.actions import ServiceError, SurveyData, TransitionRequest
@@ -22,7 +23,6 @@ from ..campaign.forms import (
 from ..domain import workflow
 from ..extensions import db
 from ..models import Community, Organization, StatusEvent, Street, User, Visit, street_order
-from ..attachments.service import attachments_of
 from .attachments import UploadForm
 from .helpers import form_version, org_or_404, put_errors_on_form
 
