@@ -1,6 +1,6 @@
 """Command line under ``flask --app orgbuild …``: thin wrappers over the services.
 
-Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress, snapshot, bulletin.
+Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress, snapshot, bulletin, assign.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from .accounts import service as accounts
+from .assignment.cli import assign_command
 from .demo import service as demo
 from .districts import reference
 from .domain.rules import Message
@@ -28,7 +29,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(backup_command)
     for command in (create_user_command, demo_command, user_group, import_survey_command, progress_command,
-                    snapshot_group, bulletin_command):
+                    snapshot_group, bulletin_command, assign_command):
         app.cli.add_command(requires_schema(command))
 
 

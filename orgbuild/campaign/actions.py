@@ -130,6 +130,8 @@ def create_organization(data: SurveyData, actor: User) -> Organization:
     _check_survey(data, actor, None)
     org = Organization(status="surveyed", **{name: getattr(data, name) for name in SURVEY_FIELDS})
     org.surveyed_on = data.surveyed_on or local_today()
+    if org.officer_id is not None:
+        org.assigned_on = local_today()
     db.session.add(org)
     try:
         db.session.flush()
@@ -164,6 +166,8 @@ def update_organization(org: Organization, data: SurveyData, actor: User, expect
         return {}
     for name, (_, new) in changes.items():
         setattr(org, name, new)
+    if "officer_id" in changes:  # a new responsible officer from the survey form: dated like an assignment
+        org.assigned_on = local_today() if org.officer_id is not None else None
     audit.record(actor, "update", "organization", org.id, organization_id=org.id, summary=org.name, changes=changes)
     _commit_or_conflict(org)
     return changes
