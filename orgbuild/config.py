@@ -35,6 +35,8 @@ def from_environment(instance_path: str) -> dict:
         "BRANCH_THRESHOLDS": tuple(
             int(x) for x in env.get("ORGBUILD_BRANCH_THRESHOLDS", "3,30,100").split(",")
         ),
+        # a board card that has not moved for more days than this is flagged (board/service.py)
+        "STALE_DAYS": int(env.get("ORGBUILD_STALE_DAYS", "30")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -115,6 +115,7 @@ MATRIX: dict[str, Entry] = {
     "admin.reset_password":    Entry(GET=ADMINS(), POST=ADMINS(), args={"user_id": TARGET_USER}),
     "admin.deactivate":        Entry(POST=ADMINS(302), args={"user_id": TARGET_USER}),
     "admin.handover":          Entry(GET=ADMINS(), POST=ADMINS(302), args={"user_id": TARGET_USER}),
+    "board.index":             Entry(GET=SIGNED_IN()),
     "assignment.index":        Entry(GET=SUPERVISORS(), POST=SUPERVISORS(302)),
     "assignment.auto":         Entry(GET=SUPERVISORS()),
     "assignment.auto_apply":   Entry(POST=SUPERVISORS(302)),

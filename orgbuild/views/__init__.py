@@ -8,11 +8,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import policy
-from . import admin, api, assignment, audit, auth, bulletins, dashboard, errors, exports, health, imports, main, orgs, streets, targets
+from . import admin, api, assignment, audit, auth, board, bulletins, dashboard, errors, exports, health, imports, main, orgs, streets, targets
 
 #: (endpoint, label, who sees it). Links whose endpoint is not registered are left out.
 NAV: list[tuple[str, object, Callable]] = [
     ("dashboard.index", _l("看板"), lambda u: True),
+    ("board.index", _l("阶段看板"), lambda u: True),
     ("main.followups", _l("我的跟进"), lambda u: True),
     ("orgs.index", _l("组织列表"), lambda u: True),
     ("targets.index", _l("目标"), policy.can_set_targets),
@@ -39,7 +40,7 @@ def nav_links() -> list[tuple[str, object]]:
 def register(app: Flask) -> None:
     """Register every blueprint, the error pages and the navigation helper on `app`."""
     for module in (auth, main, orgs, health, admin, streets, audit, imports, dashboard, targets, bulletins, exports, api,
-                   assignment):
+                   assignment, board):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     app.jinja_env.globals["nav_links"] = nav_links
