@@ -170,6 +170,9 @@ class Organization(db.Model):
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     #: the day the current officer was given the organisation (assignment/service.py); None unassigned
     assigned_on: Mapped[date | None] = mapped_column(Date)
+    #: the effective date of the step that brought it into its current status (kept by
+    #: campaign/actions.py); None: still in the status it was surveyed in, since ``surveyed_on``
+    stage_since: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="surveyed", index=True)
     #: the survey date (摸排日期): the file's column, else the day of the import or of the creation
     surveyed_on: Mapped[date] = mapped_column(Date, default=local_date)

@@ -1,11 +1,13 @@
-"""workload: the day the current officer was given the organisation (organizations.assigned_on)
+"""workload: the day the current officer was given the organisation (organizations.assigned_on) and
+the day it entered its current status (organizations.stage_since, read by the stage board)
 
 Revision ID: workload_0001
 Revises: asof_0001
 Create Date: 2026-12-02 12:40:00
 
 Organisations that already have an officer are dated from their survey date (the best dated record
-there is); unassigned ones stay empty.
+there is); unassigned ones stay empty. The stage date is that of the latest live step into the
+current status (none: empty, the survey date then stands).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -18,13 +20,20 @@ depends_on = None
 
 
 def upgrade():
-    """Add the column and date the existing assignments by the organisation's survey date."""
+    """Add the columns; date the existing assignments and stages from the dated records."""
     with op.batch_alter_table('organizations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('assigned_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('stage_since', sa.Date(), nullable=True))
     op.execute("UPDATE organizations SET assigned_on = surveyed_on WHERE officer_id IS NOT NULL")
+    op.execute(
+        "UPDATE organizations SET stage_since = (SELECT MAX(e.effective_on) FROM status_events e"
+        " WHERE e.organization_id = organizations.id AND e.to_status = organizations.status"
+        " AND e.from_status <> e.to_status AND NOT e.undone)"
+    )
 
 
 def downgrade():
-    """Drop the column."""
+    """Drop the columns."""
     with op.batch_alter_table('organizations', schema=None) as batch_op:
+        batch_op.drop_column('stage_since')
         batch_op.drop_column('assigned_on')

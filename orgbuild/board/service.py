@@ -1,7 +1,7 @@
 """Service: the board's columns (one per status), counted in SQL and paginated per column.
 
 Days in a stage are counted from the effective date of the step that brought the organisation into
-its status (the latest StatusEvent to that status not undone), else from its survey date; a card is
+its status (``Organization.stage_since``, kept by the transitions), else from its survey date; a card is
 stale when that is more than ``STALE_DAYS`` days ago while the organisation is still open work.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from .. import policy
 from ..domain.workflow import STATUSES
 from ..extensions import db
-from ..models import Organization, StatusEvent, User, local_date
+from ..models import Organization, User, local_date
 from ..progress.queries import latest_follow_up
 
 #: the columns shown side by side, then those folded away
@@ -92,27 +92,25 @@ def column_counts(user: User, f: BoardFilter) -> dict[str, int]:
     return counts
 
 
-def _entered_on():
-    """Per organisation (correlated): the effective date of the live step into its current status."""
-    return (select(func.max(StatusEvent.effective_on))
-            .where(StatusEvent.organization_id == Organization.id, StatusEvent.to_status == Organization.status,
-                   StatusEvent.undone.is_(False))
-            .correlate(Organization).scalar_subquery())
-
-
 def column_cards(user: User, f: BoardFilter, status: str, page: int, per_page: int,
                  today: date | None = None) -> list[Card]:
-    """One page of the column's cards, longest in the stage first."""
+    """One page of the column's cards, longest in the stage first: one narrow query picks the page
+    (ids and stage dates), a second loads those organisations with their next follow-up."""
     today = today or local_date()
     limit_days = stale_days()
-    since = func.coalesce(_entered_on(), Organization.surveyed_on).label("since")
-    query = _filtered(user, f, select(Organization, since, latest_follow_up().label("follow_up"))
-                      .where(Organization.status == status)
-                      .options(joinedload(Organization.street), joinedload(Organization.officer))
-                      .order_by(since, Organization.id)
-                      .limit(per_page).offset((page - 1) * per_page))
+    since = func.coalesce(Organization.stage_since, Organization.surveyed_on)
+    picked = db.session.execute(_filtered(user, f, select(Organization.id, since)
+                                          .where(Organization.status == status)
+                                          .order_by(since, Organization.id)
+                                          .limit(per_page).offset((page - 1) * per_page))).all()
+    if not picked:
+        return []
+    loaded = {org.id: (org, follow_up) for org, follow_up in db.session.execute(
+        select(Organization, latest_follow_up()).where(Organization.id.in_([i for i, _s in picked]))
+        .options(joinedload(Organization.street), joinedload(Organization.officer)))}
     cards = []
-    for org, entered, follow_up in db.session.execute(query):
+    for org_id, entered in picked:
+        org, follow_up = loaded[org_id]
         days = (today - entered).days if entered else 0
         step = NEXT_STEP.get(status)
         if step == "record_visit" and not org.has_party_org:

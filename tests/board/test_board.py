@@ -8,15 +8,9 @@ import pytest
 
 from orgbuild.board import service as board
 from orgbuild.extensions import db
-from orgbuild.models import StatusEvent, local_date
+from orgbuild.models import local_date
 from orgbuild.progress.figures import progress_for
 from tests.conftest import login, street
-
-
-def _event(org, to_status: str, on: date, undone: bool = False) -> None:
-    db.session.add(StatusEvent(organization_id=org.id, from_status="surveyed", to_status=to_status,
-                               transition="record_visit", effective_on=on, undone=undone))
-    db.session.commit()
 
 
 @pytest.fixture
@@ -27,14 +21,13 @@ def orgs(make_user, make_org):
     made = {
         "fresh": make_org("翠竹", surveyed_on=today - timedelta(days=2), officer=officer),
         "old": make_org("翠竹", surveyed_on=today - timedelta(days=90)),
-        "visited": make_org("翠竹", status="visited", surveyed_on=today - timedelta(days=90), industry="I"),
+        "visited": make_org("翠竹", status="visited", surveyed_on=today - timedelta(days=90), industry="I",
+                            stage_since=today - timedelta(days=5)),
         "established": make_org("桂园", status="established", has_league_org=True),
         "onboarded": make_org("桂园", status="onboarded", has_league_org=True),
         "ineligible": make_org("桂园", status="ineligible"),
         "closed": make_org("桂园", status="closed", closed_on=today - timedelta(days=1)),
     }
-    _event(made["visited"], "visited", today - timedelta(days=5))
-    _event(made["visited"], "visited", today - timedelta(days=1), undone=True)  # an undone step does not count
     return boss, officer, made
 
 
@@ -91,3 +84,20 @@ def test_board_page_renders_columns_and_links_to_the_step_forms(app, client, org
     assert 'data-status="surveyed">2<' in page
     one = client.get("/board/?column=visited&page=1").get_data(as_text=True)
     assert made["visited"].name in one and made["old"].name not in one
+
+
+def test_a_step_dates_the_stage_and_a_revert_restores_the_earlier_date(app, make_user, make_org):
+    from orgbuild.campaign import actions
+    from tests.flows import visit
+
+    officer = make_user("off_a", "officer", ["翠竹"])
+    boss = make_user("boss", "supervisor")
+    org = make_org("翠竹", surveyed_on=local_date() - timedelta(days=40))
+    visit(org, officer)
+    assert org.stage_since == local_date()
+    visit(org, officer)  # a second visit leaves the organisation in the same stage
+    assert org.stage_since == local_date()
+    actions.apply_transition(org, actions.TransitionRequest("revert", reason="录错了"), boss)
+    assert org.status == "surveyed" and org.stage_since is None
+    card = board.board(boss, board.BoardFilter(), column="surveyed")[0].cards[0]
+    assert card.days == 40 and card.stale
