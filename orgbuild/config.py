@@ -37,6 +37,9 @@ def from_environment(instance_path: str) -> dict:
         ),
         # a board card that has not moved for more days than this is flagged (board/service.py)
         "STALE_DAYS": int(env.get("ORGBUILD_STALE_DAYS", "30")),
+        # the daily digest by e-mail (reminders/service.py): smtp://user:password@host:port
+        "SMTP_URL": env.get("SMTP_URL"),
+        "MAIL_FROM": env.get("ORGBUILD_MAIL_FROM", "orgbuild@localhost"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

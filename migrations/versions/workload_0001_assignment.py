@@ -1,5 +1,6 @@
 """workload: the day the current officer was given the organisation (organizations.assigned_on) and
-the day it entered its current status (organizations.stage_since, read by the stage board)
+the day it entered its current status (organizations.stage_since, read by the stage board); the
+address of a user's daily digest (users.email)
 
 Revision ID: workload_0001
 Revises: asof_0001
@@ -24,6 +25,9 @@ def upgrade():
     with op.batch_alter_table('organizations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('assigned_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('stage_since', sa.Date(), nullable=True))
+        batch_op.create_index('ix_org_board', ['street_id', 'status', 'stage_since', 'surveyed_on'], unique=False)
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('email', sa.String(length=200), nullable=True))
     op.execute("UPDATE organizations SET assigned_on = surveyed_on WHERE officer_id IS NOT NULL")
     op.execute(
         "UPDATE organizations SET stage_since = (SELECT MAX(e.effective_on) FROM status_events e"
@@ -35,5 +39,8 @@ def upgrade():
 def downgrade():
     """Drop the columns."""
     with op.batch_alter_table('organizations', schema=None) as batch_op:
+        batch_op.drop_index('ix_org_board')
         batch_op.drop_column('stage_since')
         batch_op.drop_column('assigned_on')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('email')

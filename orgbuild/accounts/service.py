@@ -247,6 +247,20 @@ def _other_active_admins(user: User) -> int:
     ).all())
 
 
+def set_email(user: User, email: str, actor: User | None = None) -> bool:
+    """Set (blank: clear) where the user's daily digest goes; returns whether it changed."""
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 200 or email.count("@") != 1 or " " in email
+                              or not all(email.split("@"))):
+        raise AccountError(Message("邮箱地址格式不正确：%(email)s", email=email), "email")
+    if email == user.email:
+        return False
+    audit.record(actor, "user", "user", user.id, summary=f"update {user.username}", changes={"email": (user.email, email)})
+    user.email = email
+    _commit()
+    return True
+
+
 LANGUAGES = ("zh_CN", "en")
 
 
