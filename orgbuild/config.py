@@ -35,6 +35,8 @@ def from_environment(instance_path: str) -> dict:
         "BRANCH_THRESHOLDS": tuple(
             int(x) for x in env.get("ORGBUILD_BRANCH_THRESHOLDS", "3,30,100").split(",")
         ),
+        # days without organisational life after which a founded branch is warned (DOMAIN.md: a quarter)
+        "QUALITY_IDLE_DAYS": int(env.get("ORGBUILD_IDLE_DAYS", "90")),
         # a board card that has not moved for more days than this is flagged (board/service.py)
         "STALE_DAYS": int(env.get("ORGBUILD_STALE_DAYS", "30")),
         # the daily digest by e-mail (reminders/service.py): smtp://user:password@host:port
