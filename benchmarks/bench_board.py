@@ -9,7 +9,6 @@ street by one hand-written SQL GROUP BY. Prints the times and the ratio; no asse
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -25,19 +24,11 @@ from orgbuild.districts.reference import load_reference  # noqa: E402
 from orgbuild.extensions import db  # noqa: E402
 from orgbuild.models import User  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_dashboard import median_ms  # noqa: E402
+
 PASSWORD = "Bench-Password-1"
 FLOOR = "SELECT status, COUNT(*) FROM organizations WHERE street_id = :street GROUP BY status"
-
-
-def median_ms(fn, runs: int) -> float:
-    """Median wall time of `fn` in milliseconds, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
