@@ -3,7 +3,7 @@ the day it entered its current status (organizations.stage_since, read by the st
 address of a user's daily digest (users.email)
 
 Revision ID: workload_0001
-Revises: quality_0001
+Revises: jobs_0001
 Create Date: 2026-12-02 12:40:00
 
 Organisations that already have an officer are dated from their survey date (the best dated record
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'workload_0001'
-down_revision = 'quality_0001'
+down_revision = 'jobs_0001'
 branch_labels = None
 depends_on = None
 
