@@ -2,7 +2,7 @@
 evidence files (attachments of a visit, a founding or an onboarding)
 
 Revision ID: field_0001
-Revises: figcache_0001
+Revises: workload_0001
 Create Date: 2026-12-02 12:40:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'field_0001'
-down_revision = 'figcache_0001'
+down_revision = 'workload_0001'
 branch_labels = None
 depends_on = None
 
