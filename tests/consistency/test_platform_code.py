@@ -6,7 +6,7 @@ import pytest
 
 from orgbuild.extensions import db
 from tests.conftest import login
-from tests.flows import TODAY, establish, onboard, snapshot, visit
+from tests.flows import TODAY, establish, onboard, snapshot, step_form, visit
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def founded(client, make_user, make_org):
 
 
 def _post(client, org, code):
-    return client.post(f"/orgs/{org.id}/step/onboard", data={"onboarded_on": TODAY.isoformat(), "platform_code": code})
+    return client.post(f"/orgs/{org.id}/step/onboard", data=step_form(org, onboarded_on=TODAY.isoformat(), platform_code=code))
 
 
 @pytest.mark.parametrize("code,message", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import login
-from tests.flows import TODAY, snapshot
+from tests.flows import TODAY, snapshot, step_form
 
 
 def test_no_outcome_is_preselected(client, make_user, make_org):
@@ -23,7 +23,7 @@ def test_saving_without_an_outcome_is_refused(client, make_user, make_org):
     login(client, "cuizhu1")
     org = make_org()
     before = snapshot(org.id)
-    response = client.post(f"/orgs/{org.id}/step/record_visit", data={"visit_date": TODAY.isoformat(), "outcome": ""})
+    response = client.post(f"/orgs/{org.id}/step/record_visit", data=step_form(org, visit_date=TODAY.isoformat(), outcome=""))
     assert response.status_code == 200
     assert "请选择走访结果" in response.text
     assert snapshot(org.id) == before
