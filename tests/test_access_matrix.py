@@ -128,6 +128,7 @@ MATRIX: dict[str, Entry] = {
     "imports.batch_rejected":  Entry(GET=SUPERVISORS(), args={"batch_id": BATCH}),
     "imports.template_csv":    Entry(GET=SUPERVISORS()),
     "imports.template_xlsx":   Entry(GET=SUPERVISORS()),
+    "reconcile.index":         Entry(GET=SUPERVISORS(), POST=SUPERVISORS()),
     "dashboard.index":         Entry(GET=SIGNED_IN()),
     "targets.index":           Entry(GET=SUPERVISORS(), POST=SUPERVISORS(302)),
     "exports.streets":         Entry(GET=SIGNED_IN(), args={"fmt": "csv"}),

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from ..domain.rules import Message
-from .columns import HeaderMap, map_header, recognised_count
+from . import columns as survey_columns
+from .columns import HeaderMap
 
 ENCODINGS = ("auto", "utf-8", "gb18030")
 DELIMITERS = (",", "\t", ";")
@@ -60,8 +61,12 @@ def sha256_of(path: str) -> str:
     return digest.hexdigest()
 
 
-def open_survey(path: str, *, encoding: str = "auto", sheet: str | None = None, max_bytes: int | None = None) -> SurveySource:
-    """Open `path` as a survey, or raise :class:`FileRefused` before any data row is read."""
+def open_survey(path: str, *, encoding: str = "auto", sheet: str | None = None, max_bytes: int | None = None,
+                scheme=survey_columns) -> SurveySource:
+    """Open `path` as a survey, or raise :class:`FileRefused` before any data row is read.
+
+    `scheme` maps the header: any object with ``map_header(cells)`` and ``recognised_count(cells)``
+    (the survey columns by default; the 智慧团建 export's columns for a reconciliation)."""
     if encoding not in ENCODINGS:
         raise FileRefused(Message("不支持的编码：%(enc)s（可选 auto、utf-8、gb18030）", enc=encoding))
     size = os.path.getsize(path)
@@ -78,10 +83,10 @@ def open_survey(path: str, *, encoding: str = "auto", sheet: str | None = None, 
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRefused(Message("这是旧版 Excel（.xls）或其他 Office 文件，请在 Excel 中另存为 .xlsx 或 CSV 后再上传"))
     if head.startswith(b"PK\x03\x04"):
-        return _open_xlsx(path, sheet)
+        return _open_xlsx(path, sheet, scheme)
     if b"\x00" in head:
         raise FileRefused(Message("这是二进制文件，不是 CSV 或 Excel 表格"))
-    return _open_csv(path, encoding, size)
+    return _open_csv(path, encoding, size, scheme)
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -136,7 +141,7 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _open_csv(path: str, encoding: str, size: int) -> SurveySource:
+def _open_csv(path: str, encoding: str, size: int, scheme=survey_columns) -> SurveySource:
     """Open a CSV: decode strictly, sniff the delimiter, find the header; rows stream from the file."""
     codec = detect_encoding(path, encoding)
     raw = open(path, "rb")  # noqa: SIM115 - closed by SurveySource.close
@@ -146,7 +151,7 @@ def _open_csv(path: str, encoding: str, size: int) -> SurveySource:
         text.seek(0)
         delimiter = sniff_delimiter(first)
         reader = csv.reader(text, delimiter=delimiter)
-        header, header_cells, last_read, held = _find_header(enumerate(reader, start=1))
+        header, header_cells, last_read, held = _find_header(enumerate(reader, start=1), scheme)
     except csv.Error as error:
         text.close()
         raise FileRefused(Message("CSV 格式错误：%(error)s", error=str(error))) from None
@@ -176,7 +181,7 @@ def _open_csv(path: str, encoding: str, size: int) -> SurveySource:
     )
 
 
-def _find_header(numbered: Iterator[tuple[int, list[object]]]) -> tuple[HeaderMap, list[str], int, list]:
+def _find_header(numbered: Iterator[tuple[int, list[object]]], scheme=survey_columns) -> tuple[HeaderMap, list[str], int, list]:
     """Find the header among the first rows (a title row may precede it); refuse when it lacks required columns.
 
     Returns the mapping, the header cells, the number of the last row read, and the rows read past the header.
@@ -184,14 +189,14 @@ def _find_header(numbered: Iterator[tuple[int, list[object]]]) -> tuple[HeaderMa
     seen: list[tuple[int, list[object]]] = []
     for number, cells in numbered:
         seen.append((number, cells))
-        if recognised_count(cells) >= 2 or len(seen) >= HEADER_SEARCH_ROWS:
+        if scheme.recognised_count(cells) >= 2 or len(seen) >= HEADER_SEARCH_ROWS:
             break
     if not seen:
         raise FileRefused(Message("文件是空的"))
-    best_number, best_cells = max(seen, key=lambda item: (recognised_count(item[1]), -item[0]))
-    if recognised_count(best_cells) == 0:
+    best_number, best_cells = max(seen, key=lambda item: (scheme.recognised_count(item[1]), -item[0]))
+    if scheme.recognised_count(best_cells) == 0:
         best_number, best_cells = seen[0]
-    header = map_header(best_cells)
+    header = scheme.map_header(best_cells)
     if header.problems:
         raise FileRefused(Message("表头有误：%(problems)s", problems="；".join(header.problems)))
     held = [item for item in seen if item[0] > best_number]
@@ -201,7 +206,7 @@ def _find_header(numbered: Iterator[tuple[int, list[object]]]) -> tuple[HeaderMa
 
 # --- XLSX -------------------------------------------------------------------------------------
 
-def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
+def _open_xlsx(path: str, sheet_name: str | None, scheme=survey_columns) -> SurveySource:
     """Open an XLSX in read-only mode (first sheet, or the named one) and find the header."""
     from openpyxl import load_workbook
 
@@ -240,7 +245,7 @@ def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
 
     stream = numbered()
     try:
-        header, cells, _last_read, held = _find_header(stream)
+        header, cells, _last_read, held = _find_header(stream, scheme)
     except FileRefused:
         close()
         raise
