@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..domain.rules import N_, Message, to_halfwidth
-from ..imports.columns import HeaderMap, header_key
+from ..imports.columns import HeaderMap, header_key, map_header_to
 
 #: field → (the platform's header, aliases seen in other exports)
 COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -39,27 +39,11 @@ CATEGORIES = {"团支部": "branch", "团总支": "general_branch", "团委": "c
 
 def map_header(cells: list[object]) -> HeaderMap:
     """Map header cells to fields; name missing required columns and columns meaning the same field."""
-    fields: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    ignored: list[str] = []
-    problems: list[Message] = []
-    for index, cell in enumerate(cells):
-        written = "" if cell is None else str(cell).replace("\ufeff", "").strip()
-        if not written:
-            continue
-        field = ALIASES.get(header_key(written))
-        if field is None:
-            ignored.append(written)
-        elif field in fields:
-            problems.append(Message("列“%(a)s”和“%(b)s”都表示%(what)s，请只保留一列",
-                                    a=labels[field], b=written, what=Message(COLUMNS[field][0])))
-        else:
-            fields[field] = index
-            labels[field] = written
-    missing = [Message(COLUMNS[f][0]) for f in REQUIRED_FIELDS if f not in fields]
+    header = map_header_to(cells, ALIASES, {f: c[0] for f, c in COLUMNS.items()})
+    missing = [Message(COLUMNS[f][0]) for f in REQUIRED_FIELDS if f not in header.fields]
     if missing:
-        problems.insert(0, Message("这不是智慧团建导出的组织列表：缺少列 %(columns)s", columns="、".join(missing)))
-    return HeaderMap(fields, labels, ignored, problems)
+        header.problems.insert(0, Message("这不是智慧团建导出的组织列表：缺少列 %(columns)s", columns="、".join(missing)))
+    return header
 
 
 def recognised_count(cells: list[object]) -> int:
