@@ -16,6 +16,7 @@ from ..i18n import translate_message
 from ..progress import figures as progress
 from ..progress import queries as progress_queries
 from ..progress import report
+from ..reconcile import service as reconcile_service
 from . import charts
 from .orgs import visible_streets
 
@@ -99,4 +100,6 @@ def index():
         mine=mine,
         today=local_today(),
         can_set_targets=policy.can_set_targets(current_user),
+        last_reconcile=(reconcile_service.latest_runs(current_user, limit=1) or [None])[0]
+        if policy.can_import(current_user) else None,
     )

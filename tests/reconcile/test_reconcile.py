@@ -219,3 +219,14 @@ def test_a_street_limited_supervisor_compares_only_its_streets(app, client, make
     run = db.session.scalar(select(ReconcileRun))
     assert run.matched == 0 and [h["credit_code"] for h in run.result["only_here"]] == [other.credit_code]
     assert run.scope == "桂园街道"
+
+
+def test_dashboard_shows_the_last_run_beside_the_onboarding_figure(app, client, make_user, runner, tmp_path, ledger):
+    make_user("boss", role="supervisor")
+    login(client, "boss")
+    assert "reconcile-last" not in client.get("/dashboard/").get_data(as_text=True)
+    with open(write_csv(tmp_path / "platform.csv", platform_rows(ledger)), "rb") as handle:
+        client.post("/reconcile/", data={"file": (handle, "platform.csv")}, content_type="multipart/form-data")
+    page = client.get("/dashboard/").get_data(as_text=True)
+    run = db.session.scalar(select(ReconcileRun))
+    assert "reconcile-last" in page and f"相符 {run.matched}，仅平台有 1，仅本系统有 1，字段不一致 3" in page
