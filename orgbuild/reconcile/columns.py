@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..domain.rules import N_, Message, to_halfwidth
+from ..domain.rules import N_, Message, name_key, to_halfwidth
 from ..imports.columns import HeaderMap, header_key, map_header_to
 
 #: field → (the platform's header, aliases seen in other exports)
@@ -51,24 +51,7 @@ def recognised_count(cells: list[object]) -> int:
     return sum(1 for cell in cells if cell is not None and ALIASES.get(header_key(cell)) is not None)
 
 
-_PLACE_PREFIX = re.compile(r"^(广东省)?(深圳市)?(罗湖区|福田区|南山区|宝安区|龙岗区|盐田区|龙华区|坪山区|光明区|大鹏新区)?")  # data: Shenzhen districts
-_BRACKETS = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")  # data: brackets
-_LEAGUE_SUFFIX = re.compile(r"(联合团支部|团支部|团总支|基层团委|团委)$")  # data: league body suffixes
 _SPACES = re.compile(r"[\s·・.,，、\-—_]+")  # data: separators
-
-
-def name_key(name: str | None) -> str:
-    """The comparable form of an organisation's (or its league body's) name: half-width, no spaces,
-    no 深圳市 / 罗湖区 prefix, no bracketed place names, 有限责任公司 ≈ 有限公司, no league suffix.
-
-    >>> name_key("深圳市甲科技有限责任公司团支部") == name_key("甲科技（罗湖）有限公司")
-    True
-    """
-    text = to_halfwidth(name or "").strip()
-    text = _BRACKETS.sub("", _SPACES.sub("", text))
-    text = _PLACE_PREFIX.sub("", text, count=1)
-    text = _LEAGUE_SUFFIX.sub("", text)
-    return text.replace("有限责任公司", "有限公司").replace("股份有限公司", "有限公司").lower()  # data: company forms
 
 
 def category_code(raw: str | None) -> str | None:

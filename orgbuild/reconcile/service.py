@@ -1,7 +1,7 @@
 """Reconcile orgbuild with an organisation list exported from 智慧团建.
 
 Each platform row is matched, in this order, by the unified social credit code, by the platform's
-organisation code where an onboarding recorded it, then by the normalised name (columns.name_key).
+organisation code where an onboarding recorded it, then by the normalised name (domain.rules.name_key).
 The run reports the matched rows, the platform's rows with no organisation here, the organisations
 onboarded here that the platform does not list, and, for matched rows, the fields that differ: name,
 branch type, secretary, member count, founding date (and an organisation not onboarded here, or a
