@@ -103,6 +103,8 @@ class SurveyForm(FlaskForm):
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
     officer_id = SelectField(_l("负责团干"), coerce=_optional_int, validators=[Optional()])
     surveyed_on = DateField(_l("摸排日期"), validators=[Optional()])  # blank: today on creation, unchanged on edit
+    #: shown on creation when likely duplicates were found (duplicates/): the person confirms
+    confirm_duplicate = BooleanField(_l("我已核对，这不是重复的组织，仍要登记"))
     submit = SubmitField(_l("保存"))
 
     def validate_credit_code(self, field) -> None:

@@ -21,6 +21,7 @@ SIMILAR = 88
 RENAMED_BELOW = 50
 
 
+_DIGITS = re.compile(r"[0-9一二三四五六七八九十]+")  # data: numerals
 _COMPANY_FORM = re.compile(r"(股份有限公司|有限公司|集团|公司)$")  # data: company forms
 
 
@@ -58,7 +59,12 @@ class NameIndex:
         for other_key, other_code, other_name, org_id in self._blocks.get(key[:2], ()):
             if other_code == credit_code:
                 continue
-            score = 100.0 if other_key == key else fuzz.ratio(key, other_key, score_cutoff=SIMILAR)
+            if other_key == key:
+                score = 100.0
+            elif _DIGITS.findall(other_key) != _DIGITS.findall(key):
+                continue  # 第一分店 / 第二分店, 1号 / 2号: numbered siblings, not the same firm
+            else:
+                score = fuzz.ratio(key, other_key, score_cutoff=SIMILAR)
             if score:
                 found.append(Candidate(other_code, other_name, round(score, 1), org_id))
         return sorted(found, key=lambda c: (-c.score, c.credit_code))

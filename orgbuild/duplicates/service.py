@@ -5,15 +5,19 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .. import policy
-from ..domain.rules import Message
+from ..domain.rules import name_key, normalize_credit_code
 from ..extensions import db
 from ..models import Organization, User
-from .matching import Candidate, NameIndex, duplicate_message
+from .matching import Candidate, NameIndex
 
 
-def known_names(actor: User | None) -> NameIndex:
-    """The organisations the actor may see (all from the command line), indexed by normalised name."""
+def known_names(actor: User | None, near: str | None = None) -> NameIndex:
+    """The organisations the actor may see (all from the command line), indexed by normalised name;
+    with `near`, only those whose name holds the first two characters of its normalised form (the
+    block a check of `near` compares with: the database filters, Python does not load every name)."""
     query = select(Organization.id, Organization.credit_code, Organization.name)
+    if near is not None:
+        query = query.where(Organization.name.contains(name_key(near)[:2], autoescape=True))
     if actor is not None:
         query = policy.scope_orgs(actor, query)
     index = NameIndex()
@@ -24,9 +28,5 @@ def known_names(actor: User | None) -> NameIndex:
 
 def likely_duplicates(actor: User, credit_code: str, name: str) -> list[Candidate]:
     """Organisations the actor may see that are likely the same as (credit_code, name)."""
-    return known_names(actor).candidates(credit_code, name)
+    return known_names(actor, near=name).candidates(normalize_credit_code(credit_code), name)
 
-
-def warnings_for(candidates: list[Candidate], limit: int = 3) -> list[Message]:
-    """The messages for the best few candidates."""
-    return [duplicate_message(c) for c in candidates[:limit]]

@@ -20,6 +20,7 @@ from ..campaign.forms import (
     VisitForm,
 )
 from ..domain import workflow
+from ..duplicates import service as duplicate_service
 from ..extensions import db
 from ..models import Community, Organization, StatusEvent, Street, User, Visit, street_order
 from .helpers import form_version, org_or_404, put_errors_on_form
@@ -131,15 +132,20 @@ def create():
     """Record a newly surveyed organisation."""
     form = SurveyForm()
     _fill_survey_choices(form, None)
+    duplicates = []
     if form.validate_on_submit():
-        try:
-            org = actions.create_organization(_survey_data(form), current_user)
-        except ServiceError as error:
-            put_errors_on_form(form, error.errors)
-        else:
-            flash(_("已登记 %(name)s", name=org.name), "success")
-            return redirect(url_for("orgs.detail", org_id=org.id))
-    return render_template("orgs/survey_form.html", form=form, org=None)
+        data = _survey_data(form)
+        if not form.confirm_duplicate.data:
+            duplicates = duplicate_service.likely_duplicates(current_user, data.credit_code, data.name)[:5]
+        if not duplicates:
+            try:
+                org = actions.create_organization(data, current_user)
+            except ServiceError as error:
+                put_errors_on_form(form, error.errors)
+            else:
+                flash(_("已登记 %(name)s", name=org.name), "success")
+                return redirect(url_for("orgs.detail", org_id=org.id))
+    return render_template("orgs/survey_form.html", form=form, org=None, duplicates=duplicates)
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])

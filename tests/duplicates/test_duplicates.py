@@ -55,3 +55,31 @@ def test_an_update_that_renames_beyond_recognition_warns(app, make_org, tmp_path
     report = survey_import.run_import(path, filename="survey.csv", dry_run=True)
     assert report.updated == 1 and [w.row for w in report.warnings] == [2]
     assert "原登记为" in report.warnings[0].message
+
+
+def test_the_create_form_asks_to_confirm_a_likely_duplicate(app, client, make_user, make_org):
+    from sqlalchemy import func, select
+
+    from orgbuild.extensions import db
+    from orgbuild.models import Organization
+    from tests.conftest import login, street
+
+    existing = make_org(name="深圳市甲科技有限责任公司")
+    make_user("boss", role="supervisor")
+    login(client, "boss")
+    form = {"name": "甲科技有限公司", "credit_code": credit_code(), "street_id": str(street("翠竹").id)}
+    page = client.post("/orgs/new", data=form).get_data(as_text=True)
+    assert "duplicate-warning" in page and existing.credit_code in page
+    assert db.session.scalar(select(func.count()).select_from(Organization)) == 1
+    response = client.post("/orgs/new", data={**form, "confirm_duplicate": "y"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Organization)) == 2
+
+
+def test_numbered_siblings_are_not_duplicates():
+    index = NameIndex()
+    index.add("A", "并发写入0-1有限公司")
+    index.add("B", "深圳市甲餐饮第一分店")
+    assert index.candidates("C", "并发写入0-2有限公司") == []
+    assert index.candidates("C", "深圳市甲餐饮第二分店") == []
+    assert [c.credit_code for c in index.candidates("C", "并发写入0-1有限责任公司")] == ["A"]
