@@ -1,6 +1,6 @@
 """Command line under ``flask --app orgbuild …``: thin wrappers over the services.
 
-Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress, snapshot, bulletin, reconcile.
+Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress, snapshot, bulletin, assign, digest, reconcile.
 """
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from .accounts import service as accounts
+from .attachments.service import folder as attachment_folder
+from .attachments.service import stored_names as evidence_file_names
+from .assignment.cli import assign_command
+from .reminders.cli import digest_command
 from .demo import service as demo
 from .districts import reference
 from .domain.rules import Message
@@ -29,7 +33,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(backup_command)
     for command in (create_user_command, demo_command, user_group, import_survey_command, progress_command,
-                    snapshot_group, bulletin_command, reconcile_command):
+                    snapshot_group, bulletin_command, assign_command, digest_command, reconcile_command):
         app.cli.add_command(requires_schema(command))
 
 
@@ -150,7 +154,7 @@ def demo_command(further: tuple[str, ...]) -> None:
 
 @click.group("user")
 def user_group() -> None:
-    """Manage user accounts: list, deactivate, reactivate, reset-password, set-role, set-streets, set-district."""
+    """Manage user accounts: list, deactivate, reactivate, reset-password, set-role, set-streets, set-district, set-email."""
 
 
 @user_group.command("list")
@@ -224,6 +228,16 @@ def user_set_district_command(username: str, district: str | None) -> None:
     click.echo(f"{user.username}: " + _scope_text(user))
 
 
+@user_group.command("set-email")
+@click.argument("username")
+@click.argument("email", required=False, default="")
+def user_set_email_command(username: str, email: str) -> None:
+    """Set (or, without EMAIL, clear) the address of an account's daily digest."""
+    user = _account_call(accounts.find_user, username)
+    _account_call(accounts.set_email, user, email)
+    click.echo(f"{user.username}: {user.email or '-'}")
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 @with_appcontext
@@ -234,3 +248,8 @@ def backup_command(path: str) -> None:
     except backup.BackupRefused as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Backed up {db.engine.url.database} to {target} ({target.stat().st_size} bytes).")
+    names = evidence_file_names()
+    if names:
+        folder = target.with_name(target.name + "-attachments")
+        kept = backup.backup_files(names, attachment_folder(), folder)
+        click.echo(f"Copied {kept} evidence file(s) to {folder}.")

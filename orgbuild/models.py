@@ -113,6 +113,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="officer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
+    #: where the daily digest goes (reminders/service.py); None: printed only
+    email: Mapped[str | None] = mapped_column(String(200))
     #: bumped when the password changes or the user is deactivated: old sessions stop working
     session_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -149,6 +151,8 @@ class Organization(db.Model):
         # covering index of the progress scan as of a date (GROUP BY street, officer): progress/queries.py
         Index("ix_org_asof", "street_id", "officer_id", "has_party_org", "has_league_org", "surveyed_on", "closed_on",
               "first_visited_on"),
+        # covering index of the stage board's columns, longest in the stage first (board/service.py)
+        Index("ix_org_board", "street_id", "status", "stage_since", "surveyed_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
@@ -169,6 +173,11 @@ class Organization(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(300))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: the day the current officer was given the organisation (assignment/service.py); None unassigned
+    assigned_on: Mapped[date | None] = mapped_column(Date)
+    #: the effective date of the step that brought it into its current status (kept by
+    #: campaign/actions.py); None: still in the status it was surveyed in, since ``surveyed_on``
+    stage_since: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="surveyed", index=True)
     #: the survey date (摸排日期): the file's column, else the day of the import or of the creation
     surveyed_on: Mapped[date] = mapped_column(Date, default=local_date)
@@ -318,6 +327,47 @@ class StatusEvent(db.Model):
 
     organization: Mapped[Organization] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class Submission(db.Model):
+    """A step form that was applied, by its one-time submission key (hidden in the form, or the key an
+    offline visit was queued with): sending the same form again answers this result, changes nothing."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    transition: Mapped[str] = mapped_column(String(30))
+    status_event_id: Mapped[int] = mapped_column(ForeignKey("status_events.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    status_event: Mapped[StatusEvent] = relationship()
+
+
+class Attachment(db.Model):
+    """An evidence file (photo or PDF scan) of a visit, a founding or an onboarding; the bytes live in
+    the attachments folder under ``stored_name`` (attachments/storage.py)."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"), index=True)
+    onboarding_id: Mapped[int | None] = mapped_column(ForeignKey("onboardings.id", ondelete="CASCADE"), index=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    original_name: Mapped[str] = mapped_column(String(200), default="")
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    has_thumbnail: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class Target(db.Model):

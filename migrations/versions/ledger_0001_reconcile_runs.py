@@ -1,7 +1,7 @@
 """reconciliation runs with 智慧团建
 
 Revision ID: ledger_0001
-Revises: jobs_0001
+Revises: field_0001
 Create Date: 2026-12-02 12:45:00
 
 A new table only: each comparison of orgbuild with a platform export and its result.
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ledger_0001'
-down_revision = 'jobs_0001'
+down_revision = 'field_0001'
 branch_labels = None
 depends_on = None
 

@@ -14,6 +14,7 @@ from ..campaign.actions import local_today
 from ..districts import service as districts
 from ..figcache import cache as figcache
 from ..i18n import translate_message
+from ..progress import credit as progress_credit
 from ..progress import figures as progress
 from ..progress import queries as progress_queries
 from ..progress import report
@@ -87,6 +88,9 @@ def render_index() -> str:
             "followups": followup_service.followups(current_user, limit=20),
         }
     paragraph = "".join(translate_message(m) for m in report.report_clauses(data))
+    scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int),
+                               district=request.args.get("district", type=int))  # checked by requested_progress
+    credit = progress_credit.credit(scope, data["year"], date.fromisoformat(data["as_of"]))
     return render_template(
         "dashboard/index.html",
         p=data,
@@ -104,6 +108,7 @@ def render_index() -> str:
         overdue=overdue,
         overdue_total=overdue_total,
         mine=mine,
+        credit=credit,
         today=local_today(),
         can_set_targets=policy.can_set_targets(current_user),
         last_reconcile=(reconcile_service.latest_runs(current_user, limit=1) or [None])[0]
