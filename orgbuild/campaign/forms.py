@@ -6,7 +6,6 @@ Forms check the shape of the input (types, required, lengths); the rules live in
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -32,6 +31,7 @@ from wtforms.validators import (
 from ..domain import rules, workflow
 from ..domain.rules import INDUSTRIES, ORG_TYPES
 from ..i18n import translate_message
+from ..web.forms import Form
 from .actions import local_today
 
 
@@ -71,14 +71,14 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("用户名"), validators=[DataRequired(message=_l("请填写用户名")), Length(max=80)])
     password = PasswordField(_l("密码"), validators=[DataRequired(message=_l("请填写密码"))])
     remember = BooleanField(_l("记住我"))
     submit = SubmitField(_l("登录"))
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     """Survey data of an organisation (create and edit)."""
 
     version = HiddenField()
@@ -111,7 +111,7 @@ class SurveyForm(FlaskForm):
             raise ValidationError(translate_message(problem))
 
 
-class VisitForm(FlaskForm):
+class VisitForm(Form):
     version = HiddenField()
     visit_date = DateField(_l("走访日期"), default=local_today, validators=[InputRequired(message=_l("请填写走访日期"))])
     outcome = SelectField(
@@ -129,7 +129,7 @@ class VisitForm(FlaskForm):
             raise ValidationError(_l("下次跟进日期不能早于走访日期"))
 
 
-class EstablishForm(FlaskForm):
+class EstablishForm(Form):
     version = HiddenField()
     name = StringField(_l("团组织全称"), validators=[DataRequired(message=_l("请填写团组织全称")), Length(max=200)])
     branch_type = SelectField(_l("团组织类型"), choices=[(k, _l(v)) for k, v in rules.BRANCH_TYPES.items()])
@@ -161,7 +161,7 @@ class EstablishForm(FlaskForm):
         return {name: getattr(self, name).data for name in self.BRANCH_FIELDS}
 
 
-class OnboardForm(FlaskForm):
+class OnboardForm(Form):
     version = HiddenField()
     onboarded_on = DateField(_l("入驻日期"), default=local_today, validators=[InputRequired(message=_l("请填写入驻日期"))])
     platform_code = StringField(
@@ -170,7 +170,7 @@ class OnboardForm(FlaskForm):
     submit = SubmitField(_l("确认入驻"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """For steps that need only a reason: mark ineligible, reopen, close, revert."""
 
     version = HiddenField()
