@@ -6,6 +6,7 @@ cookies are Secure, and debug pages are off.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_SECRET = "dev-only-not-secret"
@@ -41,6 +42,7 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(env.get("ORGBUILD_REMEMBER_DAYS", "14"))),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # one JSON line per request on stdout (on by default in production)
         "REQUEST_LOG": env.get("ORGBUILD_REQUEST_LOG", "1" if production else "0").lower() in ("1", "true", "yes", "on"),
