@@ -120,7 +120,10 @@ def _check_survey(data: SurveyData, actor: User, org: Organization | None) -> No
     if data.credit_code and not any(f == "credit_code" for f, _ in errors):
         clash = db.session.scalar(select(Organization.id).where(Organization.credit_code == data.credit_code))
         if clash is not None and (org is None or clash != org.id):
-            errors.append(("credit_code", Message("该统一社会信用代码已登记")))
+            if policy.can_see_org(actor, db.session.get(Organization, clash)):
+                errors.append(("credit_code", Message("该统一社会信用代码已登记")))
+            else:  # do not confirm that an organisation outside the actor's streets exists
+                errors.append(("credit_code", Message("无法用该统一社会信用代码登记，请联系团区委核实")))
     if errors:
         raise ServiceError(errors)
 

@@ -84,6 +84,10 @@ def open_survey(path: str, *, encoding: str = "auto", sheet: str | None = None, 
     return _open_csv(path, encoding, size)
 
 
+#: Header problems named in the refusal (thousands of duplicate columns would overflow the flash cookie).
+HEADER_PROBLEMS_SHOWN = 3
+
+
 # --- CSV --------------------------------------------------------------------------------------
 
 def _decodes_as(path: str, encoding: str) -> bool:
@@ -193,7 +197,11 @@ def _find_header(numbered: Iterator[tuple[int, list[object]]]) -> tuple[HeaderMa
         best_number, best_cells = seen[0]
     header = map_header(best_cells)
     if header.problems:
-        raise FileRefused(Message("表头有误：%(problems)s", problems="；".join(header.problems)))
+        shown = "；".join(problem[:200] for problem in header.problems[:HEADER_PROBLEMS_SHOWN])
+        if len(header.problems) > HEADER_PROBLEMS_SHOWN:  # a flashed message must fit in a cookie
+            raise FileRefused(Message("表头有误（共%(n)d处，以下是前%(shown)d处）：%(problems)s",
+                                      n=len(header.problems), shown=HEADER_PROBLEMS_SHOWN, problems=shown))
+        raise FileRefused(Message("表头有误：%(problems)s", problems=shown))
     held = [item for item in seen if item[0] > best_number]
     cells = ["" if c is None else str(c).replace("\ufeff", "").strip() for c in best_cells]
     return header, cells, seen[-1][0], held

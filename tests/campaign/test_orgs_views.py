@@ -96,6 +96,15 @@ def test_create_duplicate_credit_code(client, officer, make_org):
     assert count(Organization) == 1
 
 
+def test_a_credit_code_registered_in_another_street_is_not_confirmed(client, officer, make_org):
+    """The clash is refused without saying that the organisation exists (it is outside the officer's streets)."""
+    org = make_org("桂园")
+    response = client.post("/orgs/new", data=survey_form(credit_code=org.credit_code))
+    assert "该统一社会信用代码已登记" not in response.text
+    assert "无法用该统一社会信用代码登记，请联系团区委核实" in response.text
+    assert count(Organization) == 1
+
+
 def test_create_in_another_street_is_refused(client, officer):
     response = client.post("/orgs/new", data=survey_form(street_id=str(street("桂园").id)))
     assert response.status_code == 200

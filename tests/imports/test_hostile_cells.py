@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlalchemy import select
 
 from orgbuild.extensions import db
+from orgbuild.imports.reader import FileRefused
 from orgbuild.models import ImportBatch, Organization
 from tests.conftest import credit_code, login
 from tests.imports.conftest import HEADER, row
@@ -54,3 +56,10 @@ def test_the_preview_download_escapes_too(app, tmp_path, client, make_user):
     response = upload(client, csv_bytes([row("bad", name="=1+1")]))
     text = client.get(f"/imports/preview/{sha_of(response)}/rejected.csv").get_data(as_text=True)
     assert "'=1+1" in text and ",=1+1" not in text
+
+
+def test_thousands_of_duplicate_columns_give_a_short_refusal(write_csv, run):
+    header = HEADER + ["单位名称"] * 3000
+    with pytest.raises(FileRefused) as refused:
+        run(write_csv([row(credit_code())], header=header))
+    assert "共3000处" in refused.value.message and len(refused.value.message) < 1000
