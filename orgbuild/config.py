@@ -6,7 +6,7 @@ cookies are Secure, and debug pages are off.
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 DEFAULT_SECRET = "dev-only-not-secret"
@@ -42,6 +42,7 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "CAMPAIGN_START": date.fromisoformat(env.get("ORGBUILD_CAMPAIGN_START", "2000-01-01")),  # no step dated earlier
         "REMEMBER_COOKIE_DURATION": timedelta(days=int(env.get("ORGBUILD_REMEMBER_DAYS", "14"))),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # one JSON line per request on stdout (on by default in production)

@@ -233,6 +233,11 @@ def local_today() -> date:
     return rules.today_in(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
 
 
+#: The founding's other dates, with the labels a refusal names (N_: translated where shown).
+BRANCH_DATE_LABELS = {"application_date": rules.N_("申请日期"), "approval_date": rules.N_("批复日期"),
+                      "election_date": rules.N_("选举日期")}
+
+
 def thresholds() -> rules.BranchThresholds:
     """The configured branch thresholds (DOMAIN.md defaults 3 / 30 / 100)."""
     values = current_app.config.get("BRANCH_THRESHOLDS", (3, 30, 100))
@@ -250,6 +255,7 @@ def facts_for(org: Organization, actor: User, request: TransitionRequest | None 
         previous_status=previous_status(org) if org.status != "surveyed" else None,
         thresholds=thresholds(),
         today=local_today(),
+        campaign_start=current_app.config.get("CAMPAIGN_START", date(2000, 1, 1)),
     )
     if request is not None:
         branch = request.branch
@@ -259,6 +265,7 @@ def facts_for(org: Organization, actor: User, request: TransitionRequest | None 
         facts.branch_type = branch.get("branch_type")
         facts.branch_name = branch.get("name") or ""
         facts.founded_on = branch.get("founded_on")
+        facts.branch_dates = {label: branch.get(name) for name, label in BRANCH_DATE_LABELS.items()}
         facts.league_members = branch.get("member_count")
         facts.covered_orgs = len(request.covered_org_ids) + (1 if (branch.get("covered_units") or "").strip() else 0)
         facts.onboarded_on = request.onboarded_on

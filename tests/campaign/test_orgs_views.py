@@ -158,6 +158,7 @@ def test_visit_happy_path(client, officer, make_org):
         ({"visit_date": "", "outcome": "willing"}, "请填写走访日期"),
         ({"visit_date": "not-a-date", "outcome": "willing"}, "不是有效的日期"),
         ({"visit_date": (TODAY + timedelta(days=3)).isoformat(), "outcome": "willing"}, "走访日期不能晚于今天"),
+        ({"visit_date": "1900-01-01", "outcome": "willing"}, "走访日期不能早于2000-01-01"),
         ({"visit_date": TODAY.isoformat(), "outcome": "nonsense"}, "不是有效的选择"),
         ({"visit_date": TODAY.isoformat(), "outcome": "willing", "next_follow_up": (TODAY - timedelta(days=1)).isoformat()},
          "下次跟进日期不能早于走访日期"),
@@ -230,6 +231,10 @@ def test_establish_joint_branch_with_covered_org(client, officer, make_org):
         ({"name": ""}, "请填写团组织全称"),
         ({"founded_on": ""}, "请填写成立日期"),
         ({"founded_on": (TODAY + timedelta(days=1)).isoformat()}, "成立日期不能晚于今天"),
+        ({"founded_on": "1900-01-01"}, "成立日期不能早于2000-01-01"),
+        ({"approval_date": "2100-01-01"}, "批复日期不能晚于今天"),
+        ({"application_date": (TODAY + timedelta(days=1)).isoformat()}, "申请日期不能晚于今天"),
+        ({"election_date": "1999-12-31"}, "选举日期不能早于2000-01-01"),
         ({"term_years": "5"}, "任期为1至3年"),
     ],
 )
