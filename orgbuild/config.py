@@ -36,6 +36,8 @@ def from_environment(instance_path: str) -> dict:
         "BRANCH_THRESHOLDS": tuple(
             int(x) for x in env.get("ORGBUILD_BRANCH_THRESHOLDS", "3,30,100").split(",")
         ),
+        # days without organisational life after which a founded branch is warned (DOMAIN.md: a quarter)
+        "QUALITY_IDLE_DAYS": int(env.get("ORGBUILD_IDLE_DAYS", "90")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -435,3 +435,69 @@ class Snapshot(db.Model):
 
     created_by: Mapped[User | None] = relationship()
     previous: Mapped[Snapshot | None] = relationship(remote_side="Snapshot.id")
+
+
+class BranchActivity(db.Model):
+    """One meeting or activity of a founded branch's organisational life (三会两制一课), dated."""
+
+    __tablename__ = "branch_activities"
+    __table_args__ = (Index("ix_activity_org_date", "organization_id", "held_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))  # domain/quality.py ACTIVITY_KINDS
+    held_on: Mapped[date] = mapped_column(Date)
+    attendance: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class MembershipChange(db.Model):
+    """A dated change of a branch's membership: members recruited, transferred in or out."""
+
+    __tablename__ = "membership_changes"
+    __table_args__ = (Index("ix_membership_org_date", "organization_id", "changed_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # domain/quality.py MEMBERSHIP_KINDS
+    changed_on: Mapped[date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(Integer)
+    #: +count for recruited / transferred in, -count for transferred out (sums give the net change)
+    delta: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class Grading(db.Model):
+    """A branch's annual grading (对标定级) for one year: the five area scores, the veto, the level
+    derived from them (domain/quality.py), and where the grading stands."""
+
+    __tablename__ = "gradings"
+    __table_args__ = (UniqueConstraint("organization_id", "year"), Index("ix_grading_year_state", "year", "state"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    leadership: Mapped[int] = mapped_column(Integer, default=0)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    org_life: Mapped[int] = mapped_column(Integer, default=0)
+    rules: Mapped[int] = mapped_column(Integer, default=0)
+    impact: Mapped[int] = mapped_column(Integer, default=0)
+    veto: Mapped[bool] = mapped_column(Boolean, default=False)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[str] = mapped_column(String(20), default="")
+    #: the day the grading was confirmed (复核认定); figures as of a date count it from then on
+    confirmed_on: Mapped[date | None] = mapped_column(Date)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    confirmed_by: Mapped[User | None] = relationship()

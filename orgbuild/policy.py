@@ -203,3 +203,13 @@ def scope_audit(user: User, query: Select) -> Select:
             and_(AuditEvent.organization_id.is_(None), AuditEvent.action != "user"),
         )
     )
+
+
+def can_log_branch_life(user: User, org: Organization) -> bool:
+    """A branch's organisational life and membership changes: whoever may open the organisation."""
+    return can_see_org(user, org)
+
+
+def can_read_quality(user: User) -> bool:
+    """The hollow-branch warnings and quality figures across branches: supervisors and admins."""
+    return is_supervisor(user)

@@ -137,6 +137,9 @@ MATRIX: dict[str, Entry] = {
     "api.snapshot_json":       Entry(GET=expect(401, 200, 404, 200, 200), args={"snapshot_id": SNAPSHOT_A}),
     "bulletins.index":         Entry(GET=SIGNED_IN(), POST=SUPERVISORS(302)),
     "bulletins.show":          Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A}),
+    "quality.life":            Entry(GET=STREET_A(302), POST=STREET_A(302), args={"org_id": ORG_A}),
+    "quality.membership":      Entry(POST=STREET_A(302), args={"org_id": ORG_A}),
+    "quality.warnings":        Entry(GET=SUPERVISORS()),
     "bulletins.download":      Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A, "fmt": "docx"}),
 }
 # fmt: on

@@ -22,6 +22,7 @@ from ..campaign.forms import (
 from ..domain import workflow
 from ..extensions import db
 from ..models import Community, Organization, StatusEvent, Street, User, Visit, street_order
+from ..quality.roster import branch_state, idle_days
 from ..web import params
 from .helpers import form_version, org_or_404, put_errors_on_form
 
@@ -87,6 +88,9 @@ def detail(org_id: int):
         allowed=actions.allowed_events(org, current_user),
         can_edit=policy.can_edit_org(current_user, org),
         history=audit.org_history(org.id) if policy.can_read_org_history(current_user, org) else [],
+        branch_state=branch_state(org, actions.local_today()),
+        idle_days=idle_days(),
+        can_log_life=policy.can_log_branch_life(current_user, org),
     )
 
 
