@@ -33,11 +33,17 @@ def from_environment(instance_path: str) -> dict:
         "ISSUER": env.get("ORGBUILD_ISSUER", ""),  # the issuing body on bulletins (default: the Luohu committee)
         "MAX_CONTENT_LENGTH": int(env.get("ORGBUILD_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         "IMPORT_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_MAX_MB", "512")) * 1024 * 1024,  # command-line imports
+        "JOBS_STALE_SECONDS": int(env.get("ORGBUILD_JOBS_STALE_SECONDS", "60")),  # a silent running job may be retried
         "BRANCH_THRESHOLDS": tuple(
             int(x) for x in env.get("ORGBUILD_BRANCH_THRESHOLDS", "3,30,100").split(",")
         ),
         # days without organisational life after which a founded branch is warned (DOMAIN.md: a quarter)
         "QUALITY_IDLE_DAYS": int(env.get("ORGBUILD_IDLE_DAYS", "90")),
+        # a board card that has not moved for more days than this is flagged (board/service.py)
+        "STALE_DAYS": int(env.get("ORGBUILD_STALE_DAYS", "30")),
+        # the daily digest by e-mail (reminders/service.py): smtp://user:password@host:port
+        "SMTP_URL": env.get("SMTP_URL"),
+        "MAIL_FROM": env.get("ORGBUILD_MAIL_FROM", "orgbuild@localhost"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

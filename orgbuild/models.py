@@ -12,6 +12,7 @@ from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -112,6 +113,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="officer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
+    #: where the daily digest goes (reminders/service.py); None: printed only
+    email: Mapped[str | None] = mapped_column(String(200))
     #: bumped when the password changes or the user is deactivated: old sessions stop working
     session_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -148,6 +151,8 @@ class Organization(db.Model):
         # covering index of the progress scan as of a date (GROUP BY street, officer): progress/queries.py
         Index("ix_org_asof", "street_id", "officer_id", "has_party_org", "has_league_org", "surveyed_on", "closed_on",
               "first_visited_on"),
+        # covering index of the stage board's columns, longest in the stage first (board/service.py)
+        Index("ix_org_board", "street_id", "status", "stage_since", "surveyed_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
@@ -168,6 +173,11 @@ class Organization(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(300))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: the day the current officer was given the organisation (assignment/service.py); None unassigned
+    assigned_on: Mapped[date | None] = mapped_column(Date)
+    #: the effective date of the step that brought it into its current status (kept by
+    #: campaign/actions.py); None: still in the status it was surveyed in, since ``surveyed_on``
+    stage_since: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="surveyed", index=True)
     #: the survey date (摸排日期): the file's column, else the day of the import or of the creation
     surveyed_on: Mapped[date] = mapped_column(Date, default=local_date)
@@ -435,6 +445,51 @@ class Snapshot(db.Model):
 
     created_by: Mapped[User | None] = relationship()
     previous: Mapped[Snapshot | None] = relationship(remote_side="Snapshot.id")
+
+
+class Job(db.Model):
+    """One background job (orgbuild/jobs): what it is, whose, its state and, once finished, what it did.
+
+    Live progress (rows done, rows per second) is kept in the queue's own store, not here, so that a
+    long apply never has to write to the table its own transaction may lock.
+    """
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # import_preview / import_apply
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)  # queued/running/done/failed
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))  # an apply's preview
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # encoding, sheet, strict
+    result: Mapped[dict | None] = mapped_column(JSON)  # the counts of what it did
+    error: Mapped[str | None] = mapped_column(Text)  # the reason it failed (Chinese msgid)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+    user: Mapped[User | None] = relationship()
+
+
+# --- the data version (figcache/version.py) ------------------------------------------------------
+
+class DataVersion(db.Model):
+    """One row (id 1) whose ``value`` every committed write increments: cached figures are keyed by it."""
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+@event.listens_for(DataVersion.__table__, "after_create")
+def _first_version(table, connection, **kw) -> None:  # noqa: ARG001
+    """The one row, at a random start (see ``figcache.version.initial``)."""
+    from .figcache.version import initial
+
+    connection.execute(table.insert().values(id=1, value=initial()))
 
 
 class BranchActivity(db.Model):

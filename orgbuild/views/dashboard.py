@@ -12,7 +12,9 @@ from .. import policy
 from ..campaign import followups as followup_service
 from ..campaign.actions import local_today
 from ..districts import service as districts
+from ..figcache import cache as figcache
 from ..i18n import translate_message
+from ..progress import credit as progress_credit
 from ..progress import figures as progress
 from ..progress import queries as progress_queries
 from ..progress import report
@@ -63,7 +65,12 @@ def sorted_streets(rows: list[dict], key: str, descending: bool) -> list[dict]:
 @bp.get("/")
 @login_required
 def index():
-    """The dashboard for the current user's scope."""
+    """The dashboard for the current user's scope (the page cached under the data version)."""
+    return figcache.cached_page("dashboard", render_index)
+
+
+def render_index() -> str:
+    """Render the dashboard."""
     data, overdue, overdue_total = requested_progress(overdue_limit=20)
     sort = request.args.get("sort", "street")
     key = sort.lstrip("-") if sort.lstrip("-") in SORT_KEYS else "street"
@@ -75,6 +82,9 @@ def index():
             "followups": followup_service.followups(current_user, limit=20),
         }
     paragraph = "".join(translate_message(m) for m in report.report_clauses(data))
+    scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int),
+                               district=request.args.get("district", type=int))  # checked by requested_progress
+    credit = progress_credit.credit(scope, data["year"], date.fromisoformat(data["as_of"]))
     return render_template(
         "dashboard/index.html",
         p=data,
@@ -92,6 +102,7 @@ def index():
         overdue=overdue,
         overdue_total=overdue_total,
         mine=mine,
+        credit=credit,
         today=local_today(),
         can_set_targets=policy.can_set_targets(current_user),
     )
