@@ -37,6 +37,8 @@ def from_environment(instance_path: str) -> dict:
         ),
         # days without organisational life after which a founded branch is warned (DOMAIN.md: a quarter)
         "QUALITY_IDLE_DAYS": int(env.get("ORGBUILD_IDLE_DAYS", "90")),
+        "QUALITY_GRADING_DAY": env.get("ORGBUILD_GRADING_DAY", "12-01"),  # MM-DD: 对标定级 round (cut-off 6 months before)
+        "QUALITY_FIVE_STAR_CAP": int(env.get("ORGBUILD_FIVE_STAR_CAP", "20")),  # % of graded branches
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -139,6 +139,7 @@ MATRIX: dict[str, Entry] = {
     "bulletins.show":          Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A}),
     "quality.life":            Entry(GET=STREET_A(302), POST=STREET_A(302), args={"org_id": ORG_A}),
     "quality.membership":      Entry(POST=STREET_A(302), args={"org_id": ORG_A}),
+    "quality.grading":         Entry(GET=STREET_A(302), POST=STREET_A(302), args={"org_id": ORG_A}),
     "quality.warnings":        Entry(GET=SUPERVISORS()),
     "bulletins.download":      Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A, "fmt": "docx"}),
 }
