@@ -16,6 +16,7 @@ from ..i18n import translate_message
 from ..progress import figures as progress
 from ..progress import queries as progress_queries
 from ..progress import report
+from ..quality.grading import quality_figures
 from . import charts
 from .orgs import visible_streets
 
@@ -80,6 +81,11 @@ def index():
             "followups": followup_service.followups(current_user, limit=20),
         }
     paragraph = "".join(translate_message(m) for m in report.report_clauses(data))
+    quality = None
+    if policy.can_read_quality(current_user):  # same scope as the figures above (the request passed that check)
+        scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int),
+                                   district=request.args.get("district", type=int))
+        quality = quality_figures(scope, data["year"], date.fromisoformat(data["as_of"]))
     return render_template(
         "dashboard/index.html",
         p=data,
@@ -99,4 +105,5 @@ def index():
         mine=mine,
         today=local_today(),
         can_set_targets=policy.can_set_targets(current_user),
+        quality=quality,
     )

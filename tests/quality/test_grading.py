@@ -100,3 +100,25 @@ def test_the_grading_page(app, branches):
     done = supervisor.post(f"/quality/orgs/{early.id}/grading?year=2022", data=dict(form, event="confirm"),
                            follow_redirects=True)
     assert "已复核认定" in done.get_data(as_text=True) and "五星级" in done.get_data(as_text=True)
+
+
+def test_the_demo_district_has_a_year_of_branch_life(app):
+    from orgbuild.demo.service import generate_district
+
+    result = generate_district(400)
+    figures = grading.quality_figures(Scope(), 2022, date(2022, 12, 31))
+    assert figures["branches"] == result["founded"] + result["party_and_league"]
+    assert 0 < figures["eligible"] < figures["branches"]
+    assert figures["graded"] == figures["eligible"] == result["gradings"]
+    assert sum(figures["levels"].values()) == figures["graded"]
+    assert figures["warnings"]["no_activity"] > 0 and result["activities"] > figures["branches"]
+
+
+def test_the_dashboard_quality_section_for_supervisors_only(app, branches):
+    supervisor = app.test_client()
+    login(supervisor, "supervisor")
+    text = supervisor.get("/dashboard/?year=2022&as_of=2022-12-31").get_data(as_text=True)
+    assert "支部建设质量（2022年对标定级）" in text and "团组织2个，应参加定级1个" in text
+    officer = app.test_client()
+    login(officer, "officer_a")
+    assert "支部建设质量" not in officer.get("/dashboard/?year=2022").get_data(as_text=True)
