@@ -1,6 +1,7 @@
 """Unbound Flask extensions; ``create_app`` binds each with ``init_app``."""
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -32,3 +33,4 @@ csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+cache = Cache()  # figcache/cache.py configures it (SimpleCache, or Redis when REDIS_URL)

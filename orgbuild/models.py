@@ -12,6 +12,7 @@ from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -435,6 +436,24 @@ class Snapshot(db.Model):
 
     created_by: Mapped[User | None] = relationship()
     previous: Mapped[Snapshot | None] = relationship(remote_side="Snapshot.id")
+
+
+# --- the data version (figcache/version.py) ------------------------------------------------------
+
+class DataVersion(db.Model):
+    """One row (id 1) whose ``value`` every committed write increments: cached figures are keyed by it."""
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+@event.listens_for(DataVersion.__table__, "after_create")
+def _first_version(table, connection, **kw) -> None:  # noqa: ARG001
+    """The one row, at a random start (see ``figcache.version.initial``)."""
+    from .figcache.version import initial
+
+    connection.execute(table.insert().values(id=1, value=initial()))
 
 
 class BranchActivity(db.Model):

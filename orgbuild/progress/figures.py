@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from .. import policy
+from ..figcache import cache as figcache
 from ..campaign.actions import local_today
 from ..domain import rules
 from ..domain.rules import Message
 from ..extensions import db
 from ..districts import service as districts
 from ..models import Branch, Street, Target, User, street_order
-from . import rollup
+from . import queries, rollup
 from .monthly import monthly
 from .queries import COUNT_KEYS, by_officer, funnel, grouped_counts, overdue, pct, roll_up
 from .scope import Scope
@@ -117,9 +118,8 @@ def district_scope(user: User | None, text: str | int) -> Scope:
     return Scope(user=user, street_ids=frozenset(s.id for s in found.streets), district_id=found.id)
 
 
-def scope_streets(scope: Scope) -> list[Street]:
-    """The streets the scope covers, in code order."""
-    query = select(Street).order_by(*street_order())
+def visible_street_ids(scope: Scope) -> set[int] | None:
+    """The ids of the streets the scope covers (None: every street)."""
     ids: set[int] | None = None
     if scope.user is not None:
         ids = policy.street_ids(scope.user)
@@ -127,6 +127,13 @@ def scope_streets(scope: Scope) -> list[Street]:
             ids = set()
     if scope.street_ids is not None:
         ids = set(scope.street_ids) if ids is None else ids & set(scope.street_ids)
+    return ids
+
+
+def scope_streets(scope: Scope) -> list[Street]:
+    """The streets the scope covers, in code order."""
+    query = select(Street).order_by(*street_order())
+    ids = visible_street_ids(scope)
     if ids is not None:
         query = query.where(Street.id.in_(ids))
     return list(db.session.scalars(query))
@@ -228,6 +235,25 @@ def compute_with_overdue(scope: Scope, year: int, today: date | None = None, ove
     past date's figures stay what they were)."""
     today = today or local_today()
     year, as_of = resolve_year(year, as_of, today)
+    parts = (scope_key(scope), year, as_of, today, overdue_limit)
+    result, overdue_total, overdue_ids = figcache.cached(
+        "progress", parts, lambda: _compute_with_overdue(scope, year, today, overdue_limit, as_of))
+    return result, queries.overdue_rows(overdue_ids), overdue_total
+
+
+def scope_key(scope: Scope) -> tuple:
+    """What the figures of `scope` depend on besides the data (a cache key part): the streets
+    counted (None: all, no street filter), the streets asked for, the district, and whether the
+    viewer is limited to their own streets (``rollup.whole_districts``)."""
+    ids = visible_street_ids(scope)
+    limited = scope.user is not None and policy.limited_to_streets(scope.user)
+    asked = None if scope.street_ids is None else tuple(sorted(scope.street_ids))
+    return (None if ids is None else tuple(sorted(ids)), asked, scope.district_id, limited)
+
+
+def _compute_with_overdue(scope: Scope, year: int, today: date, overdue_limit: int,
+                          as_of: date) -> tuple[dict[str, Any], int, list[tuple[int, date]]]:
+    """The uncached work of ``compute_with_overdue``, with the overdue organisations as ids."""
     streets = scope_streets(scope)
     covered = rollup.whole_districts(scope, streets)
     whole_district, whole_city = bool(covered), rollup.is_whole_city(covered)
@@ -258,7 +284,7 @@ def compute_with_overdue(scope: Scope, year: int, today: date | None = None, ove
     result["funnel"] = funnel(totals)
     overdue_total, overdue_rows = (0, []) if as_of != today and not overdue_limit else overdue(scope, today, overdue_limit)
     result["overdue_followups"] = overdue_total if as_of == today else None
-    return result, overdue_rows, overdue_total
+    return result, overdue_total, [(org.id, due_on) for org, due_on in overdue_rows]
 
 
 def progress_for(user: User | None, year: int | None = None, street: str | None = None,

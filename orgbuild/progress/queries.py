@@ -262,6 +262,14 @@ def overdue(scope, today: date | None = None, limit: int = 0) -> tuple[int, list
     rows = db.session.execute(scope.apply(query)).all()
     if not rows:
         return 0, []
-    shown = select(Organization).where(Organization.id.in_([r[0] for r in rows])).options(selectinload(Organization.street))
+    return int(rows[0][2]), overdue_rows([(org_id, due_on) for org_id, due_on, _ in rows])
+
+
+def overdue_rows(due: list[tuple[int, date]]) -> list[tuple[Organization, date]]:
+    """(organisation, follow-up date) for (organisation id, date) pairs, in their order (one query)."""
+    if not due:
+        return []
+    shown = select(Organization).where(Organization.id.in_([org_id for org_id, _ in due])).options(
+        selectinload(Organization.street))
     orgs = {o.id: o for o in db.session.scalars(shown)}
-    return int(rows[0][2]), [(orgs[org_id], due_on) for org_id, due_on, _ in rows]
+    return [(orgs[org_id], due_on) for org_id, due_on in due if org_id in orgs]

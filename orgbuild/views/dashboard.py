@@ -12,6 +12,7 @@ from .. import policy
 from ..campaign import followups as followup_service
 from ..campaign.actions import local_today
 from ..districts import service as districts
+from ..figcache import cache as figcache
 from ..i18n import translate_message
 from ..progress import figures as progress
 from ..progress import queries as progress_queries
@@ -69,7 +70,12 @@ def sorted_streets(rows: list[dict], key: str, descending: bool) -> list[dict]:
 @bp.get("/")
 @login_required
 def index():
-    """The dashboard for the current user's scope."""
+    """The dashboard for the current user's scope (the page cached under the data version)."""
+    return figcache.cached_page("dashboard", render_index)
+
+
+def render_index() -> str:
+    """Render the dashboard."""
     data, overdue, overdue_total = requested_progress(overdue_limit=20)
     sort = request.args.get("sort", "street")
     key = sort.lstrip("-") if sort.lstrip("-") in SORT_KEYS else "street"

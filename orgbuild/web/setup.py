@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import policy
+from ..figcache import cache as figcache
 from ..config import PROJECT_ROOT
 from ..domain import rules, workflow
 from ..extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_ENABLED", True)  # the limiter object would keep a previous app's value
     limiter.init_app(app)
+    figcache.init_app(app)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:  # the client address (for the rate limits) and scheme come from the proxy's headers
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

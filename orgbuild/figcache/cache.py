@@ -1,0 +1,91 @@
+"""Values cached under the data version, and ETag/304 for JSON answers.
+
+The cache is Flask-Caching: a ``FileSystemCache`` in the instance folder by default (no server
+needed, shared by the gunicorn workers of one host, so that one worker's computation serves all),
+Redis when ``REDIS_URL`` is set (shared by every host), an in-process ``SimpleCache`` under TESTING. A key holds the data version read *before*
+the value is computed (see ``version``), so a write committed anywhere makes every older entry
+unreachable: nothing is ever invalidated by hand and no entry can be stale. Entries also expire after
+``CACHE_DEFAULT_TIMEOUT`` seconds, which only bounds memory.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any, Callable
+
+from flask import Flask, Response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from ..campaign.actions import local_today
+
+from ..extensions import cache
+from . import version
+
+
+def init_app(app: Flask) -> None:
+    """Bind the cache (Redis when REDIS_URL, else files in the instance folder) and the ETag hook."""
+    redis_url = app.config.get("REDIS_URL")
+    if redis_url:
+        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        app.config.setdefault("CACHE_REDIS_URL", redis_url)
+    elif app.config.get("TESTING"):
+        app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    else:
+        app.config.setdefault("CACHE_TYPE", "FileSystemCache")
+        app.config.setdefault("CACHE_DIR", os.path.join(app.instance_path, "figcache"))
+    app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 600)
+    app.config.setdefault("CACHE_THRESHOLD", 2000)
+    app.config.setdefault("CACHE_KEY_PREFIX", "orgbuild:")
+    cache.init_app(app)
+    app.after_request(conditional_json)
+
+
+def key_of(kind: str, data_version: int, parts: tuple) -> str:
+    """The cache key of a value of `kind` computed from `parts` at `data_version`."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"{kind}:{data_version}:{digest}"
+
+
+def cached(kind: str, parts: tuple, compute: Callable[[], Any]) -> Any:
+    """The value of `compute()` for `parts` at the current data version, computed once per version.
+
+    `parts` must name everything the value depends on besides the data (scope, year, dates,
+    language); without a version row (an older schema) nothing is cached."""
+    data_version = version.current()
+    if data_version is None:
+        return compute()
+    key = key_of(kind, data_version, parts)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value)
+    return value
+
+
+def page_parts() -> tuple | None:
+    """What a signed-in page depends on besides the data: the user (and their session's CSRF token,
+    which the page embeds), the language, today and the full URL; None when the page must be
+    rendered afresh (a flash message waiting to be shown, no signed-in user)."""
+    if not current_user.is_authenticated or session.get("_flashes"):
+        return None
+    return (current_user.id, current_user.role, session.get("csrf_token"), str(get_locale()), local_today(),
+            request.full_path)
+
+
+def cached_page(kind: str, render: Callable[[], str]) -> str:
+    """The HTML of `render()` cached under the data version and ``page_parts``."""
+    parts = page_parts()
+    if parts is None:
+        return render()
+    return cached(kind, parts, render)
+
+
+def conditional_json(response: Response) -> Response:
+    """An ETag on every successful JSON answer to a GET, and 304 Not Modified when the client
+    already holds it (If-None-Match): whatever blueprint serves the API."""
+    if (request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json
+            and not response.direct_passthrough):
+        response.add_etag()
+        response.make_conditional(request)
+    return response
