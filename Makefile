@@ -41,9 +41,11 @@ db: install
 demo: db
 	$(FLASK) demo
 
-## Create the environment, prepare the SQLite database with the demo district, serve on 127.0.0.1:5000.
+## Create the environment, prepare the SQLite database with the demo district, serve on 127.0.0.1:5000
+## with one background-job worker beside the web server (stopped with it).
 run: db
 	@$(FLASK) demo || echo "(demo district not loaded: see the message above; serving the existing data)"
+	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## Install what the tests need and run them all: on SQLite, then on PostgreSQL when one answers

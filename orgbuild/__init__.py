@@ -11,6 +11,7 @@ from flask import Flask
 
 from . import cli, views
 from .config import PROJECT_ROOT, check_production, from_environment
+from .jobs import queue as jobs_queue
 from .web import serving
 from .web import setup as web_setup
 
@@ -31,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     web_setup.init_app(app)
     views.register(app)
     cli.init_app(app)
+    jobs_queue.init_app(app)
     serving.init_app(app)
     return app
 

@@ -32,6 +32,7 @@ def from_environment(instance_path: str) -> dict:
         "ISSUER": env.get("ORGBUILD_ISSUER", ""),  # the issuing body on bulletins (default: the Luohu committee)
         "MAX_CONTENT_LENGTH": int(env.get("ORGBUILD_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         "IMPORT_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_MAX_MB", "512")) * 1024 * 1024,  # command-line imports
+        "JOBS_STALE_SECONDS": int(env.get("ORGBUILD_JOBS_STALE_SECONDS", "60")),  # a silent running job may be retried
         "BRANCH_THRESHOLDS": tuple(
             int(x) for x in env.get("ORGBUILD_BRANCH_THRESHOLDS", "3,30,100").split(",")
         ),

@@ -438,6 +438,33 @@ class Snapshot(db.Model):
     previous: Mapped[Snapshot | None] = relationship(remote_side="Snapshot.id")
 
 
+class Job(db.Model):
+    """One background job (orgbuild/jobs): what it is, whose, its state and, once finished, what it did.
+
+    Live progress (rows done, rows per second) is kept in the queue's own store, not here, so that a
+    long apply never has to write to the table its own transaction may lock.
+    """
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # import_preview / import_apply
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)  # queued/running/done/failed
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))  # an apply's preview
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # encoding, sheet, strict
+    result: Mapped[dict | None] = mapped_column(JSON)  # the counts of what it did
+    error: Mapped[str | None] = mapped_column(Text)  # the reason it failed (Chinese msgid)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+    user: Mapped[User | None] = relationship()
+
+
 # --- the data version (figcache/version.py) ------------------------------------------------------
 
 class DataVersion(db.Model):

@@ -205,6 +205,11 @@ def scope_audit(user: User, query: Select) -> Select:
     )
 
 
+def can_see_job(user: User, job) -> bool:
+    """A background job: the user who started it, and admins."""
+    return can_import(user) and (job.user_id == user.id or user.role == "admin")
+
+
 def can_log_branch_life(user: User, org: Organization) -> bool:
     """A branch's organisational life and membership changes: whoever may open the organisation."""
     return can_see_org(user, org)

@@ -19,6 +19,8 @@ supervisor gets (``expect(..., supervisor_b=…)`` says otherwise where needed).
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from datetime import date
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from sqlalchemy import func, select
 from orgbuild.extensions import db
 from orgbuild.models import AuditEvent, ImportBatch, Organization, User
 from orgbuild.districts.reference import load_reference
+from orgbuild.jobs import service as jobs
 from orgbuild.progress.snapshots import create_snapshot
 from tests.conftest import login, street
 
@@ -75,6 +78,7 @@ BATCH: Callable[[dict], int] = lambda world: world["batch"].id  # noqa: E731
 SNAPSHOT_A: Callable[[dict], int] = lambda world: world["snapshot"].id  # noqa: E731
 STREET_ID_A: Callable[[dict], int] = lambda world: world["org_a"].street_id  # noqa: E731
 COMMUNITY_A: Callable[[dict], int] = lambda world: world["community_a"].id  # noqa: E731
+JOB: Callable[[dict], int] = lambda world: world["job"].id  # noqa: E731
 NO_UPLOAD = "0" * 64  # a well-formed SHA-256 with no upload behind it
 
 
@@ -142,6 +146,13 @@ MATRIX: dict[str, Entry] = {
     "quality.grading":         Entry(GET=STREET_A(302), POST=STREET_A(302), args={"org_id": ORG_A}),
     "quality.warnings":        Entry(GET=SUPERVISORS()),
     "bulletins.download":      Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A, "fmt": "docx"}),
+    # a finished preview job of "supervisor": its owner and admins only (district B's supervisor: 404)
+    "jobs.show":               Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"job_id": JOB}),
+    "jobs.status":             Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"job_id": JOB}),
+    "jobs.retry":              Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404), args={"job_id": JOB}),
+    "imports.job_preview":     Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"job_id": JOB}),
+    "imports.job_rejected":    Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"job_id": JOB}),
+    "imports.job_confirm":     Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404), args={"job_id": JOB}),
 }
 # fmt: on
 
@@ -153,6 +164,7 @@ ID_ARGS: dict[str, Callable[[dict], int]] = {
     "snapshot_id": SNAPSHOT_A,
     "street_id": STREET_ID_A,
     "community_id": COMMUNITY_A,
+    "job_id": JOB,
 }
 
 #: POST endpoints that do not use the CSRF token (JSON APIs with their own protection); none yet.
@@ -181,7 +193,19 @@ def world(app, make_user, make_org):
         "target": make_user("target_officer", "officer", ["翠竹"]),
         "batch": _batch(),
         "snapshot": create_snapshot(None, 2022, as_of=date(2022, 6, 30), street_id=street("翠竹").id),
+        "job": _preview_job(app),
     }
+
+
+def _preview_job(app):
+    """A finished survey preview job (one valid row, one rejected) of the user "supervisor"."""
+    data = "单位名称,统一社会信用代码,所属街道\r\n翠竹作业测试有限公司,bad,翠竹\r\n".encode()
+    sha = hashlib.sha256(data).hexdigest()
+    os.makedirs(os.path.join(app.instance_path, "uploads"), exist_ok=True)
+    with open(os.path.join(app.instance_path, "uploads", sha), "wb") as out:
+        out.write(data)
+    owner = db.session.scalar(select(User).where(User.username == "supervisor"))
+    return jobs.start_preview(owner, sha, "s.csv", "auto", None)
 
 
 def _batch() -> ImportBatch:

@@ -15,9 +15,12 @@ ImportBatch and one AuditEvent (action "import") are written even when every row
 from __future__ import annotations
 
 import csv
+import hashlib
 import operator
+import pickle
 import re
 import tempfile
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -152,43 +155,149 @@ def run_import(
     max_bytes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
+    report: ImportReport | None = None,
+    plan_path: str | None = None,
+    before_commit: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import (or with `dry_run` only plan) the survey file at `path`.
 
     Raises :class:`FileRefused` when the file as a whole is refused (nothing read, nothing written).
     `actor` None means the command line (the whole district). `progress(advance, total)` receives progress units.
+    `report`: the report to fill (a caller watching its counts); `plan_path`: a dry run also keeps every
+    checked row there, for :func:`apply_plan`; `before_commit(report)` runs inside the import's transaction.
     """
     if max_bytes is None:
         max_bytes = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_CLI_MAX_BYTES)
-    report = ImportReport(file=filename or path, dry_run=dry_run, strict=strict)
+    if report is None:
+        report = ImportReport(file=filename or path)
+    report.file, report.dry_run, report.strict = filename or path, dry_run, strict
     source = open_survey(path, encoding=encoding, sheet=sheet, max_bytes=max_bytes)
     try:
         report.sha256 = sha256_of(path)
         report.previous_batches = batches_with_sha(report.sha256)
         report.ignored_columns = source.header.ignored
         report.encoding, report.delimiter, report.sheet = source.encoding, source.delimiter, source.sheet
-        _plan_and_apply(source, report, actor, chunk_size, progress)
-    except IntegrityError:
-        db.session.rollback()
-        raise FileRefused(
-            Message("导入期间有其他人登记了相同的统一社会信用代码，本次导入没有写入任何数据，请重新导入")
-        ) from None
-    except Exception:
-        db.session.rollback()
-        raise
+        with _transaction_guard():
+            _plan_and_apply(source, report, actor, chunk_size, progress, plan_path, before_commit)
     finally:
         source.close()
     return report
 
 
+class _transaction_guard:
+    """Roll back on any failure; a credit code registered meanwhile refuses the whole import."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if kind is None:
+            return False
+        db.session.rollback()
+        if issubclass(kind, IntegrityError):
+            raise FileRefused(
+                Message("导入期间有其他人登记了相同的统一社会信用代码，本次导入没有写入任何数据，请重新导入")
+            ) from None
+        return False
+
+
+def reference_fingerprint(actor: User | None) -> str:
+    """A hash of what checking a row depends on besides the file: streets, communities, the actor's scope.
+
+    A kept plan is applied only while this is unchanged (organisations themselves are compared again
+    on apply, chunk by chunk, as in every import)."""
+    digest = hashlib.sha256()
+    for street in db.session.scalars(select(Street).order_by(Street.id)):
+        digest.update(repr((street.id, street.name, street.short_name)).encode())
+    for community in db.session.scalars(select(Community).order_by(Community.id)):
+        digest.update(repr((community.id, community.street_id, community.name)).encode())
+    allowed = policy.street_ids(actor) if actor is not None else None
+    digest.update(repr(sorted(allowed) if allowed is not None else None).encode())
+    return digest.hexdigest()
+
+
+class _PlanWriter:
+    """The checked rows of a dry run, in file order, as a stream of pickled records on disk."""
+
+    def __init__(self, path: str, header_cells: list[str], code_label: str, actor: User | None):
+        """Open the plan file and write its header (with the reference fingerprint)."""
+        self.file = open(path, "wb")
+        self.dump({"header_cells": header_cells, "code_label": code_label, "fingerprint": reference_fingerprint(actor)})
+
+    def dump(self, record) -> None:
+        """Append one record."""
+        pickle.dump(record, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def close(self, report: ImportReport) -> None:
+        """The trailer: what the whole file said besides its rows (warnings, columns, reading)."""
+        self.dump(("end", {"warnings": report.warnings, "warning_count": report.warning_count,
+                           "ignored_columns": report.ignored_columns, "encoding": report.encoding,
+                           "delimiter": report.delimiter, "sheet": report.sheet}))
+        self.file.close()
+
+
+def plan_header(plan_path: str) -> dict:
+    """The header of a kept plan (its fingerprint among others)."""
+    with open(plan_path, "rb") as file:
+        return pickle.load(file)
+
+
+def apply_plan(
+    plan_path: str,
+    *,
+    filename: str,
+    sha256: str,
+    actor: User | None,
+    strict: bool = False,
+    report: ImportReport | None = None,
+    progress: Callable[[int], None] | None = None,
+    before_commit: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Apply a plan kept by a dry run (``run_import(plan_path=...)``) without reading the file again:
+    rows are compared with the organisations on record and written chunk by chunk, as by
+    :func:`run_import`, in ONE transaction. `progress(rows)` receives the rows of each chunk."""
+    report = report or ImportReport(file=filename)
+    report.file, report.sha256, report.strict = filename, sha256, strict
+    report.previous_batches = batches_with_sha(sha256)
+    with open(plan_path, "rb") as file, _transaction_guard():
+        header = pickle.load(file)
+        rejected = _RejectedWriter(header["header_cells"])
+        checker = SimpleNamespace(allowed_streets=policy.street_ids(actor) if actor is not None else None,
+                                  label=lambda _field: header["code_label"])
+        writer = _ChunkWriter(report, actor, rejected, dry_run=False)
+        while True:
+            record = pickle.load(file)
+            if record[0] == "end":
+                vars(report).update(record[1])
+                break
+            if record[0] == "rejected":
+                _, number, cells, errors = record
+                report.rows += 1
+                report.rejected += 1
+                report.errors.extend(errors)
+                rejected.add(number, cells, errors)
+                if strict:
+                    writer.stop_writing()
+                continue
+            chunk = record[1]
+            report.rows += len(chunk)
+            writer.plan_chunk(chunk, checker)
+            if progress is not None:
+                progress(len(chunk))
+        _finish(report, actor, rejected, before_commit)
+    return report
+
+
 def _plan_and_apply(source: SurveySource, report: ImportReport, actor: User | None, chunk_size: int,
-                    progress: Callable[[int, int], None] | None) -> None:
+                    progress: Callable[[int, int], None] | None, plan_path: str | None = None,
+                    before_commit: Callable[[ImportReport], None] | None = None) -> None:
     """Read every row, plan it chunk by chunk and (unless a dry run) write it; commit once at the end."""
     csv_file = source.kind == "csv"
     checker = RowChecker(source.header, *_lookups(actor), text_rows=csv_file,
                          expected_rows=source.total // 200 if csv_file else source.total)
     rejected = _RejectedWriter(source.header_cells)
     writer = _ChunkWriter(report, actor, rejected, dry_run=report.dry_run)
+    plan = _PlanWriter(plan_path, source.header_cells, checker.code_label, actor) if plan_path else None
     chunk: list[SurveyRow] = []
     last_position = 0
     for number, cells in source.rows:
@@ -204,12 +313,16 @@ def _plan_and_apply(source: SurveySource, report: ImportReport, actor: User | No
             report.rejected += 1
             report.errors.extend(errors)
             rejected.add(number, cells, errors)
+            if plan is not None:
+                plan.dump(("rejected", number, cells, errors))
             if report.strict:
                 writer.stop_writing()
         else:
             chunk.append(row)
         if len(chunk) >= chunk_size:
             writer.plan_chunk(chunk, checker)
+            if plan is not None:
+                plan.dump(("rows", chunk))
             chunk = []
             if progress is not None:
                 position = source.position()
@@ -217,14 +330,27 @@ def _plan_and_apply(source: SurveySource, report: ImportReport, actor: User | No
                 last_position = position
     if chunk:
         writer.plan_chunk(chunk, checker)
+        if plan is not None:
+            plan.dump(("rows", chunk))
+    if plan is not None:
+        plan.close(report)
     if progress is not None:
         progress(max(0, source.total - last_position), source.total)
+    _finish(report, actor, rejected, before_commit)
+
+
+def _finish(report: ImportReport, actor: User | None, rejected: _RejectedWriter,
+            before_commit: Callable[[ImportReport], None] | None) -> None:
+    """Close the rejected rows; roll back a dry run or a strict import with rejections, else record the
+    batch (and whatever `before_commit` adds) and commit once."""
     report.rejected_csv = rejected.getvalue()
     report.errors.sort(key=lambda e: e.row)
     if report.dry_run or (report.strict and report.rejected):
         db.session.rollback()
         return
     _record_batch(report, actor)
+    if before_commit is not None:
+        before_commit(report)
     db.session.commit()
     report.committed = True
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import policy
-from . import admin, api, audit, auth, bulletins, dashboard, errors, exports, health, imports, main, orgs, quality, streets, targets
+from . import admin, api, audit, auth, bulletins, dashboard, errors, exports, health, imports, jobs, main, orgs, quality, streets, targets
 
 #: (endpoint, label, who sees it). Links whose endpoint is not registered are left out.
 NAV: list[tuple[str, object, Callable]] = [
@@ -38,7 +38,7 @@ def nav_links() -> list[tuple[str, object]]:
 
 def register(app: Flask) -> None:
     """Register every blueprint, the error pages and the navigation helper on `app`."""
-    for module in (auth, main, orgs, health, admin, streets, audit, imports, dashboard, targets, bulletins, exports, api, quality):
+    for module in (auth, main, orgs, health, admin, streets, audit, imports, jobs, dashboard, targets, bulletins, exports, api, quality):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     app.jinja_env.globals["nav_links"] = nav_links

@@ -2,6 +2,10 @@
 rejected rows of each batch, and the template downloads. Supervisors and admins only
 (``policy.can_import``). The uploaded file waits under ``instance/uploads/<sha256>`` between
 preview and confirm (never in the session cookie).
+
+The upload form runs the preview and the apply as background jobs (orgbuild/jobs): the file is
+checked once, its plan kept, and the job pages show the progress. The synchronous
+``/preview/<sha256>`` and ``/confirm/<sha256>`` pages remain for small files and links already sent.
 """
 from __future__ import annotations
 
@@ -26,7 +30,8 @@ from ..i18n import translate_message
 from ..imports import columns as survey_columns
 from ..imports import service as survey_import
 from ..imports.reader import FileRefused
-from ..models import Community, ImportBatch, Street
+from ..jobs import service as jobs
+from ..models import Community, ImportBatch, Job, Street
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -156,10 +161,55 @@ def index():
     if form.validate_on_submit():
         storage = form.file.data
         sha256 = _save_upload(storage)
-        return redirect(url_for("imports.preview", sha256=sha256, name=storage.filename or "upload",
-                                encoding=form.encoding.data, sheet=form.sheet.data or None))
+        options = _options({"name": storage.filename, "encoding": form.encoding.data, "sheet": form.sheet.data})
+        job = jobs.start_preview(current_user, sha256, options["filename"], options["encoding"], options["sheet"])
+        return redirect(url_for("jobs.show", job_id=job.id))
     page = db.paginate(select(ImportBatch).order_by(ImportBatch.id.desc()), per_page=20, max_per_page=100)
-    return render_template("imports/index.html", form=form, page=page)
+    recent = db.session.scalars(select(Job).where(Job.user_id == current_user.id).order_by(Job.id.desc()).limit(10))
+    return render_template("imports/index.html", form=form, page=page, recent_jobs=list(recent))
+
+
+def _preview_job(job_id: int) -> tuple[Job, survey_import.ImportReport]:
+    """A finished preview job of the current user and its kept report (404 otherwise)."""
+    job = db.session.get(Job, job_id)
+    if job is None or not policy.can_see_job(current_user, job) or job.kind != jobs.PREVIEW:
+        abort(404)
+    report = jobs.preview_report(job)
+    if report is None:
+        return abort(redirect(url_for("jobs.show", job_id=job.id)))
+    return job, report
+
+
+@bp.get("/jobs/<int:job_id>/preview")
+def job_preview(job_id: int):
+    """The preview a job made: counts, rejected rows with their errors, field changes, the confirm form."""
+    job, report = _preview_job(job_id)
+    options = {"filename": job.filename, **job.options}
+    form = ConfirmForm(name=job.filename)
+    return render_template(
+        "imports/preview.html", report=report, form=form, sha256=job.sha256, options=options,
+        limit=PREVIEW_LIMIT, show=display_values(), field_label=field_label,
+        confirm_url=url_for("imports.job_confirm", job_id=job.id),
+        rejected_url=url_for("imports.job_rejected", job_id=job.id),
+    )
+
+
+@bp.get("/jobs/<int:job_id>/rejected.csv")
+def job_rejected(job_id: int):
+    """Every rejected row of a previewed file, from the kept preview."""
+    job, report = _preview_job(job_id)
+    return _csv_download(report.rejected_csv or _empty_rejected(), f"rejected-{job.sha256[:8]}.csv")
+
+
+@bp.post("/jobs/<int:job_id>/confirm")
+def job_confirm(job_id: int):
+    """Queue the apply of the preview's kept plan; strict mode writes nothing when a row is rejected."""
+    job, _report = _preview_job(job_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    applying = jobs.start_apply(job, current_user, strict=form.mode.data == "strict")
+    return redirect(url_for("jobs.show", job_id=applying.id))
 
 
 @bp.get("/preview/<sha256>")

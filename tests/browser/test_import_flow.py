@@ -1,6 +1,7 @@
-"""A supervisor imports a messy GB18030 survey file in a real browser: the preview lists the rejected
-rows with their row numbers and messages, confirming imports the good rows, the dashboard's surveyed
-count goes up by exactly that many."""
+"""A supervisor imports a messy GB18030 survey file in a real browser, through the background jobs
+run by a real worker (``flask --app orgbuild worker``): the job page follows the preview job, the
+preview lists the rejected rows with their row numbers and messages, confirming queues the apply,
+whose page ends with what it did; the dashboard's surveyed count goes up by exactly that many."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,6 +11,7 @@ import pytest
 from tests.browser.conftest import DESKTOP, PHONE, make_demo_app, new_page, no_horizontal_scroll, overflowing, screenshot, sign_in
 from tests.browser.conftest import LiveServer
 from tests.conftest import credit_code
+from tests.jobs.workers import start_worker, stop_worker
 
 HEADER = "单位名称,统一社会信用代码,所属街道,所属社区,行业类别,从业人员数,35岁以下青年数,团员数,是否建立党组织,是否建立团组织"
 
@@ -41,8 +43,21 @@ def messy_survey() -> tuple[bytes, list[str], str, str]:
 @pytest.fixture
 def import_server(tmp_path):
     """The demo district on a server of its own (this test changes the data)."""
-    with LiveServer(make_demo_app(tmp_path / "import.sqlite")) as server:
-        yield server
+    app = make_demo_app(tmp_path / "import.sqlite")
+    worker = start_worker(app)
+    try:
+        with LiveServer(app) as server:
+            yield server
+    finally:
+        stop_worker(worker)
+
+
+def _follow_preview_job(page) -> None:
+    """From the preview job's page (which reloads itself when the job finishes) to its preview."""
+    assert "/jobs/" in page.url
+    page.locator("#job-progress").wait_for()
+    page.get_by_role("link", name="查看预览并确认").click(timeout=60_000)
+    page.wait_for_load_state()
 
 
 def _surveyed(page, url) -> int:
@@ -65,6 +80,7 @@ def test_supervisor_imports_a_messy_gb18030_file(browser, import_server, tmp_pat
     phone.set_input_files("input[type=file]", str(upload))
     phone.click("form[enctype='multipart/form-data'] button[type=submit]")
     phone.wait_for_load_state()
+    _follow_preview_job(phone)
     assert phone.locator("table.import-errors tbody tr").count() == 2
     assert no_horizontal_scroll(phone) and not overflowing(phone), overflowing(phone)
     screenshot(phone, "import-preview-phone", full_page=False)
@@ -78,7 +94,8 @@ def test_supervisor_imports_a_messy_gb18030_file(browser, import_server, tmp_pat
     page.set_input_files("input[type=file]", str(upload))
     page.click("form[enctype='multipart/form-data'] button[type=submit]")
     page.wait_for_load_state()
-    assert "/imports/preview/" in page.url
+    _follow_preview_job(page)
+    assert "/imports/jobs/" in page.url and page.url.endswith("/preview")
     assert "GB18030" in page.locator("main p.text-muted").first.inner_text().upper()
     figures = dict(zip(page.locator(".card-body .small").all_inner_texts(), page.locator(".card-body .fs-3").all_inner_texts()))
     assert figures["数据行"] == "5" and figures["将新增"] == "3" and figures["被拒绝"] == "2"
@@ -88,7 +105,12 @@ def test_supervisor_imports_a_messy_gb18030_file(browser, import_server, tmp_pat
     assert errors[1][1] == "统一社会信用代码" and "与第2行的统一社会信用代码重复" in errors[1][3]
     screenshot(page, "import-preview-desktop", full_page=False)
 
-    page.click("form[action*='/imports/confirm/'] button[type=submit]")
+    page.click("form[action*='/confirm'] button[type=submit]")
+    page.wait_for_load_state()
+    assert "/jobs/" in page.url
+    page.get_by_text("导入完成：新增 3，更新 0，未变 0，拒绝 2").wait_for(timeout=60_000)
+    screenshot(page, "import-job-done", full_page=False)
+    page.get_by_role("link", name="查看该次导入").click()
     page.wait_for_load_state()
     assert "/imports/batches/" in page.url
     assert _surveyed(page, import_server.url) == before + 3

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
@@ -39,14 +40,24 @@ def csv_bytes(rows, header=HEADER) -> bytes:
 
 
 def upload(client, data: bytes, name: str = "翠竹街道摸底.csv", **fields):
-    """Post a file to the upload form; returns the response after redirects (the preview)."""
+    """Post a file to the upload form; the preview job runs (immediate mode in tests): returns its
+    preview page, or the job page when the preview failed."""
     form = {"file": (io.BytesIO(data), name), "encoding": "auto", **fields}
-    return client.post("/imports/", data=form, content_type="multipart/form-data", follow_redirects=True)
+    job_page = client.post("/imports/", data=form, content_type="multipart/form-data", follow_redirects=True)
+    link = re.search(r'href="(/imports/jobs/[0-9]+/preview)"', job_page.get_data(as_text=True))
+    return client.get(link.group(1)) if link else job_page
 
 
-def sha_of(response) -> str:
-    """The SHA-256 in the preview's confirm form."""
-    return re.search(r"/imports/confirm/([0-9a-f]{64})", response.get_data(as_text=True)).group(1)
+def confirm_url(response) -> str:
+    """Where the preview's confirm form posts (the apply job)."""
+    return re.search(r'action="(/imports/jobs/[0-9]+/confirm)"', response.get_data(as_text=True)).group(1)
+
+
+def sync_preview(client, data: bytes, name: str = "a.csv"):
+    """The synchronous preview page of the same file (kept for small files and links already sent)."""
+    sha = hashlib.sha256(data).hexdigest()
+    client.post("/imports/", data={"file": (io.BytesIO(data), name), "encoding": "auto"}, content_type="multipart/form-data")
+    return sha, client.get(f"/imports/preview/{sha}?name={name}")
 
 
 def test_officers_may_not_import(client, make_user):
@@ -78,12 +89,13 @@ def test_preview_shows_counts_errors_and_changes_then_confirm_imports(supervisor
     assert "统一社会信用代码应为18位，实为7位" in page and "bad-code" in page
     assert "旧名称" in page and "新名称" in page  # field change old → new
     assert db.session.scalar(db.select(db.func.count(Organization.id))) == 1  # preview writes nothing
-    sha = sha_of(response)
+    sha = hashlib.sha256(csv_bytes(rows)).hexdigest()
     assert os.path.isfile(os.path.join(app.instance_path, "uploads", sha))
-    result = supervisor.post(f"/imports/confirm/{sha}", data={"name": "翠竹街道摸底.csv", "encoding": "auto", "sheet": "", "mode": "skip"},
-                             follow_redirects=True)
+    result = supervisor.post(confirm_url(response), data={"name": "翠竹街道摸底.csv", "mode": "skip"}, follow_redirects=True)
     text = result.get_data(as_text=True)
-    assert "导入结果" in text and "导入完成：新增 1，更新 1，未变 0，拒绝 1" in text
+    assert "导入写入" in text and "导入完成：新增 1，更新 1，未变 0，拒绝 1" in text
+    batch_link = re.search(r'href="(/imports/batches/[0-9]+)"', text).group(1)
+    assert "导入结果" in supervisor.get(batch_link).get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Organization.id))) == 2
     batch = db.session.scalar(db.select(ImportBatch))
     assert batch.filename == "翠竹街道摸底.csv" and batch.user.username == "sup"
@@ -98,25 +110,24 @@ def test_preview_shows_counts_errors_and_changes_then_confirm_imports(supervisor
 def test_strict_choice_imports_nothing(supervisor):
     response = upload(supervisor, csv_bytes([row(credit_code()), row("bad")]))
     assert "导入有效的行，跳过被拒绝的行" in response.get_data(as_text=True)
-    sha = sha_of(response)
-    result = supervisor.post(f"/imports/confirm/{sha}", data={"name": "a.csv", "encoding": "auto", "mode": "strict"})
-    assert result.status_code == 200 and "本次什么都没有导入" in result.get_data(as_text=True)
+    result = supervisor.post(confirm_url(response), data={"mode": "strict"}, follow_redirects=True)
+    assert result.status_code == 200 and "严格模式下有 1 行被拒绝，什么都没有导入。" in result.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Organization.id))) == 0
     assert db.session.scalar(db.select(db.func.count(ImportBatch.id))) == 0
 
 
 def test_preview_rejected_rows_download(supervisor):
-    response = upload(supervisor, csv_bytes([row("bad", name="坏行")]))
-    sha = sha_of(response)
-    download = supervisor.get(f"/imports/preview/{sha}/rejected.csv?name=a.csv")
-    lines = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig"))))
-    assert lines[0][0] == "行号" and lines[0][-1] == "错误" and lines[1][1] == "坏行"
+    data = csv_bytes([row("bad", name="坏行")])
+    link = re.search(r'href="(/imports/jobs/[0-9]+/rejected.csv)"', upload(supervisor, data).get_data(as_text=True)).group(1)
+    sha, _page = sync_preview(supervisor, data)
+    for download in (supervisor.get(link), supervisor.get(f"/imports/preview/{sha}/rejected.csv?name=a.csv")):
+        lines = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig"))))
+        assert lines[0][0] == "行号" and lines[0][-1] == "错误" and lines[1][1] == "坏行"
 
 
 def test_same_file_again_warns_before_importing(supervisor):
     data = open(data_file("survey_utf8.csv"), "rb").read()
-    sha = sha_of(upload(supervisor, data))
-    supervisor.post(f"/imports/confirm/{sha}", data={"name": "a.csv", "encoding": "auto", "mode": "skip"})
+    supervisor.post(confirm_url(upload(supervisor, data)), data={"mode": "skip"})
     again = upload(supervisor, data).get_data(as_text=True)
     assert "已于" in again and "导入过" in again
     assert re.search(r'text-secondary">3<', again)  # all unchanged
@@ -125,7 +136,7 @@ def test_same_file_again_warns_before_importing(supervisor):
 def test_refused_upload_goes_back_with_the_reason(supervisor):
     response = upload(supervisor, open(data_file("refused_pdf.csv"), "rb").read(), name="survey.csv")
     text = response.get_data(as_text=True)
-    assert "文件无法导入：这是 PDF 文件" in text and "批量导入摸底表" in text
+    assert "文件无法导入：这是 PDF 文件" in text and "返回导入页" in text and "失败" in text
 
 
 def test_xlsx_upload_with_sheet(supervisor, write_xlsx):
@@ -159,3 +170,11 @@ def test_template_imports_cleanly(run, tmp_path, supervisor):
     path.write_bytes(supervisor.get("/imports/template.xlsx").get_data())
     report = run(str(path), dry_run=True)
     assert (report.rows, report.created, report.rejected) == (1, 1, 0)
+
+
+def test_synchronous_confirm_still_imports(supervisor):
+    sha, page = sync_preview(supervisor, csv_bytes([row(credit_code())]))
+    assert page.status_code == 200 and f"/imports/confirm/{sha}" in page.get_data(as_text=True)
+    result = supervisor.post(f"/imports/confirm/{sha}", data={"name": "a.csv", "encoding": "auto", "mode": "skip"},
+                             follow_redirects=True)
+    assert "导入完成：新增 1，更新 0，未变 0，拒绝 0" in result.get_data(as_text=True)
