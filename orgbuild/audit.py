@@ -50,7 +50,7 @@ def record(
     return event
 
 
-ACTIONS = ("create", "update", "transition", "import", "user", "reference")
+ACTIONS = ("create", "update", "transition", "import", "user", "reference", "assign")
 
 
 @dataclass

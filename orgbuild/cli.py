@@ -1,6 +1,6 @@
 """Command line under ``flask --app orgbuild …``: thin wrappers over the services.
 
-Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress, snapshot, bulletin.
+Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress, snapshot, bulletin, assign, digest.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from .accounts import service as accounts
+from .assignment.cli import assign_command
+from .reminders.cli import digest_command
 from .demo import service as demo
 from .districts import reference
 from .domain.rules import Message
@@ -29,7 +31,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(backup_command)
     for command in (create_user_command, demo_command, user_group, import_survey_command, progress_command,
-                    snapshot_group, bulletin_command, quality_command):
+                    snapshot_group, bulletin_command, assign_command, digest_command, quality_command):
         app.cli.add_command(requires_schema(command))
 
 
@@ -150,7 +152,7 @@ def demo_command(further: tuple[str, ...]) -> None:
 
 @click.group("user")
 def user_group() -> None:
-    """Manage user accounts: list, deactivate, reactivate, reset-password, set-role, set-streets, set-district."""
+    """Manage user accounts: list, deactivate, reactivate, reset-password, set-role, set-streets, set-district, set-email."""
 
 
 @user_group.command("list")
@@ -222,6 +224,16 @@ def user_set_district_command(username: str, district: str | None) -> None:
     home = _account_call(accounts.find_district, district)
     _account_call(accounts.update_user, user, district=home)
     click.echo(f"{user.username}: " + _scope_text(user))
+
+
+@user_group.command("set-email")
+@click.argument("username")
+@click.argument("email", required=False, default="")
+def user_set_email_command(username: str, email: str) -> None:
+    """Set (or, without EMAIL, clear) the address of an account's daily digest."""
+    user = _account_call(accounts.find_user, username)
+    _account_call(accounts.set_email, user, email)
+    click.echo(f"{user.username}: {user.email or '-'}")
 
 
 @click.command("backup")

@@ -113,6 +113,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="officer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
+    #: where the daily digest goes (reminders/service.py); None: printed only
+    email: Mapped[str | None] = mapped_column(String(200))
     #: bumped when the password changes or the user is deactivated: old sessions stop working
     session_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -149,6 +151,8 @@ class Organization(db.Model):
         # covering index of the progress scan as of a date (GROUP BY street, officer): progress/queries.py
         Index("ix_org_asof", "street_id", "officer_id", "has_party_org", "has_league_org", "surveyed_on", "closed_on",
               "first_visited_on"),
+        # covering index of the stage board's columns, longest in the stage first (board/service.py)
+        Index("ix_org_board", "street_id", "status", "stage_since", "surveyed_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
@@ -169,6 +173,11 @@ class Organization(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(300))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: the day the current officer was given the organisation (assignment/service.py); None unassigned
+    assigned_on: Mapped[date | None] = mapped_column(Date)
+    #: the effective date of the step that brought it into its current status (kept by
+    #: campaign/actions.py); None: still in the status it was surveyed in, since ``surveyed_on``
+    stage_since: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="surveyed", index=True)
     #: the survey date (摸排日期): the file's column, else the day of the import or of the creation
     surveyed_on: Mapped[date] = mapped_column(Date, default=local_date)

@@ -131,6 +131,19 @@ def can_import(user: User) -> bool:
     return is_supervisor(user)
 
 
+def can_assign(user: User) -> bool:
+    """Assigning organisations to officers (in bulk, auto-assign): supervisors and admins."""
+    return is_supervisor(user)
+
+
+def can_assign_in(user: User, street_id: int) -> bool:
+    """Assigning within one street: supervisors and admins whose scope holds it."""
+    if not (can_assign(user) and user.active):
+        return False
+    ids = street_ids(user)
+    return ids is None or street_id in ids
+
+
 def can_set_targets(user: User) -> bool:
     """Targets: supervisors and admins."""
     return is_supervisor(user)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import audit
 from ..districts import service as districts
 from ..domain.rules import Message, street_key
 from ..extensions import commit_or_rollback, db
-from ..models import ROLES, District, Street, User
+from ..models import ROLES, District, Organization, Street, User
 
 #: ``update_user(district=KEEP)`` leaves the district as it is (None means the whole city).
 KEEP = object()
@@ -229,6 +229,8 @@ def set_active(user: User, active: bool, actor: User | None = None) -> bool:
         raise AccountError(Message("不能停用自己的账号"))
     if not active and user.role == "admin" and _other_active_admins(user) == 0:
         raise AccountError(Message("至少需要保留一个启用的管理员"))
+    if not active and db.session.scalar(select(func.count()).where(Organization.officer_id == user.id)):
+        raise AccountError(Message("%(name)s 仍负责组织，请先移交再停用", name=user.label))
     user.active = bool(active)
     user.session_token = new_session_token()
     audit.record(actor, "user", "user", user.id,
@@ -243,6 +245,20 @@ def _other_active_admins(user: User) -> int:
     return len(db.session.scalars(
         select(User.id).where(User.role == "admin", User.active.is_(True), User.id != user.id)
     ).all())
+
+
+def set_email(user: User, email: str, actor: User | None = None) -> bool:
+    """Set (blank: clear) where the user's daily digest goes; returns whether it changed."""
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 200 or email.count("@") != 1 or " " in email
+                              or not all(email.split("@"))):
+        raise AccountError(Message("邮箱地址格式不正确：%(email)s", email=email), "email")
+    if email == user.email:
+        return False
+    audit.record(actor, "user", "user", user.id, summary=f"update {user.username}", changes={"email": (user.email, email)})
+    user.email = email
+    _commit()
+    return True
 
 
 LANGUAGES = ("zh_CN", "en")

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, policy
@@ -130,6 +130,8 @@ def create_organization(data: SurveyData, actor: User) -> Organization:
     _check_survey(data, actor, None)
     org = Organization(status="surveyed", **{name: getattr(data, name) for name in SURVEY_FIELDS})
     org.surveyed_on = data.surveyed_on or local_today()
+    if org.officer_id is not None:
+        org.assigned_on = local_today()
     db.session.add(org)
     try:
         db.session.flush()
@@ -164,6 +166,8 @@ def update_organization(org: Organization, data: SurveyData, actor: User, expect
         return {}
     for name, (_, new) in changes.items():
         setattr(org, name, new)
+    if "officer_id" in changes:  # a new responsible officer from the survey form: dated like an assignment
+        org.assigned_on = local_today() if org.officer_id is not None else None
     audit.record(actor, "update", "organization", org.id, organization_id=org.id, summary=org.name, changes=changes)
     _commit_or_conflict(org)
     return changes
@@ -292,6 +296,8 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
         _write_records(org, request, actor, old_status, new_status, covered)
         effective_on = effective_date(request)
         _date_the_status(org, request.event, old_status, new_status, effective_on, undone)
+        if new_status != old_status:
+            org.stage_since = effective_on if request.event != "revert" else _entered_on(org, new_status)
         org.status = new_status
         org.updated_at = utcnow()  # always an UPDATE, so the version check guards every transition
         event = StatusEvent(
@@ -346,6 +352,16 @@ def _date_the_status(org: Organization, event: str, old_status: str, new_status:
             org.closed_on = None
         if undone is not None and undone.from_status == new_status and undone.to_status == old_status:
             undone.undone = True
+
+
+def _entered_on(org: Organization, status: str) -> date | None:
+    """After a revert: the effective date of the latest live step into `status` (None: none, so the
+    organisation is back where its survey put it)."""
+    return db.session.scalar(
+        select(func.max(StatusEvent.effective_on)).where(
+            StatusEvent.organization_id == org.id, StatusEvent.to_status == status,
+            StatusEvent.from_status != status, StatusEvent.undone.is_(False))
+    )
 
 
 def _covered_orgs(org: Organization, request: TransitionRequest, actor: User) -> list[Organization]:

@@ -8,17 +8,20 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import policy
-from . import admin, api, audit, auth, bulletins, dashboard, errors, exports, health, imports, jobs, main, orgs, quality, streets, targets
+from . import (admin, api, assignment, audit, auth, board, bulletins, dashboard, errors, exports, health, imports, jobs,
+               main, orgs, quality, streets, targets)
 
 #: (endpoint, label, who sees it). Links whose endpoint is not registered are left out.
 NAV: list[tuple[str, object, Callable]] = [
     ("dashboard.index", _l("看板"), lambda u: True),
+    ("board.index", _l("阶段看板"), lambda u: True),
     ("main.followups", _l("我的跟进"), lambda u: True),
     ("orgs.index", _l("组织列表"), lambda u: True),
     ("targets.index", _l("目标"), policy.can_set_targets),
     ("bulletins.index", _l("进度通报"), policy.can_create_snapshot),
     ("quality.warnings", _l("支部预警"), policy.can_read_quality),
     ("imports.index", _l("批量导入"), policy.can_import),
+    ("assignment.index", _l("分配团干"), policy.can_assign),
     ("audit.index", _l("操作记录"), policy.can_read_audit),
     ("admin.users", _l("用户管理"), policy.can_manage_users),
     ("streets.index", _l("街道社区"), policy.can_manage_streets),
@@ -38,7 +41,8 @@ def nav_links() -> list[tuple[str, object]]:
 
 def register(app: Flask) -> None:
     """Register every blueprint, the error pages and the navigation helper on `app`."""
-    for module in (auth, main, orgs, health, admin, streets, audit, imports, jobs, dashboard, targets, bulletins, exports, api, quality):
+    for module in (auth, main, orgs, health, admin, streets, audit, imports, jobs, dashboard, targets, bulletins, exports, api,
+                   quality, assignment, board):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     app.jinja_env.globals["nav_links"] = nav_links

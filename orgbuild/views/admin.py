@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from .. import policy
 from ..accounts import service as accounts
+from ..assignment import service as assignment
+from ..assignment.forms import HandoverForm
 from ..accounts.forms import ROLE_LABELS, ConfirmForm, ResetPasswordForm, UserForm
 from ..districts import service as districts
 from ..extensions import db
@@ -124,6 +126,9 @@ def _set_active(user_id: int, active: bool):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    if not active and assignment.assigned_orgs(user):
+        flash(_("%(name)s 仍负责组织：请选择接手的团干", name=user.label), "warning")
+        return redirect(url_for("admin.handover", user_id=user.id))
     try:
         changed = accounts.set_active(user, active, actor=current_user)
     except accounts.AccountError as error:
@@ -160,3 +165,27 @@ def reset_password(user_id: int):
             flash(_("已重置 %(name)s 的密码", name=user.username), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/reset_password.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/handover", methods=["GET", "POST"])
+def handover(user_id: int):
+    """Deactivate an officer who still has organisations: ask who takes them over (or, chosen
+    explicitly, leave them unassigned), then move them and deactivate in one step."""
+    user = _user_or_404(user_id)
+    orgs = assignment.assigned_orgs(user)
+    street_ids = {o.street_id for o in orgs}
+    candidates = [u for u in db.session.scalars(select(User).where(User.active.is_(True), User.role == "officer",
+                                                                   User.id != user.id).order_by(User.username))
+                  if street_ids <= {s.id for s in u.streets}]
+    form = HandoverForm()
+    form.to_id.choices = [(0, _("暂不分配（组织将无负责团干）"))] + [(u.id, u.label) for u in candidates]
+    if form.validate_on_submit():
+        to = next((u for u in candidates if u.id == form.to_id.data), None)
+        try:
+            moved = assignment.handover(user, to, actor=current_user, unassign=to is None)
+        except assignment.AssignmentError as error:
+            flash(translate_message(error.message), "danger")
+        else:
+            flash(_("已停用 %(name)s，移交 %(n)d 家组织", name=user.username, n=moved), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/handover.html", form=form, user=user, orgs=orgs, candidates=candidates)

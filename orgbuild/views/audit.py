@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "import": _l("批量导入"),
     "user": _l("用户管理"),
     "reference": _l("街道社区"),
+    "assign": _l("分配团干"),
 }
 
 #: Labels of the fields that audit rows name: the survey form's own labels, plus account fields.

@@ -14,6 +14,7 @@ from ..campaign.actions import local_today
 from ..districts import service as districts
 from ..figcache import cache as figcache
 from ..i18n import translate_message
+from ..progress import credit as progress_credit
 from ..progress import figures as progress
 from ..progress import queries as progress_queries
 from ..progress import report
@@ -87,11 +88,11 @@ def render_index() -> str:
             "followups": followup_service.followups(current_user, limit=20),
         }
     paragraph = "".join(translate_message(m) for m in report.report_clauses(data))
-    quality = None
-    if policy.can_read_quality(current_user):  # same scope as the figures above (the request passed that check)
-        scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int),
-                                   district=request.args.get("district", type=int))
-        quality = quality_figures(scope, data["year"], date.fromisoformat(data["as_of"]))
+    scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int),
+                               district=request.args.get("district", type=int))  # checked by requested_progress
+    credit = progress_credit.credit(scope, data["year"], date.fromisoformat(data["as_of"]))
+    quality = quality_figures(scope, data["year"], date.fromisoformat(data["as_of"])) \
+        if policy.can_read_quality(current_user) else None
     return render_template(
         "dashboard/index.html",
         p=data,
@@ -109,6 +110,7 @@ def render_index() -> str:
         overdue=overdue,
         overdue_total=overdue_total,
         mine=mine,
+        credit=credit,
         today=local_today(),
         can_set_targets=policy.can_set_targets(current_user),
         quality=quality,

@@ -171,9 +171,12 @@ def test_batch_page_in_english(client, district, data_strings):
 def test_user_admin_flash_and_audit_verb_in_english(client, district, data_strings, admin):
     login(client, "adm")
     switch_language(client, "en")
-    response = client.post(f"/admin/users/{district.officer.id}/deactivate", follow_redirects=True)
+    # the officer still has organisations: deactivating asks who takes them over first
+    asked = client.post(f"/admin/users/{district.officer.id}/deactivate")
+    assert asked.headers["Location"].endswith(f"/admin/users/{district.officer.id}/handover")
+    response = client.post(f"/admin/users/{district.officer.id}/handover", data={"to_id": 0}, follow_redirects=True)
     html = response.get_data(as_text=True)
-    assert "off deactivated; their sessions have ended" in html
+    assert "Deactivated off; " in html and "organisations handed over" in html
     assert_english(html, data_strings + ["adm"], "user list after deactivation")
     audit = page_html(client, "/audit/?action=user")
     assert "Deactivate: off" in audit and "Active: </span>Yes → <strong>No" in audit
