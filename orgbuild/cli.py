@@ -13,6 +13,8 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from .accounts import service as accounts
+from .attachments.service import folder as attachment_folder
+from .attachments.service import stored_names as evidence_file_names
 from .assignment.cli import assign_command
 from .reminders.cli import digest_command
 from .demo import service as demo
@@ -246,3 +248,8 @@ def backup_command(path: str) -> None:
     except backup.BackupRefused as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Backed up {db.engine.url.database} to {target} ({target.stat().st_size} bytes).")
+    names = evidence_file_names()
+    if names:
+        folder = target.with_name(target.name + "-attachments")
+        kept = backup.backup_files(names, attachment_folder(), folder)
+        click.echo(f"Copied {kept} evidence file(s) to {folder}.")

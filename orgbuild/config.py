@@ -31,6 +31,9 @@ def from_environment(instance_path: str) -> dict:
         "DISTRICTS": [c.strip() for c in env.get("ORGBUILD_DISTRICT", "luohu").split(",") if c.strip()] or ["luohu"],
         "ISSUER": env.get("ORGBUILD_ISSUER", ""),  # the issuing body on bulletins (default: the Luohu committee)
         "MAX_CONTENT_LENGTH": int(env.get("ORGBUILD_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        # evidence files (photos, PDF scans): the folder they are kept in, and the largest one accepted
+        "ATTACHMENTS_DIR": env.get("ORGBUILD_ATTACHMENTS_DIR", os.path.join(instance_path, "attachments")),
+        "ATTACHMENT_MAX_BYTES": int(env.get("ORGBUILD_ATTACHMENT_MAX_MB", "10")) * 1024 * 1024,
         "IMPORT_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_MAX_MB", "512")) * 1024 * 1024,  # command-line imports
         "JOBS_STALE_SECONDS": int(env.get("ORGBUILD_JOBS_STALE_SECONDS", "60")),  # a silent running job may be retried
         "BRANCH_THRESHOLDS": tuple(

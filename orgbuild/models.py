@@ -329,6 +329,47 @@ class StatusEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
+class Submission(db.Model):
+    """A step form that was applied, by its one-time submission key (hidden in the form, or the key an
+    offline visit was queued with): sending the same form again answers this result, changes nothing."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    transition: Mapped[str] = mapped_column(String(30))
+    status_event_id: Mapped[int] = mapped_column(ForeignKey("status_events.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    status_event: Mapped[StatusEvent] = relationship()
+
+
+class Attachment(db.Model):
+    """An evidence file (photo or PDF scan) of a visit, a founding or an onboarding; the bytes live in
+    the attachments folder under ``stored_name`` (attachments/storage.py)."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"), index=True)
+    onboarding_id: Mapped[int | None] = mapped_column(ForeignKey("onboardings.id", ondelete="CASCADE"), index=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    original_name: Mapped[str] = mapped_column(String(200), default="")
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    has_thumbnail: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
 class Target(db.Model):
     """A campaign target: year, metric, scope (a street, or the district named when street is empty)
     and value, with an optional baseline (保底) and stretch (冲刺) value beside it."""

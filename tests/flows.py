@@ -1,6 +1,8 @@
 """Helpers for tests that walk organisations through the workflow (plain functions, no fixtures)."""
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import func, select
 
 from orgbuild.campaign import actions
@@ -30,6 +32,11 @@ def onboard(org: Organization, user: User) -> None:
     actions.apply_transition(
         org, actions.TransitionRequest("onboard", onboarded_on=TODAY, platform_code="4403030000123"), user
     )
+
+
+def step_form(org: Organization, **fields) -> dict:
+    """What a step form opened now carries (version, status, a fresh submission key) plus its fields."""
+    return {"version": str(org.version), "opened_status": org.status, "submission_key": uuid.uuid4().hex, **fields}
 
 
 def count(model, **where) -> int:

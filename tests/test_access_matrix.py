@@ -30,10 +30,13 @@ import pytest
 from sqlalchemy import func, select
 
 from orgbuild.extensions import db
-from orgbuild.models import AuditEvent, ImportBatch, Organization, User
+from orgbuild.attachments.service import attach
+from orgbuild.campaign import actions
+from orgbuild.models import Attachment, AuditEvent, ImportBatch, Organization, User, Visit
 from orgbuild.districts.reference import load_reference
 from orgbuild.jobs import service as jobs
 from orgbuild.progress.snapshots import create_snapshot
+from tests.campaign.images import tiny_png
 from tests.conftest import login, street
 
 ROLES = ("anonymous", "officer_a", "officer_b", "supervisor", "admin", "supervisor_b")
@@ -78,6 +81,8 @@ BATCH: Callable[[dict], int] = lambda world: world["batch"].id  # noqa: E731
 SNAPSHOT_A: Callable[[dict], int] = lambda world: world["snapshot"].id  # noqa: E731
 STREET_ID_A: Callable[[dict], int] = lambda world: world["org_a"].street_id  # noqa: E731
 COMMUNITY_A: Callable[[dict], int] = lambda world: world["community_a"].id  # noqa: E731
+VISIT_A: Callable[[dict], int] = lambda world: world["visit_a"].id  # noqa: E731
+ATTACHMENT_A: Callable[[dict], int] = lambda world: world["attachment_a"].id  # noqa: E731
 JOB: Callable[[dict], int] = lambda world: world["job"].id  # noqa: E731
 NO_UPLOAD = "0" * 64  # a well-formed SHA-256 with no upload behind it
 
@@ -151,6 +156,9 @@ MATRIX: dict[str, Entry] = {
     "quality.grading":         Entry(GET=STREET_A(302), POST=STREET_A(302), args={"org_id": ORG_A}),
     "quality.warnings":        Entry(GET=SUPERVISORS()),
     "bulletins.download":      Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A, "fmt": "docx"}),
+    "attachments.upload":      Entry(POST=STREET_A(302), args={"org_id": ORG_A, "kind": "visit", "record_id": VISIT_A}),
+    "attachments.download":    Entry(GET=STREET_A(), args={"org_id": ORG_A, "attachment_id": ATTACHMENT_A}),
+    "attachments.thumbnail":   Entry(GET=STREET_A(), args={"org_id": ORG_A, "attachment_id": ATTACHMENT_A}),
     # a finished preview job of "supervisor": its owner and admins only (district B's supervisor: 404)
     "jobs.show":               Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"job_id": JOB}),
     "jobs.status":             Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"job_id": JOB}),
@@ -169,6 +177,8 @@ ID_ARGS: dict[str, Callable[[dict], int]] = {
     "snapshot_id": SNAPSHOT_A,
     "street_id": STREET_ID_A,
     "community_id": COMMUNITY_A,
+    "record_id": VISIT_A,
+    "attachment_id": ATTACHMENT_A,
     "job_id": JOB,
 }
 
@@ -190,7 +200,10 @@ def world(app, make_user, make_org):
     org_a = make_org("翠竹", name="翠竹测试科技有限公司")
     org_a.community = org_a.street.communities[0]
     db.session.commit()
+    visit_a, attachment_a = _visit_with_photo(org_a)
     return {
+        "visit_a": visit_a,
+        "attachment_a": attachment_a,
         "org_a": org_a,
         "community_a": org_a.community,
         "org_b": make_org("桂园", name="桂园测试科技有限公司"),
@@ -220,6 +233,15 @@ def _batch() -> ImportBatch:
     db.session.add(batch)
     db.session.commit()
     return batch
+
+
+def _visit_with_photo(org: Organization) -> tuple[Visit, Attachment]:
+    """A visit of `org` with one photo attached (through the services)."""
+    officer = db.session.scalar(select(User).where(User.username == "officer_a"))
+    actions.apply_transition(org, actions.TransitionRequest("record_visit", visit_date=date.today(), outcome="willing"),
+                             officer)
+    visit = db.session.scalar(select(Visit).where(Visit.organization_id == org.id))
+    return visit, attach(org, "visit", visit, tiny_png(), "photo.png", officer)
 
 
 def signed_in_clients(app) -> dict[str, tuple]:

@@ -7,19 +7,22 @@ on its form (or the CLI prints); nothing is written when one is raised.
 """
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, policy
 from ..domain import rules, workflow
 from ..domain.rules import Message
 from ..extensions import db
-from ..models import Branch, Community, Onboarding, Organization, StatusEvent, Street, User, Visit, utcnow
+from ..models import Branch, Community, Onboarding, Organization, StatusEvent, Street, Submission, User, Visit, utcnow
 
 
 class ServiceError(Exception):
@@ -205,6 +208,65 @@ class TransitionRequest:
     onboarded_on: date | None = None
     platform_code: str = ""
     expected_version: int | None = None
+    #: the organisation's status when the form was opened: a visit only conflicts with a change of status
+    opened_status: str | None = None
+    #: the form's one-time key; a request whose key was applied already answers that first result
+    submission_key: str | None = None
+    #: set by :func:`apply_transition` when the key had been applied already (nothing was written)
+    replayed: bool = False
+
+
+SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def new_submission_key() -> str:
+    """A fresh one-time key for a step form."""
+    return uuid.uuid4().hex
+
+
+def same_visit_again(request: TransitionRequest, org: Organization, actor: User) -> StatusEvent | None:
+    """The status event of a visit identical to the one requested (same officer, date, outcome, person
+    met, notes and follow-up date), if one is recorded: the same form sent again from a page the
+    browser fetched afresh (going back re-loads a page that is not cached, with a new key)."""
+    if request.event != "record_visit" or not request.submission_key:  # forms only; services say what they mean
+        return None
+    same = db.session.scalar(
+        select(Visit.id).where(
+            Visit.organization_id == org.id,
+            Visit.officer_id == actor.id,
+            Visit.visit_date == request.visit_date,
+            Visit.outcome == request.outcome,
+            Visit.met_with == (request.met_with or ""),
+            Visit.notes == (request.notes or ""),
+            Visit.next_follow_up.is_(None) if request.next_follow_up is None
+            else Visit.next_follow_up == request.next_follow_up,
+        ).limit(1)
+    )
+    if same is None:
+        return None
+    return db.session.scalar(
+        select(StatusEvent).where(StatusEvent.organization_id == org.id, StatusEvent.transition == "record_visit",
+                                  StatusEvent.actor_id == actor.id)
+        .order_by(StatusEvent.id.desc()).limit(1)
+    )
+
+
+def earlier_submission(request: TransitionRequest, org: Organization, actor: User) -> StatusEvent | None:
+    """The status event a form with this submission key already produced, if any.
+
+    Raises :class:`ServiceError` when the key is malformed or belongs to another person, organisation or step.
+    """
+    key = request.submission_key
+    if not key:
+        return None
+    if not SUBMISSION_KEY.match(key):
+        raise ServiceError([(None, Message("表单的提交编号无效，请重新打开表单再提交"))])
+    done = db.session.scalar(select(Submission).where(Submission.key == key))
+    if done is None:
+        return None
+    if (done.user_id, done.organization_id, done.transition) != (actor.id, org.id, request.event):
+        raise ServiceError([(None, Message("表单的提交编号无效，请重新打开表单再提交"))])
+    return done.status_event
 
 
 def previous_status(org: Organization) -> str | None:
@@ -281,7 +343,11 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
     """
     if not policy.can_request(actor, org, request.event):
         raise ServiceError([(None, Message("您无权对该组织执行此操作"))])
-    if request.expected_version is not None and request.expected_version != org.version:
+    earlier = earlier_submission(request, org, actor) or same_visit_again(request, org, actor)
+    if earlier is not None:  # checked before the version: the first submission moved it on
+        request.replayed = True
+        return earlier
+    if _stale(org, request):
         raise Conflict(org)
     covered = _covered_orgs(org, request, actor) if request.event == "establish" else []
     facts = facts_for(org, actor, request)
@@ -310,6 +376,9 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
             effective_on=effective_on,
         )
         db.session.add(event)
+        if request.submission_key:
+            db.session.add(Submission(key=request.submission_key, user_id=actor.id, organization_id=org.id,
+                                      transition=request.event, status_event=event))
         audit.record(
             actor,
             "transition",
@@ -323,11 +392,40 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
     except StaleDataError:
         db.session.rollback()
         raise Conflict(org) from None
+    except IntegrityError:
+        db.session.rollback()
+        return _replay_after_race(org, request, actor)
     except Exception:
         db.session.rollback()
         raise
-    _commit_or_conflict(org)
+    try:
+        _commit_or_conflict(org)
+    except IntegrityError:
+        return _replay_after_race(org, request, actor)
     return event
+
+
+def _stale(org: Organization, request: TransitionRequest) -> bool:
+    """Whether the form is older than the record in a way that matters for this step.
+
+    A visit adds to the history: an edit of the survey fields in the meantime does not make it wrong,
+    only a change of status does. Every other step needs the very version the form was opened at.
+    """
+    if request.expected_version is None or request.expected_version == org.version:
+        return False
+    if request.event == "record_visit" and request.opened_status == org.status:
+        return False
+    return True
+
+
+def _replay_after_race(org: Organization, request: TransitionRequest, actor: User) -> StatusEvent:
+    """The same form was sent twice at once and the other request stored its key first: answer its result."""
+    db.session.rollback()
+    earlier = earlier_submission(request, org, actor) if request.submission_key else None
+    if earlier is None:
+        raise ServiceError([(None, Message("保存失败：数据与已有记录冲突，请刷新页面后重试"))])
+    request.replayed = True
+    return earlier
 
 
 def effective_date(request: TransitionRequest) -> date:

@@ -111,8 +111,16 @@ class SurveyForm(FlaskForm):
             raise ValidationError(translate_message(problem))
 
 
-class VisitForm(FlaskForm):
+class StepForm(FlaskForm):
+    """What every step form carries besides its fields: the organisation's version and status when the
+    form was opened (the conflict check) and a one-time submission key (a resubmission changes nothing)."""
+
     version = HiddenField()
+    opened_status = HiddenField()
+    submission_key = HiddenField()
+
+
+class VisitForm(StepForm):
     visit_date = DateField(_l("走访日期"), default=local_today, validators=[InputRequired(message=_l("请填写走访日期"))])
     outcome = SelectField(
         _l("走访结果"),
@@ -129,8 +137,7 @@ class VisitForm(FlaskForm):
             raise ValidationError(_l("下次跟进日期不能早于走访日期"))
 
 
-class EstablishForm(FlaskForm):
-    version = HiddenField()
+class EstablishForm(StepForm):
     name = StringField(_l("团组织全称"), validators=[DataRequired(message=_l("请填写团组织全称")), Length(max=200)])
     branch_type = SelectField(_l("团组织类型"), choices=[(k, _l(v)) for k, v in rules.BRANCH_TYPES.items()])
     member_count = IntegerField(
@@ -161,8 +168,7 @@ class EstablishForm(FlaskForm):
         return {name: getattr(self, name).data for name in self.BRANCH_FIELDS}
 
 
-class OnboardForm(FlaskForm):
-    version = HiddenField()
+class OnboardForm(StepForm):
     onboarded_on = DateField(_l("入驻日期"), default=local_today, validators=[InputRequired(message=_l("请填写入驻日期"))])
     platform_code = StringField(
         _l("智慧团建组织编码"), validators=[DataRequired(message=_l("请填写智慧团建组织编码")), Length(max=80)]
@@ -170,9 +176,8 @@ class OnboardForm(FlaskForm):
     submit = SubmitField(_l("确认入驻"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(StepForm):
     """For steps that need only a reason: mark ineligible, reopen, close, revert."""
 
-    version = HiddenField()
     reason = TextAreaField(_l("原因"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("确认"))

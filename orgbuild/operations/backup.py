@@ -4,6 +4,7 @@ the app keeps serving). PostgreSQL is backed up with ``pg_dump``, which this mod
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -59,3 +60,19 @@ def backup_sqlite(engine: Engine, path: str | os.PathLike) -> Path:
             os.unlink(temp_name)
         raise
     return target
+
+
+def backup_files(names: list[str], source: Path, target: Path) -> int:
+    """Copy the named files (evidence files the database refers to) from `source` into the folder
+    `target`, skipping those already copied (stored names are unique and never rewritten); return
+    how many files the backup folder holds for these names."""
+    target.mkdir(parents=True, exist_ok=True)
+    kept = 0
+    for name in names:
+        origin, copy = source / name, target / name
+        if not origin.is_file():
+            continue
+        if not copy.is_file() or copy.stat().st_size != origin.stat().st_size:
+            shutil.copy2(origin, copy)
+        kept += 1
+    return kept

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import policy
-from . import (admin, api, assignment, audit, auth, board, bulletins, dashboard, errors, exports, health, imports, jobs,
-               main, orgs, quality, streets, targets)
+from . import (admin, api, assignment, attachments, audit, auth, board, bulletins, dashboard, errors, exports, health,
+               imports, jobs, main, orgs, quality, streets, targets)
 
 #: (endpoint, label, who sees it). Links whose endpoint is not registered are left out.
 NAV: list[tuple[str, object, Callable]] = [
@@ -42,7 +42,7 @@ def nav_links() -> list[tuple[str, object]]:
 def register(app: Flask) -> None:
     """Register every blueprint, the error pages and the navigation helper on `app`."""
     for module in (auth, main, orgs, health, admin, streets, audit, imports, jobs, dashboard, targets, bulletins, exports, api,
-                   quality, assignment, board):
+                   quality, assignment, board, attachments):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     app.jinja_env.globals["nav_links"] = nav_links

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import audit, policy
+from ..attachments.service import attachments_of
 from ..campaign import actions
 from ..campaign import listing as orglist
 from ..campaign.actions import ServiceError, SurveyData, TransitionRequest
@@ -22,6 +23,7 @@ from ..campaign.forms import (
 from ..domain import workflow
 from ..extensions import db
 from ..models import Community, Organization, StatusEvent, Street, User, Visit, street_order
+from .attachments import UploadForm
 from ..quality.roster import branch_state, idle_days
 from .helpers import form_version, org_or_404, put_errors_on_form
 
@@ -87,6 +89,8 @@ def detail(org_id: int):
         allowed=actions.allowed_events(org, current_user),
         can_edit=policy.can_edit_org(current_user, org),
         history=audit.org_history(org.id) if policy.can_read_org_history(current_user, org) else [],
+        files=attachments_of(org),
+        upload_form=UploadForm(),
         branch_state=branch_state(org, actions.local_today()),
         idle_days=idle_days(),
         can_log_life=policy.can_log_branch_life(current_user, org),
@@ -158,6 +162,10 @@ def edit(org_id: int):
         form.version.data = org.version
     _fill_survey_choices(form, org.street_id)
     if form.validate_on_submit():
+        if form_version(form) is None:  # a form without a version is refused, never saved unchecked
+            flash(_("表单缺少版本信息，未保存。请核对后再次提交"), "danger")
+            form.version.data = org.version
+            return render_template("orgs/survey_form.html", form=form, org=org), 400
         try:
             changes = actions.update_organization(org, _survey_data(form), current_user, form_version(form))
         except actions.Conflict:
@@ -179,7 +187,12 @@ def edit(org_id: int):
 
 
 def _transition_request(event: str, form) -> TransitionRequest:
-    req = TransitionRequest(event=event, expected_version=form_version(form))
+    req = TransitionRequest(
+        event=event,
+        expected_version=form_version(form),
+        opened_status=form.opened_status.data or None,
+        submission_key=(form.submission_key.data or "").strip() or None,
+    )
     if event == "record_visit":
         req.visit_date = form.visit_date.data
         req.outcome = form.outcome.data
@@ -197,6 +210,12 @@ def _transition_request(event: str, form) -> TransitionRequest:
     return req
 
 
+def _stamp(form, org: Organization) -> None:
+    """Put the organisation's current version and status on a step form."""
+    form.version.data = org.version
+    form.opened_status.data = org.status
+
+
 @bp.route("/<int:org_id>/step/<event>", methods=["GET", "POST"])
 @login_required
 def step(org_id: int, event: str):
@@ -206,7 +225,8 @@ def step(org_id: int, event: str):
         abort(404)
     form = STEP_FORMS[event]()
     if request.method == "GET":
-        form.version.data = org.version
+        _stamp(form, org)
+        form.submission_key.data = actions.new_submission_key()
         if event == "establish":
             form.name.data = f"{org.name}团支部"  # data: a branch's official name is Chinese in every UI language
             form.member_count.data = org.league_members
@@ -224,15 +244,32 @@ def step(org_id: int, event: str):
             )
         ]
     if form.validate_on_submit():
+        if form_version(form) is None or not (form.submission_key.data or "").strip():
+            # an old or hand-made form: refused, not applied unchecked; the fresh form keeps what was typed
+            flash(_("表单缺少版本信息或提交编号，未保存。请核对后再次提交"), "danger")
+            _stamp(form, org)
+            form.submission_key.data = actions.new_submission_key()
+            return render_template("orgs/step.html", org=org, form=form, event=event), 400
+        req = _transition_request(event, form)
         try:
-            actions.apply_transition(org, _transition_request(event, form), current_user)
+            actions.apply_transition(org, req, current_user)
         except actions.Conflict:
-            flash(_("该组织刚被其他人修改过，请查看最新状态后再操作"), "warning")
-            return redirect(url_for("orgs.detail", org_id=org.id))
+            db.session.refresh(org)
+            opened = req.opened_status
+            _stamp(form, org)  # what was typed stays in the form, ready to re-apply to the current state
+            latest = db.session.scalar(
+                select(StatusEvent).where(StatusEvent.organization_id == org.id)
+                .order_by(StatusEvent.created_at.desc(), StatusEvent.id.desc()).limit(1)
+            )
+            return render_template("orgs/step.html", org=org, form=form, event=event,
+                                   conflict={"opened_status": opened, "latest": latest}), 409
         except ServiceError as error:
             put_errors_on_form(form, error.errors)
         else:
-            flash(_("已完成：%(step)s", step=_(workflow.EVENTS[event])), "success")
+            if req.replayed:
+                flash(_("该表单已提交过，本次未重复登记"), "info")
+            else:
+                flash(_("已完成：%(step)s", step=_(workflow.EVENTS[event])), "success")
             return redirect(url_for("orgs.detail", org_id=org.id))
     elif request.method == "GET":
         reasons = actions.refusal_reasons(org, current_user, event)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from orgbuild.extensions import db
 from orgbuild.models import AuditEvent, Branch, Onboarding, Organization, StatusEvent, Visit
 from tests.conftest import credit_code, login, street
-from tests.flows import TODAY, count, establish, onboard, snapshot, visit
+from tests.flows import TODAY, count, establish, onboard, snapshot, step_form, visit
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ def test_visit_happy_path(client, officer, make_org):
     assert "接待人" in client.get(f"/orgs/{org.id}/step/record_visit").text
     data = {"visit_date": TODAY.isoformat(), "outcome": "considering", "met_with": "李书记", "notes": "讲解建团流程",
             "next_follow_up": (TODAY + timedelta(days=14)).isoformat(), "version": str(org.version)}
-    response = client.post(f"/orgs/{org.id}/step/record_visit", data=data, follow_redirects=True)
+    response = client.post(f"/orgs/{org.id}/step/record_visit", data=step_form(org, **data), follow_redirects=True)
     assert "已完成：登记走访" in response.text
     db.session.expire_all()
     assert db.session.get(Organization, org.id).status == "visited"
@@ -157,7 +157,7 @@ def test_visit_happy_path(client, officer, make_org):
 def test_visit_invalid_input_writes_nothing(client, officer, make_org, data, message):
     org = make_org()
     before = snapshot(org.id)
-    response = client.post(f"/orgs/{org.id}/step/record_visit", data=data)
+    response = client.post(f"/orgs/{org.id}/step/record_visit", data=step_form(org, **data))
     assert response.status_code == 200
     assert message in response.text
     assert snapshot(org.id) == before
@@ -169,7 +169,7 @@ def test_visit_without_party_organisation_is_refused(client, officer, make_org):
     page = client.get(f"/orgs/{org.id}/step/record_visit", follow_redirects=True)
     assert "该组织未建立党组织：本次走访针对已建党组织" in page.text
     assert f"/orgs/{org.id}/step/record_visit" not in client.get(f"/orgs/{org.id}").text  # no button
-    response = client.post(f"/orgs/{org.id}/step/record_visit", data={"visit_date": TODAY.isoformat(), "outcome": "willing"})
+    response = client.post(f"/orgs/{org.id}/step/record_visit", data=step_form(org, **{"visit_date": TODAY.isoformat(), "outcome": "willing"}))
     assert "该组织未建立党组织：本次走访针对已建党组织" in response.text
     assert snapshot(org.id) == before
 
@@ -189,7 +189,7 @@ def test_establish_happy_path(client, officer, make_org):
     visit(org, officer)
     page = client.get(f"/orgs/{org.id}/step/establish")
     assert page.status_code == 200 and f"{org.name}团支部" in page.text
-    response = client.post(f"/orgs/{org.id}/step/establish", data=establish_form(), follow_redirects=True)
+    response = client.post(f"/orgs/{org.id}/step/establish", data=step_form(org, **establish_form()), follow_redirects=True)
     assert "已完成：建立团组织" in response.text
     db.session.expire_all()
     org = db.session.get(Organization, org.id)
@@ -203,7 +203,7 @@ def test_establish_joint_branch_with_covered_org(client, officer, make_org):
     neighbour = make_org(name="同楼宇小微企业有限公司", has_party_org=False)
     visit(org, officer)
     data = establish_form(branch_type="joint_branch", member_count="2", covered_org_ids=str(neighbour.id))
-    client.post(f"/orgs/{org.id}/step/establish", data=data)
+    client.post(f"/orgs/{org.id}/step/establish", data=step_form(org, **data))
     branch = db.session.scalar(select(Branch).where(Branch.organization_id == org.id))
     assert branch.branch_type == "joint_branch"
     assert [o.id for o in branch.covered_orgs] == [neighbour.id]
@@ -228,7 +228,7 @@ def test_establish_invalid_input_writes_nothing(client, officer, make_org, overr
     org = make_org()
     visit(org, officer)
     before = snapshot(org.id)
-    response = client.post(f"/orgs/{org.id}/step/establish", data=establish_form(**overrides))
+    response = client.post(f"/orgs/{org.id}/step/establish", data=step_form(org, **establish_form(**overrides)))
     assert response.status_code == 200
     assert message in response.text
     assert snapshot(org.id) == before
@@ -238,7 +238,7 @@ def test_establish_after_declined_visit_only_is_refused(client, officer, make_or
     org = make_org()
     visit(org, officer, outcome="declined")
     before = snapshot(org.id)
-    response = client.post(f"/orgs/{org.id}/step/establish", data=establish_form())
+    response = client.post(f"/orgs/{org.id}/step/establish", data=step_form(org, **establish_form()))
     assert "尚无有效走访记录（须至少一次结果不是“拒绝”的走访）" in response.text
     assert snapshot(org.id) == before
 
@@ -249,7 +249,7 @@ def test_onboard_happy_path(client, officer, make_org):
     org = make_org()
     visit(org, officer)
     establish(org, officer)
-    response = client.post(f"/orgs/{org.id}/step/onboard", data={"onboarded_on": TODAY.isoformat(), "platform_code": " 44030300009 "},
+    response = client.post(f"/orgs/{org.id}/step/onboard", data=step_form(org, **{"onboarded_on": TODAY.isoformat(), "platform_code": " 44030300009 "}),
                            follow_redirects=True)
     assert "已完成：入驻智慧团建" in response.text
     db.session.expire_all()
@@ -267,18 +267,18 @@ def test_onboard_invalid_input_writes_nothing(client, officer, make_org, data, m
     visit(org, officer)
     establish(org, officer)
     before = snapshot(org.id)
-    response = client.post(f"/orgs/{org.id}/step/onboard", data=data)
+    response = client.post(f"/orgs/{org.id}/step/onboard", data=step_form(org, **data))
     assert message in response.text
     assert snapshot(org.id) == before
 
 
 def test_direct_onboarding_of_an_organisation_that_had_a_league_organisation(client, officer, make_org):
     org = make_org(has_league_org=True)
-    client.post(f"/orgs/{org.id}/step/onboard", data={"onboarded_on": TODAY.isoformat(), "platform_code": "A1"})
+    client.post(f"/orgs/{org.id}/step/onboard", data=step_form(org, **{"onboarded_on": TODAY.isoformat(), "platform_code": "A1"}))
     assert count(StatusEvent, organization_id=org.id, from_status="surveyed", to_status="onboarded") == 1
     other = make_org()
     before = snapshot(other.id)
-    response = client.post(f"/orgs/{other.id}/step/onboard", data={"onboarded_on": TODAY.isoformat(), "platform_code": "A2"})
+    response = client.post(f"/orgs/{other.id}/step/onboard", data=step_form(other, **{"onboarded_on": TODAY.isoformat(), "platform_code": "A2"}))
     assert "摸排时该组织尚未建团：须先建立团组织再入驻" in response.text
     assert snapshot(other.id) == before
 
@@ -286,9 +286,9 @@ def test_direct_onboarding_of_an_organisation_that_had_a_league_organisation(cli
 def test_mark_ineligible_needs_a_reason(client, officer, make_org):
     org = make_org()
     before = snapshot(org.id)
-    assert "请填写原因" in client.post(f"/orgs/{org.id}/step/mark_ineligible", data={"reason": " "}).text
+    assert "请填写原因" in client.post(f"/orgs/{org.id}/step/mark_ineligible", data=step_form(org, **{"reason": " "})).text
     assert snapshot(org.id) == before
-    client.post(f"/orgs/{org.id}/step/mark_ineligible", data={"reason": "无青年职工"})
+    client.post(f"/orgs/{org.id}/step/mark_ineligible", data=step_form(org, **{"reason": "无青年职工"}))
     event = db.session.scalar(select(StatusEvent).where(StatusEvent.organization_id == org.id))
     assert (event.to_status, event.reason) == ("ineligible", "无青年职工")
 

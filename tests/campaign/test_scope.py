@@ -6,7 +6,7 @@ import pytest
 from orgbuild.extensions import db
 from orgbuild.models import Organization
 from tests.conftest import login, street
-from tests.flows import TODAY, snapshot
+from tests.flows import TODAY, snapshot, step_form
 
 
 @pytest.fixture
@@ -45,8 +45,8 @@ def test_posts_to_another_streets_organisation_are_404_and_change_nothing(client
     edit = {"name": "改名", "credit_code": theirs.credit_code, "street_id": str(street("翠竹").id), "version": "1"}
     assert client.post(f"/orgs/{theirs.id}/edit", data=edit).status_code == 404
     visit = {"visit_date": TODAY.isoformat(), "outcome": "willing"}
-    assert client.post(f"/orgs/{theirs.id}/step/record_visit", data=visit).status_code == 404
-    assert client.post(f"/orgs/{theirs.id}/step/close", data={"reason": "迁出"}).status_code == 404
+    assert client.post(f"/orgs/{theirs.id}/step/record_visit", data=step_form(theirs, **visit)).status_code == 404
+    assert client.post(f"/orgs/{theirs.id}/step/close", data=step_form(theirs, **{"reason": "迁出"})).status_code == 404
     assert snapshot(theirs.id) == before
 
 

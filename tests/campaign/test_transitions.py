@@ -10,7 +10,7 @@ from orgbuild.domain import rules
 from orgbuild.extensions import db
 from orgbuild.models import Branch, Onboarding, Organization, StatusEvent, Visit
 from tests.conftest import login
-from tests.flows import count, establish, onboard, snapshot, visit
+from tests.flows import count, establish, onboard, snapshot, step_form, visit
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_officer_cannot_revert(client, people, make_org):
     assert f"/orgs/{org.id}/step/revert" not in client.get(f"/orgs/{org.id}").text
     page = client.get(f"/orgs/{org.id}/step/revert", follow_redirects=True)
     assert "您无权对该组织执行此操作" in page.text
-    response = client.post(f"/orgs/{org.id}/step/revert", data={"reason": "录错了"})
+    response = client.post(f"/orgs/{org.id}/step/revert", data=step_form(org, **{"reason": "录错了"}))
     assert "您无权对该组织执行此操作" in response.text
     assert snapshot(org.id) == before
 
@@ -39,7 +39,7 @@ def test_supervisor_revert_needs_a_reason(client, people, make_org):
     visit(org, officer)
     login(client, "boss")
     before = snapshot(org.id)
-    response = client.post(f"/orgs/{org.id}/step/revert", data={"reason": "  "})
+    response = client.post(f"/orgs/{org.id}/step/revert", data=step_form(org, **{"reason": "  "}))
     assert "撤回须填写原因" in response.text
     assert snapshot(org.id) == before
 
@@ -51,7 +51,7 @@ def test_revert_goes_back_exactly_one_step_and_marks_records_reverted(client, pe
     establish(org, officer)
     onboard(org, officer)
     login(client, "boss")
-    client.post(f"/orgs/{org.id}/step/revert", data={"reason": "编码填错"})
+    client.post(f"/orgs/{org.id}/step/revert", data=step_form(org, **{"reason": "编码填错"}))
     db.session.expire_all()
     org = db.session.get(Organization, org.id)
     assert org.status == "established"
@@ -60,17 +60,17 @@ def test_revert_goes_back_exactly_one_step_and_marks_records_reverted(client, pe
     event = db.session.scalars(select(StatusEvent).where(StatusEvent.organization_id == org.id).order_by(StatusEvent.id.desc())).first()
     assert (event.transition, event.from_status, event.to_status, event.reason) == ("revert", "onboarded", "established", "编码填错")
 
-    client.post(f"/orgs/{org.id}/step/revert", data={"reason": "批复未下达"})
+    client.post(f"/orgs/{org.id}/step/revert", data=step_form(org, **{"reason": "批复未下达"}))
     db.session.expire_all()
     org = db.session.get(Organization, org.id)
     assert org.status == "visited"
     assert org.branch is None and count(Branch, organization_id=org.id, reverted=True) == 1
     assert count(Visit, organization_id=org.id) == 1  # visits are history, not reverted
 
-    client.post(f"/orgs/{org.id}/step/revert", data={"reason": "走访记录录错组织"})
+    client.post(f"/orgs/{org.id}/step/revert", data=step_form(org, **{"reason": "走访记录录错组织"}))
     db.session.expire_all()
     assert db.session.get(Organization, org.id).status == "surveyed"
-    assert "当前状态为“已摸排”，不能撤回一步" in client.post(f"/orgs/{org.id}/step/revert", data={"reason": "再撤"}, follow_redirects=True).text
+    assert "当前状态为“已摸排”，不能撤回一步" in client.post(f"/orgs/{org.id}/step/revert", data=step_form(org, **{"reason": "再撤"}), follow_redirects=True).text
 
 
 def test_refounding_after_a_revert(people, make_org):

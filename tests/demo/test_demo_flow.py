@@ -8,7 +8,7 @@ from orgbuild.demo import service as demo
 from orgbuild.extensions import db
 from orgbuild.models import Organization
 from tests.conftest import login
-from tests.flows import TODAY
+from tests.flows import TODAY, step_form
 
 
 def test_officer_carries_an_organisation_from_visit_to_onboarding(app, client):
@@ -28,7 +28,7 @@ def test_officer_carries_an_organisation_from_visit_to_onboarding(app, client):
     assert f"/orgs/{org.id}/step/record_visit" in detail and f"/orgs/{org.id}/step/establish" not in detail
     page = client.post(
         f"/orgs/{org.id}/step/record_visit",
-        data={"visit_date": TODAY.isoformat(), "outcome": "willing", "met_with": "党组织书记", "notes": "同意建团"},
+        data=step_form(org, **{"visit_date": TODAY.isoformat(), "outcome": "willing", "met_with": "党组织书记", "notes": "同意建团"}),
         follow_redirects=True,
     ).text
     assert "已完成：登记走访" in page and f"/orgs/{org.id}/step/establish" in page
@@ -39,11 +39,11 @@ def test_officer_carries_an_organisation_from_visit_to_onboarding(app, client):
             "founded_on": TODAY.isoformat(), "approval_doc_no": "罗团发〔2022〕99号", "covered_units": "同楼宇企业"}
     if kind == "joint_branch":
         data["member_count"] = "4"
-    page = client.post(f"/orgs/{org.id}/step/establish", data=data, follow_redirects=True).text
+    page = client.post(f"/orgs/{org.id}/step/establish", data=step_form(org, **data), follow_redirects=True).text
     assert "已完成：建立团组织" in page and f"/orgs/{org.id}/step/onboard" in page
 
     page = client.post(
-        f"/orgs/{org.id}/step/onboard", data={"onboarded_on": TODAY.isoformat(), "platform_code": "440303000999"},
+        f"/orgs/{org.id}/step/onboard", data=step_form(org, **{"onboarded_on": TODAY.isoformat(), "platform_code": "440303000999"}),
         follow_redirects=True,
     ).text
     assert "已完成：入驻智慧团建" in page

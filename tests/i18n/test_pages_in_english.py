@@ -8,6 +8,7 @@ import pytest
 from orgbuild.extensions import db
 from orgbuild.models import User
 from tests.conftest import login, street
+from tests.flows import step_form
 from tests.i18n.interface_text import chinese_interface_text, interface_text
 
 #: Proper names kept in Chinese inside English text on purpose (the glossary's "Smart League platform (智慧团建)").
@@ -134,8 +135,8 @@ def test_visit_form_errors_in_the_chosen_language(client, district, locale, expe
     login(client, "sup")
     switch_language(client, locale)
     html = client.post(
-        f"/orgs/{district.surveyed.id}/step/record_visit", data={"visit_date": "5/1/2026", "outcome": ""}
-    ).get_data(as_text=True)
+        f"/orgs/{district.surveyed.id}/step/record_visit", data=step_form(district.surveyed, **{"visit_date": "5/1/2026", "outcome": ""}
+    )).get_data(as_text=True)
     errors = [text for element, text in interface_text(html) if "invalid-feedback" in element]
     assert errors[0] == expected[0]
     assert expected[1] in errors or "Not a valid choice." in errors or "不是有效的选择。" in errors
@@ -161,7 +162,7 @@ def test_flash_after_a_step_in_the_chosen_language(client, district, locale, exp
     switch_language(client, locale)
     response = client.post(
         f"/orgs/{district.surveyed.id}/step/record_visit",
-        data={"visit_date": "2026-01-05", "outcome": "willing"},
+        data=step_form(district.surveyed, **{"visit_date": "2026-01-05", "outcome": "willing"}),
         follow_redirects=True,
     )
     assert expected in response.get_data(as_text=True)
@@ -209,8 +210,8 @@ def test_joint_unit_outside_the_choices_is_refused_in_the_chosen_language(client
     switch_language(client, locale)
     html = client.post(
         f"/orgs/{district.visited.id}/step/establish",
-        data={"name": "联合团支部", "branch_type": "joint_branch", "member_count": "2", "founded_on": "2026-02-01",
-              "covered_org_ids": "999999"},
+        data=step_form(district.visited, **{"name": "联合团支部", "branch_type": "joint_branch", "member_count": "2", "founded_on": "2026-02-01",
+              "covered_org_ids": "999999"}),
     ).get_data(as_text=True)
     errors = [text for element, text in interface_text(html) if "invalid-feedback" in element]
     assert errors == [expected]

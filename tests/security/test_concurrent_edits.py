@@ -13,6 +13,7 @@ from orgbuild.campaign.actions import TransitionRequest
 from orgbuild.extensions import db
 from orgbuild.models import AuditEvent, Organization, StatusEvent, User, Visit
 from tests.conftest import TODAY
+from tests.flows import step_form
 
 
 class FormInputs(HTMLParser):
@@ -95,13 +96,16 @@ def test_service_refuses_a_stale_version(people, make_org):
 
 
 def test_stale_step_form_gets_a_clear_message(people, signed_in, make_org):
-    """A step form opened before another change: redirected to the page with a clear message."""
+    """A step form opened before another step: refused with both states shown and what was typed kept."""
     org = make_org("翠竹")
     officer = signed_in("officer_a")
-    form = {"version": str(org.version), "visit_date": TODAY.isoformat(), "outcome": "willing"}
-    assert signed_in("supervisor").post(f"/orgs/{org.id}/step/record_visit", data=form).status_code == 302
-    response = officer.post(f"/orgs/{org.id}/step/record_visit", data=form, follow_redirects=True)
-    assert "该组织刚被其他人修改过，请查看最新状态后再操作" in response.get_data(as_text=True)
+    mine = step_form(org, visit_date=TODAY.isoformat(), outcome="willing", notes="前台说书记下午在")
+    theirs = step_form(org, visit_date=TODAY.isoformat(), outcome="willing")
+    assert signed_in("supervisor").post(f"/orgs/{org.id}/step/record_visit", data=theirs).status_code == 302
+    response = officer.post(f"/orgs/{org.id}/step/record_visit", data=mine)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "该组织在您打开表单后有了变化，本次未保存。" in page and "前台说书记下午在" in page
     assert db.session.scalar(select(func.count(Visit.id)).where(Visit.organization_id == org.id)) == 1
 
 
