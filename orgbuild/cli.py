@@ -25,6 +25,7 @@ from .imports.cli import import_survey_command
 from .models import Street
 from .operations import backup
 from .progress.cli import bulletin_command, progress_command, snapshot_group
+from .quality.cli import quality_command
 
 
 def init_app(app: Flask) -> None:
@@ -32,7 +33,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(backup_command)
     for command in (create_user_command, demo_command, user_group, import_survey_command, progress_command,
-                    snapshot_group, bulletin_command, assign_command, digest_command):
+                    snapshot_group, bulletin_command, assign_command, digest_command, quality_command):
         app.cli.add_command(requires_schema(command))
 
 

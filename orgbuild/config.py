@@ -42,6 +42,8 @@ def from_environment(instance_path: str) -> dict:
         ),
         # days without organisational life after which a founded branch is warned (DOMAIN.md: a quarter)
         "QUALITY_IDLE_DAYS": int(env.get("ORGBUILD_IDLE_DAYS", "90")),
+        "QUALITY_GRADING_DAY": env.get("ORGBUILD_GRADING_DAY", "12-01"),  # MM-DD: 对标定级 round (cut-off 6 months before)
+        "QUALITY_FIVE_STAR_CAP": int(env.get("ORGBUILD_FIVE_STAR_CAP", "20")),  # % of graded branches
         # a board card that has not moved for more days than this is flagged (board/service.py)
         "STALE_DAYS": int(env.get("ORGBUILD_STALE_DAYS", "30")),
         # the daily digest by e-mail (reminders/service.py): smtp://user:password@host:port

@@ -153,6 +153,7 @@ MATRIX: dict[str, Entry] = {
     "bulletins.show":          Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A}),
     "quality.life":            Entry(GET=STREET_A(302), POST=STREET_A(302), args={"org_id": ORG_A}),
     "quality.membership":      Entry(POST=STREET_A(302), args={"org_id": ORG_A}),
+    "quality.grading":         Entry(GET=STREET_A(302), POST=STREET_A(302), args={"org_id": ORG_A}),
     "quality.warnings":        Entry(GET=SUPERVISORS()),
     "bulletins.download":      Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A, "fmt": "docx"}),
     "attachments.upload":      Entry(POST=STREET_A(302), args={"org_id": ORG_A, "kind": "visit", "record_id": VISIT_A}),

@@ -18,6 +18,7 @@ from ..progress import credit as progress_credit
 from ..progress import figures as progress
 from ..progress import queries as progress_queries
 from ..progress import report
+from ..quality.grading import quality_figures
 from ..web import params
 from . import charts
 from .orgs import visible_streets
@@ -85,6 +86,8 @@ def render_index() -> str:
     scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int),
                                district=request.args.get("district", type=int))  # checked by requested_progress
     credit = progress_credit.credit(scope, data["year"], date.fromisoformat(data["as_of"]))
+    quality = quality_figures(scope, data["year"], date.fromisoformat(data["as_of"])) \
+        if policy.can_read_quality(current_user) else None
     return render_template(
         "dashboard/index.html",
         p=data,
@@ -105,4 +108,5 @@ def render_index() -> str:
         credit=credit,
         today=local_today(),
         can_set_targets=policy.can_set_targets(current_user),
+        quality=quality,
     )
