@@ -10,7 +10,7 @@ from orgbuild.imports import reader
 from tests.conftest import credit_code, login
 from tests.imports.conftest import HEADER, row
 from tests.imports.test_cli import invoke, orgs
-from tests.imports.test_views import sha_of, upload  # noqa: F401 - upload posts the file
+from tests.imports.test_views import upload
 
 
 def padded(path: str, size: int) -> str:
