@@ -8,6 +8,7 @@ from sqlalchemy import Select, or_, select
 from .. import policy
 from ..domain import rules
 from ..models import Organization, User
+from ..web import params
 
 SORTS = {
     "name": Organization.name,
@@ -38,8 +39,7 @@ class OrgFilter:
         """Read the filter from query-string arguments, ignoring values that make no sense."""
 
         def as_int(name):
-            value = args.get(name, "")
-            return int(value) if value.isdigit() else None
+            return params.parse_int(args.get(name))  # unreadable or out of range: ignored
 
         def as_bool(name):
             return {"1": True, "0": False}.get(args.get(name, ""))

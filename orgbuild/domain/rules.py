@@ -41,6 +41,43 @@ class Message(str):
         return obj
 
 
+#: Control characters and NUL that no text field may hold (tab, line feed and carriage return are text).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARS_MESSAGE = N_("含有控制字符（不可见的特殊字符），请删除后重新填写")
+
+
+def has_control_chars(text: object) -> bool:
+    """Whether `text` holds a control character or NUL (tab and line breaks are allowed)."""
+    return isinstance(text, str) and CONTROL_CHARS.search(text) is not None
+
+
+def strip_control_chars(text: str) -> str:
+    """`text` without control characters or NUL (for writing what is already stored, e.g. an export)."""
+    return CONTROL_CHARS.sub("", text)
+
+
+#: A cell beginning with one of these is read as a formula by spreadsheet programs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: object) -> object:
+    """A cell fit for a CSV or XLSX download: control characters dropped (openpyxl refuses them) and a
+    text that a spreadsheet would run as a formula prefixed with ' — also when it only becomes one
+    once full-width characters are normalised (＝, ＋, －, ＠) or leading spaces are trimmed.
+
+    >>> escape_cell("=1+1"), escape_cell("-5"), escape_cell("＝HYPERLINK(1)"), escape_cell(-5), escape_cell("正常")
+    ("'=1+1", "'-5", "'＝HYPERLINK(1)", -5, '正常')
+    """
+    if not isinstance(value, str):
+        return value
+    if CONTROL_CHARS.search(value):
+        value = strip_control_chars(value)
+    first = value.lstrip(" \u3000")[:1] or value[:1]
+    if first in FORMULA_PREFIXES or not first.isascii() and to_halfwidth(first).startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def to_halfwidth(text: str) -> str:
     """Turn full-width digits, letters and punctuation (１２, ＡＢ) into ASCII; NFKC does exactly this."""
     return unicodedata.normalize("NFKC", text)

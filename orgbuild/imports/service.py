@@ -124,14 +124,15 @@ class _RejectedWriter:
         """Start the CSV with the file's own header between a row-number and an error column."""
         self.buffer = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="")
         self.writer = csv.writer(self.buffer, lineterminator="\r\n")
-        self.writer.writerow(["行号", *header_cells, "错误"])  # data: the file's header row, Chinese like the template
+        self.writer.writerow(["行号", *map(rules.escape_cell, header_cells), "错误"])  # data: the file's header row, Chinese like the template
         self.width = len(header_cells)
         self.count = 0
 
     def add(self, number: int, cells: list[object], errors: list[RowError]) -> None:
         """Write one rejected row with its errors joined in the last column."""
         values = [written(c) for c in cells[: self.width]] + [""] * max(0, self.width - len(cells))
-        self.writer.writerow([number, *values, "；".join(f"{e.column}：{e.message}" if e.column else str(e.message) for e in errors)])
+        problems = "；".join(f"{e.column}：{e.message}" if e.column else str(e.message) for e in errors)
+        self.writer.writerow([number, *map(rules.escape_cell, values), rules.escape_cell(problems)])
         self.count += 1
 
     def getvalue(self) -> bytes | None:

@@ -12,12 +12,10 @@ from typing import Any, Callable, Iterable, Sequence
 
 from openpyxl import Workbook
 
-from ..domain.rules import N_
+from ..domain.rules import N_, escape_cell
 from ..domain.workflow import STATUSES
 from ..models import Organization
 
-#: A cell beginning with one of these is read as a formula by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
 STREET_COLUMNS = [
@@ -42,17 +40,6 @@ ORG_COLUMNS = [
     N_("从业人员数"), N_("35岁以下青年数"), N_("团员数"), N_("党员数"), N_("是否建立党组织"),
     N_("是否建立团组织"), N_("状态"), N_("负责团干"), N_("联系人"), N_("联系电话"), N_("地址"),
 ]
-
-
-def escape_cell(value: Any) -> Any:
-    """Neutralise a text cell that a spreadsheet would run as a formula (prefix it with ').
-
-    >>> escape_cell("=1+1"), escape_cell("-5"), escape_cell("@SUM(A1)"), escape_cell(-5), escape_cell("正常")
-    ("'=1+1", "'-5", "'@SUM(A1)", -5, '正常')
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

@@ -26,6 +26,7 @@ from ..extensions import db
 from ..models import Community, Organization, StatusEvent, Street, User, Visit, street_order
 from .attachments import UploadForm
 from ..quality.roster import branch_state, idle_days
+from ..web import params
 from .helpers import form_version, org_or_404, put_errors_on_form
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
@@ -62,7 +63,7 @@ def index():
     """The organisation list with filters, search, sorting and pagination."""
     f = orglist.OrgFilter.from_args(request.args)
     page = db.paginate(
-        orglist.org_query(current_user, f), per_page=request.args.get("per_page", 50, type=int), max_per_page=200
+        orglist.org_query(current_user, f), per_page=params.parse_int(request.args.get("per_page"), 1, 200) or 50, max_per_page=200
     )
     return render_template(
         "orgs/list.html", page=page, f=f, streets=visible_streets(), officers=officers_in_scope()
