@@ -17,6 +17,7 @@ from sqlalchemy import Select, select
 from . import policy
 from .extensions import db
 from .models import AuditEvent, User
+from .web import params
 
 
 def _plain(value: Any) -> Any:
@@ -68,14 +69,10 @@ class AuditFilter:
         """Read the filter from query-string arguments, ignoring values that make no sense."""
 
         def as_int(name: str) -> int | None:
-            value = (args.get(name) or "").strip()
-            return int(value) if value.isdigit() else None
+            return params.parse_int(args.get(name))  # unreadable or out of range: ignored
 
         def as_date(name: str) -> date | None:
-            try:
-                return date.fromisoformat((args.get(name) or "").strip())
-            except ValueError:
-                return None
+            return params.parse_date(args.get(name))
 
         action = args.get("action") or None
         return cls(

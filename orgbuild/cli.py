@@ -1,6 +1,6 @@
 """Command line under ``flask --app orgbuild …``: thin wrappers over the services.
 
-Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress, snapshot, bulletin, assign, digest.
+Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress, snapshot, bulletin, assign, digest, reconcile.
 """
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ from .imports.cli import import_survey_command
 from .models import Street
 from .operations import backup
 from .progress.cli import bulletin_command, progress_command, snapshot_group
+from .reconcile.cli import reconcile_command
+from .quality.cli import quality_command
 
 
 def init_app(app: Flask) -> None:
@@ -32,7 +34,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(backup_command)
     for command in (create_user_command, demo_command, user_group, import_survey_command, progress_command,
-                    snapshot_group, bulletin_command, assign_command, digest_command):
+                    snapshot_group, bulletin_command, assign_command, digest_command, quality_command,
+                    reconcile_command):
         app.cli.add_command(requires_schema(command))
 
 

@@ -6,6 +6,7 @@ cookies are Secure, and debug pages are off.
 from __future__ import annotations
 
 import os
+from datetime import date, timedelta
 from pathlib import Path
 
 DEFAULT_SECRET = "dev-only-not-secret"
@@ -54,6 +55,8 @@ def from_environment(instance_path: str) -> dict:
         "PLATFORM_CODE_CHARS": env.get("ORGBUILD_PLATFORM_CODE_CHARS", "0-9A-Za-z-"),
         # days without organisational life after which a founded branch is warned (DOMAIN.md: a quarter)
         "QUALITY_IDLE_DAYS": int(env.get("ORGBUILD_IDLE_DAYS", "90")),
+        "QUALITY_GRADING_DAY": env.get("ORGBUILD_GRADING_DAY", "12-01"),  # MM-DD: 对标定级 round (cut-off 6 months before)
+        "QUALITY_FIVE_STAR_CAP": int(env.get("ORGBUILD_FIVE_STAR_CAP", "20")),  # % of graded branches
         # a board card that has not moved for more days than this is flagged (board/service.py)
         "STALE_DAYS": int(env.get("ORGBUILD_STALE_DAYS", "30")),
         # the daily digest by e-mail (reminders/service.py): smtp://user:password@host:port
@@ -65,6 +68,8 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "CAMPAIGN_START": date.fromisoformat(env.get("ORGBUILD_CAMPAIGN_START", "2000-01-01")),  # no step dated earlier
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(env.get("ORGBUILD_REMEMBER_DAYS", "14"))),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # one JSON line per request on stdout (on by default in production)
         "REQUEST_LOG": env.get("ORGBUILD_REQUEST_LOG", "1" if production else "0").lower() in ("1", "true", "yes", "on"),

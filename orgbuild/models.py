@@ -597,3 +597,28 @@ class Grading(db.Model):
 
     organization: Mapped[Organization] = relationship()
     confirmed_by: Mapped[User | None] = relationship()
+
+
+# --- reconciliation with 智慧团建 (reconcile/) -----------------------------------------------------
+
+class ReconcileRun(db.Model):
+    """One comparison of orgbuild with an organisation list exported from 智慧团建: the file (name,
+    SHA-256), who, when, the scope, the counts and the whole result (the JSON of ``reconcile --json``)."""
+
+    __tablename__ = "reconcile_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    #: the district's local date of the run: the records here were read as they stood that day
+    run_on: Mapped[date] = mapped_column(Date, default=local_date)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(300))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    matched: Mapped[int] = mapped_column(Integer, default=0)
+    only_in_platform: Mapped[int] = mapped_column(Integer, default=0)
+    only_here: Mapped[int] = mapped_column(Integer, default=0)
+    mismatched: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict] = mapped_column(JSON)
+
+    user: Mapped[User | None] = relationship()

@@ -231,3 +231,9 @@ def can_log_branch_life(user: User, org: Organization) -> bool:
 def can_read_quality(user: User) -> bool:
     """The hollow-branch warnings and quality figures across branches: supervisors and admins."""
     return is_supervisor(user)
+
+
+def can_grade(user: User, org: Organization, event: str) -> bool:
+    """A grading step (对标定级): anyone who may open the organisation self-assesses; supervisors and
+    admins confirm or return (the grading machine decides the rest)."""
+    return can_see_org(user, org) and (event == "self_assess" or is_supervisor(user))

@@ -142,6 +142,7 @@ MATRIX: dict[str, Entry] = {
     "imports.batch_rejected":  Entry(GET=SUPERVISORS(), args={"batch_id": BATCH}),
     "imports.template_csv":    Entry(GET=SUPERVISORS()),
     "imports.template_xlsx":   Entry(GET=SUPERVISORS()),
+    "reconcile.index":         Entry(GET=SUPERVISORS(), POST=SUPERVISORS()),
     "dashboard.index":         Entry(GET=SIGNED_IN()),
     "targets.index":           Entry(GET=SUPERVISORS(), POST=SUPERVISORS(302)),
     "exports.streets":         Entry(GET=SIGNED_IN(), args={"fmt": "csv"}),
@@ -154,6 +155,7 @@ MATRIX: dict[str, Entry] = {
     "bulletins.show":          Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A}),
     "quality.life":            Entry(GET=STREET_A(302), POST=STREET_A(302), args={"org_id": ORG_A}),
     "quality.membership":      Entry(POST=STREET_A(302), args={"org_id": ORG_A}),
+    "quality.grading":         Entry(GET=STREET_A(302), POST=STREET_A(302), args={"org_id": ORG_A}),
     "quality.warnings":        Entry(GET=SUPERVISORS()),
     "bulletins.download":      Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A, "fmt": "docx"}),
     "attachments.upload":      Entry(POST=STREET_A(302), args={"org_id": ORG_A, "kind": "visit", "record_id": VISIT_A}),
@@ -252,13 +254,20 @@ def signed_in_clients(app) -> dict[str, tuple]:
         if role != "anonymous":
             assert login(client, role).status_code == 200
         cookie = client.get_cookie("session")
-        clients[role] = (client, cookie.value if cookie else None)
+        user = db.session.scalar(select(User).where(User.username == role))
+        clients[role] = (client, cookie.value if cookie else None, (user.id, user.session_token) if user else None)
     return clients
 
 
 def fresh(client_and_cookie) -> object:
-    """The client with its signed-in session restored (a logout or language switch is undone)."""
-    client, cookie = client_and_cookie
+    """The client with its signed-in session restored (a logout or language switch is undone; a
+    logout rotates the account's session token, which is put back)."""
+    client, cookie, account = client_and_cookie
+    if account is not None:
+        user = db.session.get(User, account[0])
+        if user.session_token != account[1]:
+            user.session_token = account[1]
+            db.session.commit()
     if cookie is None:
         client.delete_cookie("session")
     else:
@@ -442,4 +451,5 @@ def _signed_in(app, username: str) -> tuple:
     """A client signed in as `username`, with its session cookie (as signed_in_clients keeps them)."""
     client = app.test_client()
     assert login(client, username).status_code == 200
-    return client, client.get_cookie("session").value
+    user = db.session.scalar(select(User).where(User.username == username))
+    return client, client.get_cookie("session").value, (user.id, user.session_token)

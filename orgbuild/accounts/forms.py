@@ -6,14 +6,15 @@ Kept apart from ``campaign/forms.py`` (organisation forms); the password policy 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from ..web.forms import Form
 
 ROLE_LABELS = {"admin": _l("管理员"), "supervisor": _l("团区委"), "officer": _l("街道团干")}
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     """A user changes their own password."""
 
     current_password = PasswordField(_l("当前密码"), validators=[DataRequired(message=_l("请填写当前密码"))])
@@ -25,7 +26,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("修改密码"))
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     """Role, streets and display name of an account (create and edit)."""
 
     username = StringField(_l("用户名"), validators=[DataRequired(message=_l("请填写用户名")), Length(max=80)])
@@ -38,14 +39,14 @@ class UserForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     """An admin sets a new password for someone."""
 
     new_password = PasswordField(_l("新密码"), validators=[DataRequired(message=_l("请填写新密码")), Length(max=200)])
     submit = SubmitField(_l("重置密码"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button-only POST (deactivate / reactivate) that still carries the CSRF token."""
 
     submit = SubmitField(_l("确认"))

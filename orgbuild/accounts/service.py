@@ -128,6 +128,13 @@ def new_session_token() -> str:
     return secrets.token_hex(16)
 
 
+def end_sessions(user: User) -> None:
+    """Sign `user` out everywhere (logout): a fresh session token voids every saved session and
+    remember-me cookie, which carry the old one."""
+    user.session_token = new_session_token()
+    _commit()
+
+
 def find_user(username: str) -> User:
     """The user with this name; raises AccountError when there is none."""
     user = db.session.scalar(select(User).where(User.username == (username or "").strip()))

@@ -124,7 +124,10 @@ def _check_survey(data: SurveyData, actor: User, org: Organization | None) -> No
     if data.credit_code and not any(f == "credit_code" for f, _ in errors):
         clash = db.session.scalar(select(Organization.id).where(Organization.credit_code == data.credit_code))
         if clash is not None and (org is None or clash != org.id):
-            errors.append(("credit_code", Message("该统一社会信用代码已登记")))
+            if policy.can_see_org(actor, db.session.get(Organization, clash)):
+                errors.append(("credit_code", Message("该统一社会信用代码已登记")))
+            else:  # do not confirm that an organisation outside the actor's streets exists
+                errors.append(("credit_code", Message("无法用该统一社会信用代码登记，请联系团区委核实")))
     if errors:
         raise ServiceError(errors)
 
@@ -297,6 +300,11 @@ def local_today() -> date:
     return rules.today_in(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
 
 
+#: The founding's other dates, with the labels a refusal names (N_: translated where shown).
+BRANCH_DATE_LABELS = {"application_date": rules.N_("申请日期"), "approval_date": rules.N_("批复日期"),
+                      "election_date": rules.N_("选举日期")}
+
+
 def thresholds() -> rules.BranchThresholds:
     """The configured branch thresholds (DOMAIN.md defaults 3 / 30 / 100)."""
     values = current_app.config.get("BRANCH_THRESHOLDS", (3, 30, 100))
@@ -341,6 +349,7 @@ def facts_for(org: Organization, actor: User, request: TransitionRequest | None 
         previous_status=previous_status(org) if org.status != "surveyed" else None,
         thresholds=thresholds(),
         today=local_today(),
+        campaign_start=current_app.config.get("CAMPAIGN_START", date(2000, 1, 1)),
     )
     covering = league.covering_branch(org)
     if covering is not None and covering.organization_id != org.id:
@@ -353,6 +362,7 @@ def facts_for(org: Organization, actor: User, request: TransitionRequest | None 
         facts.branch_type = branch.get("branch_type")
         facts.branch_name = branch.get("name") or ""
         facts.founded_on = branch.get("founded_on")
+        facts.branch_dates = {label: branch.get(name) for name, label in BRANCH_DATE_LABELS.items()}
         facts.league_members = branch.get("member_count")
         facts.covered_orgs = len(request.covered_org_ids) + (1 if (branch.get("covered_units") or "").strip() else 0)
         facts.onboarded_on = request.onboarded_on

@@ -6,7 +6,6 @@ Forms check the shape of the input (types, required, lengths); the rules live in
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -32,6 +31,7 @@ from wtforms.validators import (
 from ..domain import rules, workflow
 from ..domain.rules import INDUSTRIES, ORG_TYPES
 from ..i18n import translate_message
+from ..web.forms import Form
 from .actions import local_today
 
 
@@ -71,14 +71,14 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("用户名"), validators=[DataRequired(message=_l("请填写用户名")), Length(max=80)])
     password = PasswordField(_l("密码"), validators=[DataRequired(message=_l("请填写密码"))])
     remember = BooleanField(_l("记住我"))
     submit = SubmitField(_l("登录"))
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     """Survey data of an organisation (create and edit)."""
 
     version = HiddenField()
@@ -103,6 +103,8 @@ class SurveyForm(FlaskForm):
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
     officer_id = SelectField(_l("负责团干"), coerce=_optional_int, validators=[Optional()])
     surveyed_on = DateField(_l("摸排日期"), validators=[Optional()])  # blank: today on creation, unchanged on edit
+    #: shown on creation when likely duplicates were found (duplicates/): the person confirms
+    confirm_duplicate = BooleanField(_l("我已核对，这不是重复的组织，仍要登记"))
     submit = SubmitField(_l("保存"))
 
     def validate_credit_code(self, field) -> None:
@@ -111,7 +113,7 @@ class SurveyForm(FlaskForm):
             raise ValidationError(translate_message(problem))
 
 
-class StepForm(FlaskForm):
+class StepForm(Form):
     """What every step form carries besides its fields: the organisation's version and status when the
     form was opened (the conflict check) and a one-time submission key (a resubmission changes nothing)."""
 

@@ -9,6 +9,7 @@ from .. import policy
 from ..domain import rules
 from ..models import Organization, User
 from . import league
+from ..web import params
 
 SORTS = {
     "name": Organization.name,
@@ -39,8 +40,7 @@ class OrgFilter:
         """Read the filter from query-string arguments, ignoring values that make no sense."""
 
         def as_int(name):
-            value = args.get(name, "")
-            return int(value) if value.isdigit() else None
+            return params.parse_int(args.get(name))  # unreadable or out of range: ignored
 
         def as_bool(name):
             return {"1": True, "0": False}.get(args.get(name, ""))

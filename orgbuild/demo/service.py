@@ -14,7 +14,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Iterable
 
 from sqlalchemy import func, insert, inspect, select, text
@@ -40,6 +40,7 @@ from ..models import (
     branch_covered_orgs,
     street_order,
 )
+from ..quality.demo import write_branch_life
 from . import names
 from .builder import Builder, Place, history, org_row
 
@@ -259,6 +260,9 @@ def _write_district(rng, n_orgs, visits_per_org, streets, officers, start, span,
         db.session.execute(insert(branch_covered_orgs), covered_rows)
     totals["covered"] = len(covered_rows)
     _fix_sequences()
+    # the branches' organisational life and grading: their own generator, so the figures above do not move
+    totals.update(write_branch_life(start.toordinal() + n_orgs, [s.id for s in streets], year,
+                                    start + timedelta(days=span), officers))
     target = max(1, round(plan["founded"] * REPORT["target"] / REPORT["founded"])) if plan["founded"] else 0
     exists = db.session.scalar(select(Target.id).where(Target.year == year, Target.metric == "new_branches",
                                                       Target.street_id.is_(None), Target.district_id == district.id))

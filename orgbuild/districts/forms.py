@@ -6,12 +6,13 @@ forms only check the shape and carry the service's refusals back to the fields.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..web.forms import Form
 
-class StreetForm(FlaskForm):
+
+class StreetForm(Form):
     """A street's name (with or without 街道) and its 9-digit code (may stay empty)."""
 
     short_name = StringField(_l("街道名称"), validators=[DataRequired(message=_l("请填写名称")), Length(max=60)])
@@ -19,7 +20,7 @@ class StreetForm(FlaskForm):
     submit = SubmitField(_l("保存街道"))
 
 
-class CommunityForm(FlaskForm):
+class CommunityForm(Form):
     """A community's name (with or without 社区)."""
 
     name = StringField(_l("社区名称"), validators=[DataRequired(message=_l("请填写名称")), Length(max=60)])

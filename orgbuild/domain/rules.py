@@ -41,6 +41,43 @@ class Message(str):
         return obj
 
 
+#: Control characters and NUL that no text field may hold (tab, line feed and carriage return are text).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARS_MESSAGE = N_("含有控制字符（不可见的特殊字符），请删除后重新填写")
+
+
+def has_control_chars(text: object) -> bool:
+    """Whether `text` holds a control character or NUL (tab and line breaks are allowed)."""
+    return isinstance(text, str) and CONTROL_CHARS.search(text) is not None
+
+
+def strip_control_chars(text: str) -> str:
+    """`text` without control characters or NUL (for writing what is already stored, e.g. an export)."""
+    return CONTROL_CHARS.sub("", text)
+
+
+#: A cell beginning with one of these is read as a formula by spreadsheet programs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: object) -> object:
+    """A cell fit for a CSV or XLSX download: control characters dropped (openpyxl refuses them) and a
+    text that a spreadsheet would run as a formula prefixed with ' — also when it only becomes one
+    once full-width characters are normalised (＝, ＋, －, ＠) or leading spaces are trimmed.
+
+    >>> escape_cell("=1+1"), escape_cell("-5"), escape_cell("＝HYPERLINK(1)"), escape_cell(-5), escape_cell("正常")
+    ("'=1+1", "'-5", "'＝HYPERLINK(1)", -5, '正常')
+    """
+    if not isinstance(value, str):
+        return value
+    if CONTROL_CHARS.search(value):
+        value = strip_control_chars(value)
+    first = value.lstrip(" \u3000")[:1] or value[:1]
+    if first in FORMULA_PREFIXES or not first.isascii() and to_halfwidth(first).startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def to_halfwidth(text: str) -> str:
     """Turn full-width digits, letters and punctuation (１２, ＡＢ) into ASCII; NFKC does exactly this."""
     return unicodedata.normalize("NFKC", text)
@@ -504,3 +541,25 @@ def platform_code_error(code: str, rule: PlatformCodeRule = PlatformCodeRule()) 
     if not re.fullmatch(f"[{rule.chars}]+", code):
         return Message("智慧团建组织编码含有不允许的字符（允许：%(chars)s）", chars=rule.chars)
     return None
+
+
+# --- organisation names (duplicates, reconciliation with 智慧团建) ----------------------------------
+
+_PLACE_PREFIX = re.compile(r"^(广东省)?(深圳市)?(罗湖区|福田区|南山区|宝安区|龙岗区|盐田区|龙华区|坪山区|光明区|大鹏新区)?")  # data: Shenzhen districts
+_BRACKETS = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")  # data: brackets
+_LEAGUE_SUFFIX = re.compile(r"(联合团支部|团支部|团总支|基层团委|团委)$")  # data: league body suffixes
+_SPACES = re.compile(r"[\s·・.,，、\-—_]+")  # data: separators
+
+
+def name_key(name: str | None) -> str:
+    """The comparable form of an organisation's (or its league body's) name: half-width, no spaces,
+    no 深圳市 / 罗湖区 prefix, no bracketed place names, 有限责任公司 ≈ 有限公司, no league suffix.
+
+    >>> name_key("深圳市甲科技有限责任公司团支部") == name_key("甲科技（罗湖）有限公司")
+    True
+    """
+    text = to_halfwidth(name or "").strip()
+    text = _BRACKETS.sub("", _SPACES.sub("", text))
+    text = _PLACE_PREFIX.sub("", text, count=1)
+    text = _LEAGUE_SUFFIX.sub("", text)
+    return text.replace("有限责任公司", "有限公司").replace("股份有限公司", "有限公司").lower()  # data: company forms

@@ -86,6 +86,13 @@ class Facts:
     #: the name of another unit's 联合团支部 that covers this organisation ("" when none): it has its
     #: league organisation, and founds no other while covered
     covered_by: str = ""
+    campaign_start: date | None = None  # no step is dated before it (a typo such as 1900)
+    branch_dates: dict = field(default_factory=dict)  # application/approval/election date → not after today
+
+
+def _too_early(day: date, facts: Facts) -> bool:
+    """Whether a step's date lies before the campaign's start (when one is set)."""
+    return facts.campaign_start is not None and day < facts.campaign_start
 
 
 class OrgWorkflow(StateMachine):
@@ -167,6 +174,8 @@ class OrgWorkflow(StateMachine):
                 reasons.append(Message("请填写走访日期"))
             elif facts.today and facts.visit_date > facts.today:
                 reasons.append(Message("走访日期不能晚于今天"))
+            elif _too_early(facts.visit_date, facts):
+                reasons.append(Message("%(what)s不能早于%(start)s", what=Message("走访日期"), start=facts.campaign_start.isoformat()))
             if facts.visit_outcome not in VISIT_OUTCOMES:
                 reasons.append(Message("请选择走访结果"))
         _raise(reasons)
@@ -184,6 +193,13 @@ class OrgWorkflow(StateMachine):
                 reasons.append(Message("请填写成立日期"))
             elif facts.today and facts.founded_on > facts.today:
                 reasons.append(Message("成立日期不能晚于今天"))
+            elif _too_early(facts.founded_on, facts):
+                reasons.append(Message("%(what)s不能早于%(start)s", what=Message("成立日期"), start=facts.campaign_start.isoformat()))
+            for label, value in facts.branch_dates.items():
+                if value is not None and facts.today and value > facts.today:
+                    reasons.append(Message("%(what)s不能晚于今天", what=Message(label)))
+                elif value is not None and _too_early(value, facts):
+                    reasons.append(Message("%(what)s不能早于%(start)s", what=Message(label), start=facts.campaign_start.isoformat()))
             if facts.branch_type not in BRANCH_TYPES:
                 reasons.append(Message("请选择团组织类型"))
             else:
@@ -206,6 +222,8 @@ class OrgWorkflow(StateMachine):
             reasons.append(Message("请填写入驻日期"))
         elif facts.today and facts.onboarded_on > facts.today:
             reasons.append(Message("入驻日期不能晚于今天"))
+        elif _too_early(facts.onboarded_on, facts):
+            reasons.append(Message("%(what)s不能早于%(start)s", what=Message("入驻日期"), start=facts.campaign_start.isoformat()))
         if not facts.platform_code.strip():
             reasons.append(Message("请填写智慧团建组织编码"))
         _raise(reasons)

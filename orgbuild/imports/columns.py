@@ -107,7 +107,17 @@ class HeaderMap:
 
 
 def map_header(cells: list[object]) -> HeaderMap:
-    """Map header cells to fields; name the missing required columns and the ambiguous ones."""
+    """Map header cells to survey fields; name the missing required columns and the ambiguous ones."""
+    header = map_header_to(cells, ALIASES, {f: c.header for f, c in BY_FIELD.items()})
+    missing = [BY_FIELD[f].header for f in REQUIRED_FIELDS if f not in header.fields]
+    if missing:
+        header.problems.insert(0, Message("缺少必需的列：%(columns)s", columns="、".join(missing)))
+    return header
+
+
+def map_header_to(cells: list[object], aliases: dict[str, str], headers: dict[str, str]) -> HeaderMap:
+    """Map header cells to fields through `aliases` (header_key → field); `headers` names each field.
+    Two columns meaning one field are a problem; the caller adds what is missing."""
     fields: dict[str, int] = {}
     labels: dict[str, str] = {}
     ignored: list[str] = []
@@ -116,19 +126,16 @@ def map_header(cells: list[object]) -> HeaderMap:
         written = "" if cell is None else str(cell).replace("\ufeff", "").strip()
         if not written:
             continue
-        field = ALIASES.get(header_key(written))
+        field = aliases.get(header_key(written))
         if field is None:
             ignored.append(written)
         elif field in fields:
             problems.append(
-                Message("列“%(a)s”和“%(b)s”都表示%(what)s，请只保留一列", a=labels[field], b=written, what=BY_FIELD[field].header)
+                Message("列“%(a)s”和“%(b)s”都表示%(what)s，请只保留一列", a=labels[field], b=written, what=headers[field])
             )
         else:
             fields[field] = index
             labels[field] = written
-    missing = [BY_FIELD[f].header for f in REQUIRED_FIELDS if f not in fields]
-    if missing:
-        problems.insert(0, Message("缺少必需的列：%(columns)s", columns="、".join(missing)))
     return HeaderMap(fields, labels, ignored, problems)
 
 

@@ -10,12 +10,14 @@ import codecs
 import csv
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from ..domain.rules import Message
-from .columns import HeaderMap, map_header, recognised_count
+from . import columns as survey_columns
+from .columns import HeaderMap
 
 ENCODINGS = ("auto", "utf-8", "gb18030")
 DELIMITERS = (",", "\t", ";")
@@ -60,8 +62,12 @@ def sha256_of(path: str) -> str:
     return digest.hexdigest()
 
 
-def open_survey(path: str, *, encoding: str = "auto", sheet: str | None = None, max_bytes: int | None = None) -> SurveySource:
-    """Open `path` as a survey, or raise :class:`FileRefused` before any data row is read."""
+def open_survey(path: str, *, encoding: str = "auto", sheet: str | None = None, max_bytes: int | None = None,
+                scheme=survey_columns) -> SurveySource:
+    """Open `path` as a survey, or raise :class:`FileRefused` before any data row is read.
+
+    `scheme` maps the header: any object with ``map_header(cells)`` and ``recognised_count(cells)``
+    (the survey columns by default; the 智慧团建 export's columns for a reconciliation)."""
     if encoding not in ENCODINGS:
         raise FileRefused(Message("不支持的编码：%(enc)s（可选 auto、utf-8、gb18030）", enc=encoding))
     size = os.path.getsize(path)
@@ -78,10 +84,14 @@ def open_survey(path: str, *, encoding: str = "auto", sheet: str | None = None, 
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRefused(Message("这是旧版 Excel（.xls）或其他 Office 文件，请在 Excel 中另存为 .xlsx 或 CSV 后再上传"))
     if head.startswith(b"PK\x03\x04"):
-        return _open_xlsx(path, sheet)
+        return _open_xlsx(path, sheet, scheme)
     if b"\x00" in head:
         raise FileRefused(Message("这是二进制文件，不是 CSV 或 Excel 表格"))
-    return _open_csv(path, encoding, size)
+    return _open_csv(path, encoding, size, scheme)
+
+
+#: Header problems named in the refusal (thousands of duplicate columns would overflow the flash cookie).
+HEADER_PROBLEMS_SHOWN = 3
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -136,7 +146,7 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _open_csv(path: str, encoding: str, size: int) -> SurveySource:
+def _open_csv(path: str, encoding: str, size: int, scheme=survey_columns) -> SurveySource:
     """Open a CSV: decode strictly, sniff the delimiter, find the header; rows stream from the file."""
     codec = detect_encoding(path, encoding)
     raw = open(path, "rb")  # noqa: SIM115 - closed by SurveySource.close
@@ -146,7 +156,7 @@ def _open_csv(path: str, encoding: str, size: int) -> SurveySource:
         text.seek(0)
         delimiter = sniff_delimiter(first)
         reader = csv.reader(text, delimiter=delimiter)
-        header, header_cells, last_read, held = _find_header(enumerate(reader, start=1))
+        header, header_cells, last_read, held = _find_header(enumerate(reader, start=1), scheme)
     except csv.Error as error:
         text.close()
         raise FileRefused(Message("CSV 格式错误：%(error)s", error=str(error))) from None
@@ -176,7 +186,7 @@ def _open_csv(path: str, encoding: str, size: int) -> SurveySource:
     )
 
 
-def _find_header(numbered: Iterator[tuple[int, list[object]]]) -> tuple[HeaderMap, list[str], int, list]:
+def _find_header(numbered: Iterator[tuple[int, list[object]]], scheme=survey_columns) -> tuple[HeaderMap, list[str], int, list]:
     """Find the header among the first rows (a title row may precede it); refuse when it lacks required columns.
 
     Returns the mapping, the header cells, the number of the last row read, and the rows read past the header.
@@ -184,16 +194,20 @@ def _find_header(numbered: Iterator[tuple[int, list[object]]]) -> tuple[HeaderMa
     seen: list[tuple[int, list[object]]] = []
     for number, cells in numbered:
         seen.append((number, cells))
-        if recognised_count(cells) >= 2 or len(seen) >= HEADER_SEARCH_ROWS:
+        if scheme.recognised_count(cells) >= 2 or len(seen) >= HEADER_SEARCH_ROWS:
             break
     if not seen:
         raise FileRefused(Message("文件是空的"))
-    best_number, best_cells = max(seen, key=lambda item: (recognised_count(item[1]), -item[0]))
-    if recognised_count(best_cells) == 0:
+    best_number, best_cells = max(seen, key=lambda item: (scheme.recognised_count(item[1]), -item[0]))
+    if scheme.recognised_count(best_cells) == 0:
         best_number, best_cells = seen[0]
-    header = map_header(best_cells)
+    header = scheme.map_header(best_cells)
     if header.problems:
-        raise FileRefused(Message("表头有误：%(problems)s", problems="；".join(header.problems)))
+        shown = "；".join(problem[:200] for problem in header.problems[:HEADER_PROBLEMS_SHOWN])
+        if len(header.problems) > HEADER_PROBLEMS_SHOWN:  # a flashed message must fit in a cookie
+            raise FileRefused(Message("表头有误（共%(n)d处，以下是前%(shown)d处）：%(problems)s",
+                                      n=len(header.problems), shown=HEADER_PROBLEMS_SHOWN, problems=shown))
+        raise FileRefused(Message("表头有误：%(problems)s", problems=shown))
     held = [item for item in seen if item[0] > best_number]
     cells = ["" if c is None else str(c).replace("\ufeff", "").strip() for c in best_cells]
     return header, cells, seen[-1][0], held
@@ -201,7 +215,55 @@ def _find_header(numbered: Iterator[tuple[int, list[object]]]) -> tuple[HeaderMa
 
 # --- XLSX -------------------------------------------------------------------------------------
 
-def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
+#: Bounds checked in the zip directory before openpyxl parses anything (a zip bomb, or millions of
+#: shared strings, would otherwise exhaust a worker's memory or time).
+XLSX_MAX_UNPACKED = 512 << 20  # bytes, all parts together
+XLSX_MAX_SHARED_STRINGS_BYTES = 64 << 20  # openpyxl keeps every shared string in memory
+XLSX_MAX_SHARED_STRINGS = 1_000_000
+XLSX_MAX_ROWS = 1_048_576  # Excel's own limit
+XLSX_MAX_COLUMNS = 16_384  # Excel's own limit (XFD)
+
+_SST_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\buniqueCount="(\d+)"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="[A-Z]+\d+:([A-Z]+)(\d+)"')
+
+
+def _megabytes(size: int) -> float:
+    return round(size / 1048576, 1)
+
+
+def check_xlsx_bounds(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook whose directory declares more than the bounds (sizes, shared strings, rows,
+    columns); only the directory and the first bytes of two parts are read."""
+    infos = archive.infolist()
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > XLSX_MAX_UNPACKED:
+        raise FileRefused(Message("Excel 文件解压后过大（%(size)s MB），上限为 %(limit)s MB；请删除多余的工作表或另存为 CSV",
+                                  size=_megabytes(unpacked), limit=_megabytes(XLSX_MAX_UNPACKED)))
+    for info in infos:
+        name = info.filename.lower()
+        if name.endswith("sharedstrings.xml"):
+            if info.file_size > XLSX_MAX_SHARED_STRINGS_BYTES:
+                raise FileRefused(Message("Excel 文件中的文字过多（共享字符串 %(size)s MB，上限为 %(limit)s MB），请另存为 CSV 后再上传",
+                                          size=_megabytes(info.file_size), limit=_megabytes(XLSX_MAX_SHARED_STRINGS_BYTES)))
+            with archive.open(info) as part:
+                found = _SST_COUNT.search(part.read(4096))
+            if found and int(found.group(1)) > XLSX_MAX_SHARED_STRINGS:
+                raise FileRefused(Message("Excel 文件中的不同文字过多（%(n)d 个，上限为 %(limit)d 个），请另存为 CSV 后再上传",
+                                          n=int(found.group(1)), limit=XLSX_MAX_SHARED_STRINGS))
+        elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            with archive.open(info) as part:
+                found = _DIMENSION.search(part.read(4096))
+            if found:
+                columns = 0
+                for letter in found.group(1).decode():
+                    columns = columns * 26 + ord(letter) - 64
+                if int(found.group(2)) > XLSX_MAX_ROWS or columns > XLSX_MAX_COLUMNS:
+                    raise FileRefused(Message("工作表过大（%(rows)d 行、%(cols)d 列），上限为 %(max_rows)d 行、%(max_cols)d 列",
+                                              rows=int(found.group(2)), cols=columns, max_rows=XLSX_MAX_ROWS,
+                                              max_cols=XLSX_MAX_COLUMNS))
+
+
+def _open_xlsx(path: str, sheet_name: str | None, scheme=survey_columns) -> SurveySource:
     """Open an XLSX in read-only mode (first sheet, or the named one) and find the header."""
     from openpyxl import load_workbook
 
@@ -209,6 +271,7 @@ def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
         with zipfile.ZipFile(path) as archive:
             if "xl/workbook.xml" not in archive.namelist():
                 raise FileRefused(Message("这是 ZIP 压缩文件或其他 Office 文件，不是 Excel 工作簿（.xlsx）"))
+            check_xlsx_bounds(archive)
         handle = open(path, "rb")  # noqa: SIM115 - a file object: openpyxl would insist on an .xlsx file name
         try:
             workbook = load_workbook(handle, read_only=True, data_only=True)
@@ -240,7 +303,7 @@ def _open_xlsx(path: str, sheet_name: str | None) -> SurveySource:
 
     stream = numbered()
     try:
-        header, cells, _last_read, held = _find_header(stream)
+        header, cells, _last_read, held = _find_header(stream, scheme)
     except FileRefused:
         close()
         raise

@@ -182,10 +182,24 @@ class RowChecker:
         """The column of `field` as written in the file."""
         return self.header.labels.get(field) or BY_FIELD[field].header
 
+    def control_errors(self, number: int, cells: list[object]) -> list[RowError]:
+        """One error per cell holding a control character or NUL (the row is refused, never shifted)."""
+        if self.text_rows:
+            if not rules.CONTROL_CHARS.search("".join(cells)):
+                return []
+        elif not any(rules.has_control_chars(c) for c in cells):
+            return []
+        names = {i: label for label, i in self.positions.items()}
+        return [
+            RowError(number, names.get(i) or Message("第%(n)d列", n=i + 1), written(c).encode("unicode_escape").decode("ascii")
+                     if c.isascii() else rules.strip_control_chars(c), Message(rules.CONTROL_CHARS_MESSAGE))
+            for i, c in enumerate(cells) if rules.has_control_chars(c)
+        ]
+
     def texts(self, cells: list[object]) -> list[str]:
         """Every cell as trimmed, ASCII-normalised text (one NFKC call per CSV row, for speed)."""
         if self.text_rows:
-            joined = "\x1f".join(cells)
+            joined = "\x1f".join(cells)  # cells hold no \x1f: check() refused such rows first
             if not joined.isascii():
                 joined = rules.to_halfwidth(joined)
             return [t.strip() for t in joined.split("\x1f")]
@@ -199,6 +213,9 @@ class RowChecker:
         supplied = self.supplied
         if len(cells) < self.width:
             cells = list(cells) + [""] * (self.width - len(cells))
+        control = self.control_errors(number, cells)
+        if control:
+            return None, control, []
         texts = self.texts(cells)
         for field, index, limit, label in self.text_plan:
             text = texts[index]

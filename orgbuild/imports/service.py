@@ -32,6 +32,8 @@ from .. import audit, policy
 from ..campaign.actions import SurveyData, local_today
 from ..domain import rules
 from ..domain.rules import N_, Message
+from ..duplicates import matching as duplicates
+from ..duplicates.service import known_names
 from ..extensions import db
 from ..models import Community, ImportBatch, Organization, Street, User
 from .reader import FileRefused, SurveySource, open_survey, sha256_of
@@ -122,14 +124,15 @@ class _RejectedWriter:
         """Start the CSV with the file's own header between a row-number and an error column."""
         self.buffer = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="")
         self.writer = csv.writer(self.buffer, lineterminator="\r\n")
-        self.writer.writerow(["行号", *header_cells, "错误"])  # data: the file's header row, Chinese like the template
+        self.writer.writerow(["行号", *map(rules.escape_cell, header_cells), "错误"])  # data: the file's header row, Chinese like the template
         self.width = len(header_cells)
         self.count = 0
 
     def add(self, number: int, cells: list[object], errors: list[RowError]) -> None:
         """Write one rejected row with its errors joined in the last column."""
         values = [written(c) for c in cells[: self.width]] + [""] * max(0, self.width - len(cells))
-        self.writer.writerow([number, *values, "；".join(f"{e.column}：{e.message}" if e.column else str(e.message) for e in errors)])
+        problems = "；".join(f"{e.column}：{e.message}" if e.column else str(e.message) for e in errors)
+        self.writer.writerow([number, *map(rules.escape_cell, values), rules.escape_cell(problems)])
         self.count += 1
 
     def getvalue(self) -> bytes | None:
@@ -416,6 +419,7 @@ class _ChunkWriter:
         self.position = {column.name: index for index, column in enumerate(self.columns)}
         self._getters: dict[tuple[str, ...], tuple[Callable, Callable]] = {}
         self._insert_sql: tuple[str, list[str] | None] | None = None
+        self.names: duplicates.NameIndex | None = None  # likely duplicates: built on the first chunk
 
     def stop_writing(self) -> None:
         """Strict mode met a rejected row: nothing more is written (and the transaction is rolled back)."""
@@ -443,8 +447,11 @@ class _ChunkWriter:
         changed: dict[tuple[str, ...], list[dict]] = {}
         allowed = checker.allowed_streets
         street = self.position["street_id"]
+        if self.names is None:
+            self.names = known_names(self.actor)
         for row in chunk:
             old = on_record.get(row.data.credit_code) if on_record else None
+            self._warn_duplicates(row, checker, old)
             if old is None:
                 values = dict(self.defaults)
                 values.update(row.values)
@@ -474,6 +481,21 @@ class _ChunkWriter:
         report.created += len(new_rows)
         if self.writing:
             self.write(new_rows, changed)
+
+    def _warn_duplicates(self, row: SurveyRow, checker: RowChecker, old: tuple | None) -> None:
+        """Warn of a likely duplicate (a new row named like another organisation, here or earlier in
+        the file) or of a credit code whose name changes beyond recognition."""
+        found: list[Message] = []
+        if old is None:
+            found = [duplicates.duplicate_message(c) for c in self.names.candidates(row.data.credit_code, row.data.name)[:3]]
+            self.names.add(row.data.credit_code, row.data.name)
+        elif "name" in row.supplied:
+            renamed = duplicates.renamed_message(old[self.position["name"]], row.values["name"])
+            found = [renamed] if renamed else []
+        report = self.report
+        report.warning_count += len(found)
+        if len(report.warnings) < MAX_CHANGES_KEPT:
+            report.warnings.extend(RowError(row.number, checker.label("name"), row.data.name, m) for m in found)
 
     def insert_sql(self, connection) -> tuple[str, list[str] | None]:
         """The INSERT compiled once for this database, and the order of its parameters (None: named).

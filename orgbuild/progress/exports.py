@@ -12,12 +12,10 @@ from typing import Any, Callable, Iterable, Sequence
 
 from openpyxl import Workbook
 
-from ..domain.rules import BRANCH_TYPES, N_, industry_label
+from ..domain.rules import BRANCH_TYPES, N_, escape_cell, industry_label
 from ..domain.workflow import STATUSES
 from ..models import Organization
 
-#: A cell beginning with one of these is read as a formula by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
 STREET_COLUMNS = [
@@ -48,17 +46,6 @@ BRANCH_COLUMNS = [
     N_("单位名称"), N_("统一社会信用代码"), N_("所属街道"), N_("团组织全称"), N_("团组织类型"), N_("成立日期"),
     N_("书记"), N_("副书记"), N_("批复文号"), N_("批复日期"), N_("上级团组织"), N_("团员人数"), N_("入驻编码"),
 ]
-
-
-def escape_cell(value: Any) -> Any:
-    """Neutralise a text cell that a spreadsheet would run as a formula (prefix it with ').
-
-    >>> escape_cell("=1+1"), escape_cell("-5"), escape_cell("@SUM(A1)"), escape_cell(-5), escape_cell("正常")
-    ("'=1+1", "'-5", "'@SUM(A1)", -5, '正常')
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

@@ -24,7 +24,7 @@ from .. import audit, policy
 from ..campaign.actions import ServiceError, local_today
 from ..districts import service as districts
 from ..districts.reference import CITY_SETTING
-from ..domain.rules import Message
+from ..domain.rules import Message, strip_control_chars
 from ..extensions import db
 from ..models import Setting, Snapshot, Street, User
 from .figures import AsOfError, compute, resolve_year, scope_streets
@@ -181,7 +181,7 @@ def create_snapshot(actor: User | None, year: int | None, as_of: date | None = N
         raise ServiceError([("as_of", error.message)]) from None
     if as_of > today:
         raise ServiceError([("as_of", Message("截至日期不能晚于今天：快照只记录已经发生的工作"))])
-    title = " ".join((title or "").split())[:MAX_TITLE] or default_title(year, as_of)
+    title = " ".join(strip_control_chars(title or "").split())[:MAX_TITLE] or default_title(year, as_of)
     scope = scope_of(actor, street_id)
     streets = scope_streets(scope)
     payload = freeze(scope, year, as_of)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..campaign.actions import local_today
 from ..campaign.forms import TOO_LARGE, CheckedRange
 from ..domain import quality as rules
+
+
+SCORE = [InputRequired(message=_l("请填写得分")), CheckedRange(min=0, max=100, message=_l("得分须在0到100之间"))]
 
 
 class ActivityForm(FlaskForm):
@@ -30,3 +33,15 @@ class MembershipForm(FlaskForm):
                                                CheckedRange(min=1, message=_l("人数至少为1")), TOO_LARGE])
     change_note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
     submit_change = SubmitField(_l("保存变动"))
+
+
+class GradingForm(FlaskForm):
+    """The five area scores (五评), the veto item and, for a return, the reason."""
+
+    leadership = IntegerField(_l("班子建设"), validators=SCORE)
+    members = IntegerField(_l("团员管理"), validators=SCORE)
+    org_life = IntegerField(_l("组织生活"), validators=SCORE)
+    rules = IntegerField(_l("制度落实"), validators=SCORE)
+    impact = IntegerField(_l("作用发挥"), validators=SCORE)
+    veto = BooleanField(_l("存在一票否决情形"))
+    reason = TextAreaField(_l("退回原因（退回修改时必填）"), validators=[Optional(), Length(max=2000)])

@@ -100,6 +100,7 @@ class BranchState:
     name: str
     street: str
     since: date
+    branch_type: str
     members: int
     last_on: date | None
     level: str | None
@@ -107,7 +108,7 @@ class BranchState:
 
 
 def _state(row) -> BranchState:
-    return BranchState(row.org_id, row.name, row.street, row.since, int(row.members), row.last_on, row.level,
+    return BranchState(row.org_id, row.name, row.street, row.since, row.branch_type, int(row.members), row.last_on, row.level,
                        [w for w in WARNINGS if getattr(row, w)])
 
 

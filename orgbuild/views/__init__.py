@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from .. import policy
 from . import (admin, api, assignment, attachments, audit, auth, board, bulletins, dashboard, errors, exports, health,
-               imports, jobs, main, orgs, quality, streets, targets)
+               imports, jobs, main, orgs, quality, reconcile, streets, targets)
 
 #: (endpoint, label, who sees it). Links whose endpoint is not registered are left out.
 NAV: list[tuple[str, object, Callable]] = [
@@ -22,6 +22,7 @@ NAV: list[tuple[str, object, Callable]] = [
     ("quality.warnings", _l("支部预警"), policy.can_read_quality),
     ("imports.index", _l("批量导入"), policy.can_import),
     ("assignment.index", _l("分配团干"), policy.can_assign),
+    ("reconcile.index", _l("智慧团建比对"), policy.can_import),
     ("audit.index", _l("操作记录"), policy.can_read_audit),
     ("admin.users", _l("用户管理"), policy.can_manage_users),
     ("streets.index", _l("街道社区"), policy.can_manage_streets),
@@ -42,7 +43,7 @@ def nav_links() -> list[tuple[str, object]]:
 def register(app: Flask) -> None:
     """Register every blueprint, the error pages and the navigation helper on `app`."""
     for module in (auth, main, orgs, health, admin, streets, audit, imports, jobs, dashboard, targets, bulletins, exports, api,
-                   quality, assignment, board, attachments):
+                   quality, assignment, board, attachments, reconcile):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     app.jinja_env.globals["nav_links"] = nav_links

@@ -2,8 +2,6 @@
 ``GET /api/v1/snapshots`` and ``GET /api/v1/snapshots/<id>``."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +9,7 @@ from flask_login import current_user
 from ..i18n import translate_message
 from ..progress import figures as progress
 from ..progress import snapshots
+from ..web import params
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -32,18 +31,17 @@ def progress_json():
     the earlier of today and 31 December).
     """
     year = request.args.get("year", "").strip()
-    if year and not (year.isdigit() and 2000 <= int(year) <= 2100):
+    if year and params.parse_int(year, 2000, 2100) is None:
         return jsonify({"error": 400, "message": _("年份无效")}), 400
     as_of_text = request.args.get("as_of", "").strip()
-    try:
-        as_of = date.fromisoformat(as_of_text) if as_of_text else None
-    except ValueError:
+    as_of = params.parse_date(as_of_text) if as_of_text else None
+    if as_of_text and as_of is None:
         return jsonify({"error": 400, "message": _("截至日期无效，应写成 YYYY-MM-DD")}), 400
     street = request.args.get("street", "").strip() or None
     district = request.args.get("district", "").strip() or None
     try:
-        if street and street.isdigit():
-            scope = progress.scope_for(current_user, street_id=int(street))
+        if street and params.parse_int(street) is not None:
+            scope = progress.scope_for(current_user, street_id=params.parse_int(street))
         else:
             scope = progress.scope_for(current_user, street_name=street, district=district)
     except progress.ScopeError as error:

@@ -118,14 +118,14 @@ def change_password():
     Wrong current passwords are limited like sign-ins, so a borrowed session cannot guess it.
     """
     form = ChangePasswordForm()
-    g.attempt_failed = request.method == "POST"
+    g.attempt_failed = False  # only a wrong current password counts, not a form mistake
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, form.current_password.data, form.new_password.data)
         except accounts.AccountError as error:
+            g.attempt_failed = error.field == "current_password"
             put_errors_on_form(form, [(error.field, error.message)])
         else:
-            g.attempt_failed = False
             start_session(current_user._get_current_object())
             flash(_("密码已修改，其他设备上的登录已失效"), "success")
             return redirect(url_for("main.home"))
@@ -135,7 +135,8 @@ def change_password():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out."""
+    """Sign out: the session token is rotated, so no saved session or remember-me cookie opens a page again."""
+    accounts.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("已退出登录"), "info")

@@ -18,6 +18,9 @@ from ..progress import credit as progress_credit
 from ..progress import figures as progress
 from ..progress import queries as progress_queries
 from ..progress import report
+from ..quality.grading import quality_figures
+from ..web import params
+from ..reconcile import service as reconcile_service
 from . import charts
 from .orgs import visible_streets
 
@@ -31,24 +34,18 @@ SORT_KEYS = (
 
 def requested_as_of() -> date | None:
     """The ``as_of`` of the query string (YYYY-MM-DD), None when absent or unreadable."""
-    text = (request.args.get("as_of") or "").strip()
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
+    return params.parse_date(request.args.get("as_of"))
 
 
 def requested_progress(overdue_limit: int = 0) -> tuple[dict, list, int]:
     """The progress object for the year, as-of date, district and street asked for in the query
     string (404: not mine), the `overdue_limit` most overdue follow-ups today and their number. An
     as-of date outside the year gives way to the year's default, with a message."""
-    year = request.args.get("year", type=int)
-    if year is not None and not 2000 <= year <= 2100:
-        year = None
+    year = params.parse_int(request.args.get("year"), 2000, 2100)
     as_of = requested_as_of()
     try:
-        scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int),
-                                   district=request.args.get("district", type=int))
+        scope = progress.scope_for(current_user, street_id=params.parse_int(request.args.get("street")),
+                                   district=params.parse_int(request.args.get("district")))
     except progress.ScopeError:
         abort(404)
     try:
@@ -90,13 +87,15 @@ def render_index() -> str:
     scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int),
                                district=request.args.get("district", type=int))  # checked by requested_progress
     credit = progress_credit.credit(scope, data["year"], date.fromisoformat(data["as_of"]))
+    quality = quality_figures(scope, data["year"], date.fromisoformat(data["as_of"])) \
+        if policy.can_read_quality(current_user) else None
     return render_template(
         "dashboard/index.html",
         p=data,
         streets=visible_streets(),
-        street_id=request.args.get("street", type=int),
+        street_id=params.parse_int(request.args.get("street")),
         districts=districts.visible_districts(current_user),
-        district_id=request.args.get("district", type=int),
+        district_id=params.parse_int(request.args.get("district")),
         rows=sorted_streets(data["by_street"], key, descending),
         sort_key=key,
         descending=descending,
@@ -110,4 +109,7 @@ def render_index() -> str:
         credit=credit,
         today=local_today(),
         can_set_targets=policy.can_set_targets(current_user),
+        quality=quality,
+        last_reconcile=(reconcile_service.latest_runs(current_user, limit=1) or [None])[0]
+        if policy.can_import(current_user) else None,
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 
 from ..extensions import db, limiter
 from .helpers import retry_minutes
@@ -42,6 +43,13 @@ def init_app(app: Flask) -> None:
 
     for code in HANDLED:
         app.register_error_handler(code, make_handler(code))
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def value_out_of_range(error):
+        """Last line behind web/params.py: a number or date the database cannot hold is a 400, not a 500."""
+        db.session.rollback()
+        return _render(400)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

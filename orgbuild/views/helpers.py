@@ -12,6 +12,7 @@ from .. import policy
 from ..extensions import db
 from ..i18n import translate_message
 from ..models import Organization
+from ..web import params
 
 
 def org_or_404(org_id: int) -> Organization:
@@ -36,8 +37,13 @@ def put_errors_on_form(form: FlaskForm, errors: list[tuple[str | None, str]]) ->
 def form_version(form: FlaskForm) -> int | None:
     """The organisation version the form was opened at (optimistic locking), if it carries one."""
     value = getattr(form, "version", None)
-    data = value.data if value is not None else None
-    return int(data) if data and str(data).isdigit() else None
+    data = str(value.data if value is not None and value.data is not None else "").strip()
+    if not data:
+        return None
+    number = params.parse_int(data)
+    if number is None:
+        abort(400)  # a tampered hidden field
+    return number
 
 
 def retry_minutes(reset_at: float) -> int:

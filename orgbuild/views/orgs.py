@@ -21,11 +21,13 @@ from ..campaign.forms import (
     VisitForm,
 )
 from ..domain import rules, workflow
+from ..duplicates import service as duplicate_service
 from ..extensions import db
 from ..i18n import translate_message
 from ..models import Community, Organization, StatusEvent, Street, User, Visit, street_order
 from .attachments import UploadForm
 from ..quality.roster import branch_state, idle_days
+from ..web import params
 from .helpers import form_version, org_or_404, put_errors_on_form
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
@@ -62,7 +64,7 @@ def index():
     """The organisation list with filters, search, sorting and pagination."""
     f = orglist.OrgFilter.from_args(request.args)
     page = db.paginate(
-        orglist.org_query(current_user, f), per_page=request.args.get("per_page", 50, type=int), max_per_page=200
+        orglist.org_query(current_user, f), per_page=params.parse_int(request.args.get("per_page"), 1, 200) or 50, max_per_page=200
     )
     return render_template(
         "orgs/list.html", page=page, f=f, streets=visible_streets(), officers=officers_in_scope(),
@@ -150,15 +152,20 @@ def create():
     """Record a newly surveyed organisation."""
     form = SurveyForm()
     _fill_survey_choices(form)
+    duplicates = []
     if form.validate_on_submit():
-        try:
-            org = actions.create_organization(_survey_data(form), current_user)
-        except ServiceError as error:
-            put_errors_on_form(form, error.errors)
-        else:
-            flash(_("已登记 %(name)s", name=org.name), "success")
-            return redirect(url_for("orgs.detail", org_id=org.id))
-    return render_template("orgs/survey_form.html", form=form, org=None)
+        data = _survey_data(form)
+        if not form.confirm_duplicate.data:
+            duplicates = duplicate_service.likely_duplicates(current_user, data.credit_code, data.name)[:5]
+        if not duplicates:
+            try:
+                org = actions.create_organization(data, current_user)
+            except ServiceError as error:
+                put_errors_on_form(form, error.errors)
+            else:
+                flash(_("已登记 %(name)s", name=org.name), "success")
+                return redirect(url_for("orgs.detail", org_id=org.id))
+    return render_template("orgs/survey_form.html", form=form, org=None, duplicates=duplicates)
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])

@@ -10,10 +10,12 @@ from flask_login import current_user, login_required
 
 from .. import policy
 from ..campaign.actions import ServiceError, local_today
+from ..domain import grading as gradings
 from ..domain import quality as rules
 from ..progress.scope import Scope
+from ..quality import grading as grading_service
 from ..quality import roster, service
-from ..quality.forms import ActivityForm, MembershipForm
+from ..quality.forms import ActivityForm, GradingForm, MembershipForm
 from .helpers import org_or_404, put_errors_on_form
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
@@ -119,3 +121,39 @@ def quality_names() -> dict:
     """The labels the quality templates (and the organisation page's branch card) show."""
     return {"ACTIVITY_KINDS": rules.ACTIVITY_KINDS, "MEMBERSHIP_KINDS": rules.MEMBERSHIP_KINDS,
             "LEVEL_LABELS": rules.LEVEL_LABELS, "WARNING_LABELS": roster.WARNING_LABELS}
+
+
+@bp.route("/orgs/<int:org_id>/grading", methods=["GET", "POST"])
+@login_required
+def grading(org_id: int):
+    """A branch's grading of a year: the self-assessment, then the supervisor's confirmation or return."""
+    org, away = _org_with_branch(org_id)
+    if away:
+        return away
+    year = request.args.get("year", type=int) or local_today().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    record = grading_service.grading_of(org, year)
+    form = GradingForm(obj=record) if request.method == "GET" else GradingForm()
+    status = 200
+    if request.method == "POST":
+        event = request.form.get("event", "")
+        if event not in gradings.EVENTS:
+            abort(400)
+        if form.validate_on_submit():
+            scores = rules.Scores(*(getattr(form, name).data for name in rules.AREAS), veto=form.veto.data)
+            try:
+                grading_service.apply_grading(org, year, grading_service.GradingRequest(
+                    event, scores, form.reason.data or ""), current_user)
+            except ServiceError as error:
+                put_errors_on_form(form, error.errors)
+            else:
+                flash(_("已完成：%(step)s", step=_(gradings.EVENTS[event])), "success")
+                return redirect(url_for("quality.grading", org_id=org.id, year=year))
+        status = 400
+    state = record.state if record else "draft"
+    return render_template(
+        "quality/grading.html", org=org, year=year, form=form, record=record, state=state,
+        events=[e for e in gradings.available_events(state) if policy.can_grade(current_user, org, e)], states=gradings.STATES, event_labels=gradings.EVENTS,
+        refusal=grading_service.eligibility(org, year), cutoff=grading_service.cutoff(year),
+    ), status

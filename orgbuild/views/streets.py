@@ -16,6 +16,7 @@ from ..districts.forms import CommunityForm, StreetForm
 from ..extensions import db
 from ..i18n import translate_message
 from ..models import Community, Organization, Street
+from ..web import params
 from .helpers import put_errors_on_form
 
 bp = Blueprint("streets", __name__, url_prefix="/admin/streets")
@@ -54,7 +55,7 @@ def _flash_errors(error: ServiceError) -> None:
 def _chosen_district():
     """The district asked for (``?district=<id>``, default: the first in the admin's scope), or 404."""
     choices = districts.visible_districts(current_user)
-    wanted = request.args.get("district", type=int)
+    wanted = params.parse_int(request.args.get("district"))
     district = next((d for d in choices if d.id == wanted), None) if wanted else (choices[0] if choices else None)
     if district is None:
         abort(404)

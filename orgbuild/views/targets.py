@@ -14,6 +14,7 @@ from ..districts import service as districts
 from ..i18n import translate_message
 from ..progress import figures as progress
 from ..progress import targets
+from ..web import params
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
 
@@ -30,11 +31,11 @@ def index():
     new-branch targets with the proportional split (nothing is saved until the form is)."""
     if not policy.can_set_targets(current_user):
         abort(403)
-    year = request.args.get("year", type=int) or progress.default_year()
+    year = params.parse_int(request.args.get("year")) or progress.default_year()
     if not targets.MIN_YEAR <= year <= targets.MAX_YEAR:
         abort(404)
     choices = districts.visible_districts(current_user)
-    district = districts.find_district(request.args.get("district", type=int)) if request.args.get("district") else (
+    district = districts.find_district(params.parse_int(request.args.get("district"))) if request.args.get("district") else (
         choices[0] if choices else None)
     if district is None or district not in choices:
         abort(404)

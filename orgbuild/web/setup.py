@@ -21,10 +21,12 @@ from ..domain import rules, workflow
 from ..extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from ..i18n import translate_message
 from ..models import User
+from . import params
 
 
 def init_app(app: Flask) -> None:
     """Bind every extension and hook to `app`."""
+    app.url_map.converters["int"] = params.BoundedIntConverter  # before any route is added
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -94,7 +96,8 @@ def init_login(app: Flask) -> None:
         ``user_id`` is ``id:token`` (sessions and remember-me cookies made at sign-in) or a bare id.
         """
         raw_id, _, token = user_id.partition(":")
-        user = db.session.get(User, int(raw_id)) if raw_id.isdigit() else None
+        number = params.parse_int(raw_id)
+        user = db.session.get(User, number) if number is not None else None
         if not policy.can_sign_in(user):
             return None
         if token and token != user.session_token:

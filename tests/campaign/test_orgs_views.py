@@ -96,6 +96,15 @@ def test_create_duplicate_credit_code(client, officer, make_org):
     assert count(Organization) == 1
 
 
+def test_a_credit_code_registered_in_another_street_is_not_confirmed(client, officer, make_org):
+    """The clash is refused without saying that the organisation exists (it is outside the officer's streets)."""
+    org = make_org("桂园")
+    response = client.post("/orgs/new", data=survey_form(credit_code=org.credit_code))
+    assert "该统一社会信用代码已登记" not in response.text
+    assert "无法用该统一社会信用代码登记，请联系团区委核实" in response.text
+    assert count(Organization) == 1
+
+
 def test_create_in_another_street_is_refused(client, officer):
     response = client.post("/orgs/new", data=survey_form(street_id=str(street("桂园").id)))
     assert response.status_code == 200
@@ -149,6 +158,7 @@ def test_visit_happy_path(client, officer, make_org):
         ({"visit_date": "", "outcome": "willing"}, "请填写走访日期"),
         ({"visit_date": "not-a-date", "outcome": "willing"}, "不是有效的日期"),
         ({"visit_date": (TODAY + timedelta(days=3)).isoformat(), "outcome": "willing"}, "走访日期不能晚于今天"),
+        ({"visit_date": "1900-01-01", "outcome": "willing"}, "走访日期不能早于2000-01-01"),
         ({"visit_date": TODAY.isoformat(), "outcome": "nonsense"}, "不是有效的选择"),
         ({"visit_date": TODAY.isoformat(), "outcome": "willing", "next_follow_up": (TODAY - timedelta(days=1)).isoformat()},
          "下次跟进日期不能早于走访日期"),
@@ -221,6 +231,10 @@ def test_establish_joint_branch_with_covered_org(client, officer, make_org):
         ({"name": ""}, "请填写团组织全称"),
         ({"founded_on": ""}, "请填写成立日期"),
         ({"founded_on": (TODAY + timedelta(days=1)).isoformat()}, "成立日期不能晚于今天"),
+        ({"founded_on": "1900-01-01"}, "成立日期不能早于2000-01-01"),
+        ({"approval_date": "2100-01-01"}, "批复日期不能晚于今天"),
+        ({"application_date": (TODAY + timedelta(days=1)).isoformat()}, "申请日期不能晚于今天"),
+        ({"election_date": "1999-12-31"}, "选举日期不能早于2000-01-01"),
         ({"term_years": "5"}, "任期为1至3年"),
     ],
 )

@@ -138,6 +138,8 @@ def test_onboard_needs_platform_code_and_date():
     assert reasons("established", "onboard", platform_code=" ") == ["请填写智慧团建组织编码"]
     assert reasons("established", "onboard", onboarded_on=None) == ["请填写入驻日期"]
     assert reasons("established", "onboard", onboarded_on=date(2023, 1, 1)) == ["入驻日期不能晚于今天"]
+    assert reasons("established", "onboard", onboarded_on=date(1900, 1, 1), campaign_start=date(2000, 1, 1)) == [
+        "入驻日期不能早于2000-01-01"]
 
 
 @pytest.mark.parametrize("state", ["surveyed", "visited"])

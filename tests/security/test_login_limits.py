@@ -122,6 +122,19 @@ def test_guessing_the_current_password_is_limited_too(people, signed_in):
     assert "分钟后再试" in blocked.get_data(as_text=True)
 
 
+def test_form_mistakes_on_the_change_password_form_do_not_count(people, signed_in):
+    """Mismatched confirmations and weak new passwords are not guesses: after six of them the right
+    current password still changes the password."""
+    client = signed_in("officer_a")
+    for _ in range(3):
+        client.post("/account/password", data={
+            "current_password": PASSWORD, "new_password": "Harbour2026", "confirm": "Other2026x"})
+        client.post("/account/password", data={"current_password": PASSWORD, "new_password": "short", "confirm": "short"})
+    done = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "Harbour2026", "confirm": "Harbour2026"})
+    assert done.status_code == 302
+
+
 @pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", TRUSTED_PROXIES=1)
 def test_behind_a_trusted_proxy_the_forwarded_address_counts(client, people):
     """With ORGBUILD_TRUSTED_PROXIES=1 the address limit uses X-Forwarded-For, not the proxy's address."""

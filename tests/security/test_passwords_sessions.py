@@ -1,6 +1,9 @@
 """Password policy, changing one's own password, session rotation and signing out everywhere."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -105,3 +108,29 @@ def test_reset_password_signs_the_user_out(people, signed_in, app):
     assert response.status_code == 302
     assert officer.get("/followups").status_code == 302
     assert login(app.test_client(), "officer_a", "Harbour2026").request.path != "/login"
+
+
+def test_logout_ends_the_saved_session_and_the_remember_me_cookie(people, app):
+    """After POST /logout, neither a copy of the session cookie nor the remember-me cookie opens a page."""
+    client = app.test_client()
+    client.post("/login", data={"username": "officer_a", "password": PASSWORD, "remember": "y"})
+    saved_session = client.get_cookie("session").value
+    saved_remember = client.get_cookie("remember_token").value
+    assert client.get("/dashboard/").status_code == 200
+    assert client.post("/logout").status_code == 302
+    for cookies in ({"session": saved_session}, {"remember_token": saved_remember}):
+        thief = app.test_client()
+        for name, value in cookies.items():
+            thief.set_cookie(name, value)
+        response = thief.get("/dashboard/")
+        assert response.status_code == 302 and "/login" in response.headers["Location"], cookies
+    assert login(app.test_client(), "officer_a").request.path != "/login"  # signing in again works
+
+
+def test_remember_me_lasts_14_days(people, app):
+    client = app.test_client()
+    response = client.post("/login", data={"username": "officer_a", "password": PASSWORD, "remember": "y"})
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token="))
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    days = (expires - datetime.now(timezone.utc)).total_seconds() / 86400
+    assert 13.9 < days <= 14

@@ -1,0 +1,86 @@
+"""Finding likely duplicates with rapidfuzz on normalised names (reconcile.columns.name_key:
+深圳市 / 罗湖区 and bracketed place names dropped, 有限责任公司 ≈ 有限公司, full-width ≈ half-width).
+
+:class:`NameIndex` holds the organisations already known (id, credit code, name), blocked by the
+first two characters of the normalised name so that a check compares with a few names, not all.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from ..domain.rules import Message
+from ..domain.rules import name_key
+
+#: a name this similar (0–100, rapidfuzz ratio of the normalised names) is a likely duplicate
+SIMILAR = 88
+#: a credit code whose name changed to something less similar than this looks like another firm
+RENAMED_BELOW = 50
+
+
+_DIGITS = re.compile(r"[0-9一二三四五六七八九十]+")  # data: numerals
+_COMPANY_FORM = re.compile(r"(股份有限公司|有限公司|集团|公司)$")  # data: company forms
+
+
+def name_core(name: str) -> str:
+    """The normalised name without its company form: what a renamed firm changes."""
+    return _COMPANY_FORM.sub("", name_key(name))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An organisation that may be the same as the one being checked."""
+
+    credit_code: str
+    name: str
+    score: float  # 100: the same normalised name
+    org_id: int | None = None
+
+
+class NameIndex:
+    """Known organisations by the block of their normalised name."""
+
+    def __init__(self) -> None:
+        """An empty index."""
+        self._blocks: dict[str, list[tuple[str, str, str, int | None]]] = defaultdict(list)
+
+    def add(self, credit_code: str, name: str, org_id: int | None = None) -> None:
+        """Know one more organisation."""
+        key = name_key(name)
+        self._blocks[key[:2]].append((key, credit_code, name, org_id))
+
+    def candidates(self, credit_code: str, name: str) -> list[Candidate]:
+        """Known organisations under another credit code whose name is the same or similar, best first."""
+        key = name_key(name)
+        found = []
+        for other_key, other_code, other_name, org_id in self._blocks.get(key[:2], ()):
+            if other_code == credit_code:
+                continue
+            if other_key == key:
+                score = 100.0
+            elif _DIGITS.findall(other_key) != _DIGITS.findall(key):
+                continue  # 第一分店 / 第二分店, 1号 / 2号: numbered siblings, not the same firm
+            else:
+                score = fuzz.ratio(key, other_key, score_cutoff=SIMILAR)
+            if score:
+                found.append(Candidate(other_code, other_name, round(score, 1), org_id))
+        return sorted(found, key=lambda c: (-c.score, c.credit_code))
+
+
+def duplicate_message(candidate: Candidate) -> Message:
+    """The warning shown for a likely duplicate (Chinese, translatable)."""
+    if candidate.score >= 100:
+        return Message("疑似重复：与已有的“%(name)s”（%(code)s）名称相同，但统一社会信用代码不同",
+                       name=candidate.name, code=candidate.credit_code)
+    return Message("疑似重复：与已有的“%(name)s”（%(code)s）名称相似（相似度 %(score)s）",
+                   name=candidate.name, code=candidate.credit_code, score=candidate.score)
+
+
+def renamed_message(old_name: str, new_name: str) -> Message | None:
+    """A warning when a credit code's name changes beyond the threshold (a renamed firm, or a wrong code)."""
+    if fuzz.ratio(name_core(old_name), name_core(new_name)) >= RENAMED_BELOW:
+        return None
+    return Message("名称变化较大：该信用代码原登记为“%(old)s”，请确认是更名还是信用代码填错", old=old_name)

@@ -1,0 +1,74 @@
+"""The 智慧团建 reconciliation page: upload a platform export, see the last run in full and the
+history of runs. Supervisors and admins only (``policy.can_import``); the run is scoped by the
+user's streets like every figure."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import Length, Optional
+
+from .. import policy
+from ..i18n import translate_message
+from ..imports.reader import FileRefused
+from ..reconcile import service
+
+bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
+
+ENCODING_CHOICES = [("auto", _l("自动识别")), ("utf-8", "UTF-8"), ("gb18030", "GB18030 / GBK")]
+
+FIELD_LABELS = {
+    "onboarded": _l("本系统已入驻"), "credit_code": _l("统一社会信用代码"), "name": _l("组织全称"),
+    "branch_type": _l("组织类别"), "secretary": _l("书记姓名"), "member_count": _l("团员数"),
+    "founded_on": _l("成立时间"),
+}
+
+
+class ReconcileForm(FlaskForm):
+    """The platform export and how to read it."""
+
+    file = FileField(_l("智慧团建导出的组织列表（CSV 或 Excel .xlsx）"), validators=[FileRequired(message=_l("请选择文件"))])
+    encoding = SelectField(_l("CSV 编码"), choices=ENCODING_CHOICES, default="auto")
+    sheet = StringField(_l("工作表名称（留空为第一个工作表）"), validators=[Optional(), Length(max=100)])
+    submit = SubmitField(_l("上传并比对"))
+
+
+@bp.before_request
+@login_required
+def only_supervisors():
+    """Supervisors and admins only."""
+    if not policy.can_import(current_user):
+        abort(403)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    """The upload form, the last run in full and the earlier runs."""
+    form = ReconcileForm()
+    if form.validate_on_submit():
+        storage = form.file.data
+        name = os.path.basename((storage.filename or "upload").replace("\\", "/"))[:255] or "upload"
+        handle, path = tempfile.mkstemp(prefix="reconcile-", dir=current_app.instance_path)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                for chunk in iter(lambda: storage.stream.read(1 << 20), b""):
+                    out.write(chunk)
+            service.run_reconcile(path, filename=name, actor=current_user, encoding=form.encoding.data,
+                                  sheet=form.sheet.data or None, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+        except FileRefused as refused:
+            flash(_("文件无法比对：%(reason)s", reason=translate_message(refused.message)), "danger")
+        else:
+            flash(_("比对完成"), "success")
+            return redirect(url_for("reconcile.index"))
+        finally:
+            os.unlink(path)
+    runs = service.latest_runs(current_user)
+    return render_template("reconcile/index.html", form=form, runs=runs, last=runs[0] if runs else None,
+                           field_labels=FIELD_LABELS)
