@@ -19,6 +19,8 @@ from ..domain.rules import name_key
 SIMILAR = 88
 #: a credit code whose name changed to something less similar than this looks like another firm
 RENAMED_BELOW = 50
+#: organisations kept per normalised name (enough to name the likely duplicates)
+PER_NAME = 5
 
 
 _DIGITS = re.compile(r"[0-9一二三四五六七八九十]+")  # data: numerals
@@ -45,28 +47,31 @@ class NameIndex:
 
     def __init__(self) -> None:
         """An empty index."""
-        self._blocks: dict[str, list[tuple[str, str, str, int | None]]] = defaultdict(list)
+        self._blocks: dict[str, dict[str, list[tuple[str, str, int | None]]]] = defaultdict(dict)
 
     def add(self, credit_code: str, name: str, org_id: int | None = None) -> None:
-        """Know one more organisation."""
+        """Know one more organisation. A normalised name keeps at most PER_NAME organisations: a check
+        compares each distinct name once, so a file repeating one name stays linear, not quadratic."""
         key = name_key(name)
-        self._blocks[key[:2]].append((key, credit_code, name, org_id))
+        entries = self._blocks[key[:2]].setdefault(key, [])
+        if len(entries) < PER_NAME:
+            entries.append((credit_code, name, org_id))
 
     def candidates(self, credit_code: str, name: str) -> list[Candidate]:
         """Known organisations under another credit code whose name is the same or similar, best first."""
         key = name_key(name)
         found = []
-        for other_key, other_code, other_name, org_id in self._blocks.get(key[:2], ()):
-            if other_code == credit_code:
-                continue
+        digits = _DIGITS.findall(key)
+        for other_key, entries in self._blocks.get(key[:2], {}).items():
             if other_key == key:
                 score = 100.0
-            elif _DIGITS.findall(other_key) != _DIGITS.findall(key):
+            elif _DIGITS.findall(other_key) != digits:
                 continue  # 第一分店 / 第二分店, 1号 / 2号: numbered siblings, not the same firm
             else:
                 score = fuzz.ratio(key, other_key, score_cutoff=SIMILAR)
             if score:
-                found.append(Candidate(other_code, other_name, round(score, 1), org_id))
+                found.extend(Candidate(other_code, other_name, round(score, 1), org_id)
+                             for other_code, other_name, org_id in entries if other_code != credit_code)
         return sorted(found, key=lambda c: (-c.score, c.credit_code))
 
 
