@@ -33,6 +33,7 @@ def test_resubmitted_visit_is_recorded_once_and_a_photo_shows_on_the_timeline(br
     page.goto(f"{url}/followups")
     page.locator(".followups .list-group-item", has_text="待首次走访").first.locator("a.btn", has_text="登记走访").click()
     page.wait_for_load_state()
+    page.select_option("select[name=outcome]", "willing")  # no default: the officer chooses
     page.fill("input[name=met_with]", "党支部书记")
     page.fill("textarea[name=notes]", "前台登记后见到书记")
     page.click("main form button[type=submit]")
