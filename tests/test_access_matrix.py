@@ -158,6 +158,12 @@ MATRIX: dict[str, Entry] = {
     "quality.grading":         Entry(GET=STREET_A(302), POST=STREET_A(302), args={"org_id": ORG_A}),
     "quality.warnings":        Entry(GET=SUPERVISORS()),
     "bulletins.download":      Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A, "fmt": "docx"}),
+    "offline.service_worker":  Entry(GET=SAME(200)),
+    "offline.manifest":        Entry(GET=SAME(200)),
+    "offline.page":            Entry(GET=SAME(200)),
+    "offline.session_check":   Entry(GET=expect(401, 200, 200, 200, 200)),
+    # an empty form: refused (422, nothing recorded); street B's officer 404; signed out 401 (the queue waits)
+    "orgs.sync_visit":         Entry(POST=expect(401, 422, 404, 422, 422), args={"org_id": ORG_A}),
     "attachments.upload":      Entry(POST=STREET_A(302), args={"org_id": ORG_A, "kind": "visit", "record_id": VISIT_A}),
     "attachments.download":    Entry(GET=STREET_A(), args={"org_id": ORG_A, "attachment_id": ATTACHMENT_A}),
     "attachments.thumbnail":   Entry(GET=STREET_A(), args={"org_id": ORG_A, "attachment_id": ATTACHMENT_A}),

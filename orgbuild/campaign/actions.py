@@ -451,15 +451,20 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
     return event
 
 
+#: A visit form opened at one of these statuses still applies at the key's: a visit moved it there
+#: (the first visit of two logged offline, or a colleague's visit in the meantime).
+VISIT_LEADS_FROM = {"visited": ("surveyed",)}
+
+
 def _stale(org: Organization, request: TransitionRequest) -> bool:
     """Whether the form is older than the record in a way that matters for this step.
 
     A visit adds to the history: an edit of the survey fields in the meantime does not make it wrong,
-    only a change of status does. Every other step needs the very version the form was opened at.
+    nor another visit (surveyed → visited), only another change of status does. Every other step needs the very version the form was opened at.
     """
     if request.expected_version is None or request.expected_version == org.version:
         return False
-    if request.event == "record_visit" and request.opened_status == org.status:
+    if request.event == "record_visit" and request.opened_status in (org.status, *VISIT_LEADS_FROM.get(org.status, ())):
         return False
     return True
 

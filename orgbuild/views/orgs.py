@@ -1,7 +1,7 @@
 """Organisations: list, page with timeline, survey create/edit, and one form per workflow step."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -297,3 +297,43 @@ def step(org_id: int, event: str):
             put_errors_on_form(form, [(None, r) for r in reasons])  # no field named: flashed
             return redirect(url_for("orgs.detail", org_id=org.id))
     return render_template("orgs/step.html", org=org, form=form, event=event)
+
+
+def _sync_answer(status: int, message, **extra):
+    """The JSON answer to a queued visit: a message the offline queue shows as the item's result."""
+    return jsonify(dict(extra, message=translate_message(message) if not isinstance(message, str) else message)), status
+
+
+@bp.post("/<int:org_id>/visits/sync")
+def sync_visit(org_id: int):
+    """A visit queued offline (static/js/offline.js), sent when the connection returned; answers JSON.
+
+    The form is the visit form's, with the queue's own submission key: a resend answers the first
+    result and records nothing. 401 when the sign-in has expired (the queue waits), 404 when the
+    organisation is not (or no longer) in the officer's streets, 409 on a change of status since the
+    form was stored, 422 for a refusal; the queue shows each reason and keeps the visit.
+    """
+    if not current_user.is_authenticated:
+        return _sync_answer(401, _("登录已过期：请重新登录后同步"))
+    org = db.session.get(Organization, org_id)
+    if org is None or not policy.can_see_org(current_user, org):
+        return _sync_answer(404, _("未找到该组织，或它已不在您负责的街道（可能已调至其他街道）：本条走访未登记"))
+    form = VisitForm()
+    if not form.validate():
+        problems = [f"{form[name].label.text}：{message}" for name, messages in form.errors.items()
+                    if name in form for message in messages]
+        return _sync_answer(422, "；".join(problems) or _("表单内容无效"))
+    if form_version(form) is None or not (form.submission_key.data or "").strip():
+        return _sync_answer(400, _("表单缺少版本信息或提交编号，未登记"))
+    req = _transition_request("record_visit", form)
+    try:
+        event = actions.apply_transition(org, req, current_user)
+    except actions.Conflict:
+        db.session.refresh(org)
+        return _sync_answer(409, _("离线保存后该组织的状态已变为“%(status)s”，本条走访未登记；请核对后重新登记",
+                                   status=_(workflow.STATUSES.get(org.status, org.status))))
+    except ServiceError as error:
+        return _sync_answer(422, "；".join(translate_message(m) for m in error.messages))
+    message = _("已同步（此前已登记，未重复登记）") if req.replayed else _("已同步：走访已登记")
+    return _sync_answer(200, message, result="replayed" if req.replayed else "recorded",
+                        status_event=event.id, url=url_for("orgs.detail", org_id=org.id))

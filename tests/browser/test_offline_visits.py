@@ -1,0 +1,191 @@
+"""Offline visits on a phone: the follow-up list and its visit forms open without a connection, two
+visits logged offline wait in the queue (also after a reload), and are sent once each when the
+connection returns; a second sync sends nothing. Then a sign-in that expired while offline: the
+queue waits for the officer to sign in again, and is sent."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from orgbuild.extensions import db
+from orgbuild.models import Submission, Visit
+from tests.browser.conftest import PHONE, LiveServer, make_demo_app, no_horizontal_scroll, screenshot, sign_in
+
+
+@pytest.fixture
+def offline_app(tmp_path):
+    """The demo district on a server of its own (this test records visits)."""
+    return make_demo_app(tmp_path / "offline.sqlite")
+
+
+class Hits:
+    """The requests the server received while the test said the phone was offline."""
+
+    def __init__(self, app):
+        self.offline = False
+        self.paths: list[str] = []
+        inner = app.wsgi_app
+
+        def counting(environ, start_response):
+            # the browser's own update check of /sw.js is not held back by Playwright's offline switch
+            if self.offline and environ["PATH_INFO"] != "/sw.js":
+                self.paths.append(environ["REQUEST_METHOD"] + " " + environ["PATH_INFO"])
+            return inner(environ, start_response)
+
+        app.wsgi_app = counting
+
+
+@pytest.fixture
+def hits(offline_app):
+    return Hits(offline_app)
+
+
+@pytest.fixture
+def offline_server(offline_app, hits):
+    with LiveServer(offline_app) as server:
+        yield server
+
+
+def _visits(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Visit.id)))
+
+
+def _phone(browser):
+    """A phone-sized context that lets the service worker run."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="allow")
+    return context, context.new_page()
+
+
+def _ready_offline(page, url) -> list[str]:
+    """Open the follow-up list online and wait until the service worker has stored its pages; the
+    visit form links of the first two organisations awaiting a first visit."""
+    page.goto(f"{url}/followups")
+    page.locator("html[data-offline-ready]").wait_for(state="attached", timeout=60_000)
+    if page.evaluate("navigator.serviceWorker.controller") is None:  # the first page the worker controls
+        page.reload()
+        page.locator("html[data-offline-ready]").wait_for(state="attached", timeout=60_000)
+    assert int(page.evaluate("document.documentElement.dataset.offlineReady")) > 2, "the worker stored the pages"
+    items = page.locator(".followups .list-group-item", has_text="待首次走访")
+    return [items.nth(i).locator("a.btn", has_text="登记走访").get_attribute("href") for i in range(2)]
+
+
+def _log_visit(page, url, href, notes) -> None:
+    page.goto(url + href)
+    page.select_option("select[name=outcome]", "considering")
+    page.fill("input[name=met_with]", "办公室主任")
+    page.fill("textarea[name=notes]", notes)
+    page.click("main form[data-offline-sync] button[type=submit]")
+    page.locator("#offline-saved").wait_for()
+
+
+def _queue_count(page) -> str:
+    return page.locator("#offline-queue .offline-count").inner_text()
+
+
+def test_two_visits_logged_offline_are_synced_once_each(browser, offline_app, offline_server, hits):
+    url = offline_server.url
+    context, page = _phone(browser)
+    sign_in(page, url, "officer-cuizhu")
+    forms = _ready_offline(page, url)
+    before = _visits(offline_app)
+
+    context.set_offline(True)
+    hits.offline = True
+    assert page.evaluate("navigator.onLine") is False
+    _log_visit(page, url, forms[0], "前台说负责人出差，下周再来")
+    _log_visit(page, url, forms[1], "地下室没有信号，先记在手机上")
+    page.reload()  # offline: the page comes from the worker's cache, the queue from IndexedDB
+    page.locator("#offline-queue .offline-item").nth(1).wait_for()
+    assert _queue_count(page) == "待同步 2 条"
+    assert page.locator("#offline-queue .offline-pending").count() == 2
+    assert no_horizontal_scroll(page)
+    page.locator("#offline-queue").scroll_into_view_if_needed()
+    screenshot(page, "offline-queue-phone", full_page=False)
+    assert _visits(offline_app) == before, "nothing reached the server while offline"
+    assert hits.paths == [], "the pages came from the service worker's cache"
+    hits.offline = False
+
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    context.set_offline(False)  # the "online" event sends the queue
+    page.locator("#offline-queue[data-pending='0']").wait_for(state="attached", timeout=30_000)
+    page.locator("#offline-queue .offline-done").nth(1).wait_for()
+    assert _queue_count(page) == "待同步 0 条"
+    assert page.locator("#offline-queue .offline-done").count() == 2
+    assert "已同步：走访已登记" in page.locator("#offline-queue").inner_text()
+    assert sum("/visits/sync" in u for u in posts) == 2, posts
+    assert _visits(offline_app) == before + 2
+    with offline_app.app_context():
+        assert db.session.scalar(select(func.count(Submission.id)).where(Submission.transition == "record_visit")) >= 2
+    screenshot(page, "offline-synced-phone", full_page=False)
+
+    posts.clear()
+    page.reload()  # a second sync: nothing is waiting, nothing is sent
+    page.locator("#offline-queue .offline-done").nth(1).wait_for()
+    page.locator("#offline-queue button.offline-sync").wait_for(state="detached")
+    page.wait_for_timeout(500)  # let a sync that should not happen show itself
+    assert not [u for u in posts if "/visits/sync" in u], posts
+    assert _visits(offline_app) == before + 2
+    page.click("#offline-queue button.offline-clear")
+    page.locator("#offline-queue").wait_for(state="hidden")
+    context.close()
+
+
+def test_a_sign_in_that_expired_offline_waits_and_the_queue_is_sent_after_signing_in(browser, offline_app, offline_server):
+    url = offline_server.url
+    context, page = _phone(browser)
+    sign_in(page, url, "officer-cuizhu")
+    forms = _ready_offline(page, url)
+    before = _visits(offline_app)
+
+    context.set_offline(True)
+    _log_visit(page, url, forms[0], "离线登记，登录随后过期")
+    context.clear_cookies()  # the session ends while the phone is offline
+    context.set_offline(False)
+    page.reload()
+    page.locator("#offline-queue .offline-signin").wait_for()
+    assert _queue_count(page) == "待同步 1 条"
+    assert _visits(offline_app) == before
+
+    page.click("#offline-queue .offline-signin a")
+    page.fill("input[name=username]", "officer-cuizhu")
+    page.fill("input[name=password]", "luohu2022")
+    page.click("form:has(input[name=username]) button[type=submit]")
+    page.wait_for_load_state()
+    page.locator("#offline-queue[data-pending='0']").wait_for(state="attached", timeout=30_000)
+    assert page.locator("#offline-queue .offline-done").count() == 1
+    assert _visits(offline_app) == before + 1
+    context.close()
+
+
+def test_a_visit_the_server_refuses_stays_in_the_queue_with_the_reason(browser, offline_app, offline_server):
+    """The organisation moved to another street while the visit waited: shown with the server's
+    reason, kept until the officer deletes it."""
+    from orgbuild.models import Organization, Street
+
+    url = offline_server.url
+    context, page = _phone(browser)
+    sign_in(page, url, "officer-cuizhu")
+    forms = _ready_offline(page, url)
+    org_id = int(forms[0].split("/")[2])
+    before = _visits(offline_app)
+
+    context.set_offline(True)
+    _log_visit(page, url, forms[0], "调街道前的走访")
+    with offline_app.app_context():
+        org = db.session.get(Organization, org_id)
+        org.street = db.session.scalar(select(Street).where(Street.id != org.street_id, Street.name.like("%桂园%")))
+        db.session.commit()
+    context.set_offline(False)
+    refused = page.locator("#offline-queue .offline-refused")
+    refused.wait_for(timeout=30_000)
+    assert "已不在您负责的街道" in refused.inner_text()
+    assert "调街道前的走访" in refused.inner_text(), "what was typed is kept"
+    assert _visits(offline_app) == before
+    page.reload()
+    page.locator("#offline-queue .offline-refused").wait_for()  # not dropped
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#offline-queue .offline-refused button.offline-delete")
+    page.locator("#offline-queue").wait_for(state="hidden")
+    context.close()
