@@ -13,7 +13,7 @@ const PRECACHE = {{ precache|tojson }};
 const OFFLINE_URL = {{ offline_url|tojson }};
 const FIELD_PAGES = [/^\/followups$/, /^\/orgs\/\d+$/, /^\/orgs\/\d+\/step\/record_visit$/];
 const NETWORK_WAIT_MS = 5000;  // a bad signal: after this, answer from the cache (the fetch goes on)
-const MAX_WARM = 60;           // pages stored from one follow-up list (its first 30 organisations)
+const MAX_WARM = 31;           // pages stored from one follow-up list: itself and 30 visit forms
 const FRESH_MS = 10 * 60 * 1000;  // a page stored this recently is not fetched again for the list
 
 function isFieldPage(url) {
@@ -88,7 +88,7 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// Messages from the pages: "warm" stores the field pages a follow-up list links to (so that they
+// Messages from the pages: "warm" stores a follow-up list and its visit forms (so that they
 // open without a connection later); "forget" drops every stored page (on signing out).
 let warming = Promise.resolve();
 
@@ -111,7 +111,7 @@ async function warm(hrefs) {
   return stored;
 }
 
-// Messages from the pages: "warm" stores the field pages a follow-up list links to (so that they
+// Messages from the pages: "warm" stores a follow-up list and its visit forms (so that they
 // open without a connection later; one list at a time, pages stored in the last minutes are kept);
 // "forget" drops every stored page (on signing out: they are that account's).
 self.addEventListener("message", (event) => {

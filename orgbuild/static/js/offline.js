@@ -284,8 +284,10 @@
         document.documentElement.setAttribute("data-offline-ready", "1");
         return;
       }
+      // the list itself and the visit form of each organisation on it (an organisation's own page
+      // is stored whenever it is opened online)
       var urls = [location.pathname];
-      document.querySelectorAll(".followups a[href]").forEach(function (a) { urls.push(a.getAttribute("href")); });
+      document.querySelectorAll(".followups a[href$='/step/record_visit']").forEach(function (a) { urls.push(a.getAttribute("href")); });
       askWorker({ type: "warm", urls: urls }).then(function (answer) {
         document.documentElement.setAttribute("data-offline-ready", String(answer ? answer.stored : 0));
       });
