@@ -26,6 +26,19 @@ def _length_range(text: str) -> tuple[int, int]:
     return parts[0], parts[-1]
 
 
+#: The steps whose record can carry evidence files (ORGBUILD_EVIDENCE_REQUIRED names some of them).
+EVIDENCE_STEPS = ("record_visit", "establish", "onboard")
+
+
+def _evidence_steps(text: str) -> frozenset[str]:
+    """frozenset({"establish"}) for "establish"; an unknown step is a configuration error."""
+    steps = frozenset(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(steps - set(EVIDENCE_STEPS))
+    if unknown:
+        raise ConfigError(f"ORGBUILD_EVIDENCE_REQUIRED names steps of {', '.join(EVIDENCE_STEPS)}, not {', '.join(unknown)}")
+    return steps
+
+
 def from_environment(instance_path: str) -> dict:
     """Read the settings from environment variables."""
     env = os.environ
@@ -44,6 +57,8 @@ def from_environment(instance_path: str) -> dict:
         # evidence files (photos, PDF scans): the folder they are kept in, and the largest one accepted
         "ATTACHMENTS_DIR": env.get("ORGBUILD_ATTACHMENTS_DIR", os.path.join(instance_path, "attachments")),
         "ATTACHMENT_MAX_BYTES": int(env.get("ORGBUILD_ATTACHMENT_MAX_MB", "10")) * 1024 * 1024,
+        # steps refused without an evidence file sent with them, e.g. "establish" (the 批复 document)
+        "EVIDENCE_REQUIRED": _evidence_steps(env.get("ORGBUILD_EVIDENCE_REQUIRED", "")),
         "IMPORT_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_MAX_MB", "512")) * 1024 * 1024,  # command-line imports
         "JOBS_STALE_SECONDS": int(env.get("ORGBUILD_JOBS_STALE_SECONDS", "60")),  # a silent running job may be retried
         "BRANCH_THRESHOLDS": tuple(

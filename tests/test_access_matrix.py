@@ -174,6 +174,9 @@ MATRIX: dict[str, Entry] = {
     "imports.job_preview":     Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"job_id": JOB}),
     "imports.job_rejected":    Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"job_id": JOB}),
     "imports.job_confirm":     Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404), args={"job_id": JOB}),
+    # last, as it removes the file: street A's officer deletes it (302); street B's officer 404; after
+    # that it is gone for everyone (404)
+    "attachments.delete":      Entry(POST=expect(302, 302, 404, 404, 404), args={"org_id": ORG_A, "attachment_id": ATTACHMENT_A}),
 }
 # fmt: on
 

@@ -11,7 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -39,11 +39,15 @@ class ServiceError(Exception):
 
 
 class Conflict(ServiceError):
-    """Someone else changed the organisation after the form was opened."""
+    """Someone else changed the organisation after the form was opened.
 
-    def __init__(self, org: Organization):
+    ``fields``: the survey fields both changed, to different values (empty when unknown: the form
+    did not say what it was opened with, or a transition came in between)."""
+
+    def __init__(self, org: Organization, fields: list[str] | None = None):
         super().__init__([(None, Message("该组织刚被其他人修改过，请查看最新内容后再保存"))])
         self.org = org
+        self.fields = fields or []
 
 
 # --- survey data ----------------------------------------------------------------------------
@@ -159,14 +163,51 @@ def survey_changes(org: Organization, data: SurveyData) -> dict[str, tuple[Any, 
     }
 
 
-def update_organization(org: Organization, data: SurveyData, actor: User, expected_version: int | None) -> dict:
-    """Save edited survey data; raises :class:`Conflict` when the form is older than the record."""
+def _plain(value: Any) -> Any:
+    """A survey value as the edit form carries it between requests (JSON): dates as ISO text, "" as None."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return None if value == "" else value
+
+
+def survey_values(org: Organization) -> dict[str, Any]:
+    """The survey fields as an edit form is opened with them (kept in the form, for merging)."""
+    return {name: _plain(getattr(org, name)) for name in SURVEY_FIELDS}
+
+
+def merge_survey(org: Organization, data: SurveyData, opened: dict[str, Any] | None) -> None:
+    """Fold an edit made on an older version into the current record, field by field.
+
+    The fields this form changed (from ``opened``, what it was opened with) are kept; every other
+    field takes the current value, so that someone else's edit of another field stays. A field
+    both changed, to different values, is a real conflict: :class:`Conflict` names those fields.
+    Without ``opened`` (an old form) nothing can be told apart: any newer version is a conflict.
+    """
+    if not isinstance(opened, dict) or any(name not in opened for name in SURVEY_FIELDS):
+        raise Conflict(org)
+    mine = {name for name in SURVEY_FIELDS if _plain(getattr(data, name)) != opened[name]}
+    theirs = {name for name in SURVEY_FIELDS if _plain(getattr(org, name)) != opened[name]}
+    clash = [name for name in SURVEY_FIELDS
+             if name in mine and name in theirs and _plain(getattr(data, name)) != _plain(getattr(org, name))]
+    if clash:
+        raise Conflict(org, clash)
+    for name in SURVEY_FIELDS:
+        if name not in mine:
+            setattr(data, name, getattr(org, name))
+
+
+def update_organization(org: Organization, data: SurveyData, actor: User, expected_version: int | None,
+                        opened: dict[str, Any] | None = None) -> dict:
+    """Save edited survey data. A form opened at an older version is merged field by field with
+    what changed since (``opened``: the values it was opened with); :class:`Conflict` when the same
+    field was changed to something else, or when the form cannot say what it was opened with."""
     if not policy.can_edit_org(actor, org):
         raise ServiceError([(None, Message("您无权修改该组织"))])
-    if expected_version is not None and expected_version != org.version:
-        raise Conflict(org)
     if data.surveyed_on is None:
         data.surveyed_on = org.surveyed_on
+    if expected_version is not None and expected_version != org.version:
+        data.credit_code = rules.normalize_credit_code(data.credit_code)
+        merge_survey(org, data, opened)
     _check_survey(data, actor, org)
     changes = survey_changes(org, data)
     if not changes:
@@ -218,6 +259,10 @@ class TransitionRequest:
     submission_key: str | None = None
     #: set by :func:`apply_transition` when the key had been applied already (nothing was written)
     replayed: bool = False
+    #: evidence files sent with the step (checked by the attachments service, which also sets
+    #: ``on_recorded`` to store them onto the new record in the same transaction)
+    evidence_files: int = 0
+    on_recorded: Callable[[Any], None] | None = None
 
 
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -350,6 +395,7 @@ def facts_for(org: Organization, actor: User, request: TransitionRequest | None 
         thresholds=thresholds(),
         today=local_today(),
         campaign_start=current_app.config.get("CAMPAIGN_START", date(2000, 1, 1)),
+        evidence_required=evidence_required(),
     )
     covering = league.covering_branch(org)
     if covering is not None and covering.organization_id != org.id:
@@ -367,7 +413,13 @@ def facts_for(org: Organization, actor: User, request: TransitionRequest | None 
         facts.covered_orgs = len(request.covered_org_ids) + (1 if (branch.get("covered_units") or "").strip() else 0)
         facts.onboarded_on = request.onboarded_on
         facts.platform_code = request.platform_code or ""
+        facts.evidence_files = request.evidence_files
     return facts
+
+
+def evidence_required() -> frozenset[str]:
+    """The steps that need an evidence file sent with them (setting ``ORGBUILD_EVIDENCE_REQUIRED``)."""
+    return frozenset(current_app.config.get("EVIDENCE_REQUIRED", ()))
 
 
 def allowed_events(org: Organization, actor: User) -> list[str]:
@@ -405,7 +457,7 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
         request.platform_code = rules.normalize_platform_code(request.platform_code)
 
     try:
-        _write_records(org, request, actor, old_status, new_status, covered)
+        record = _write_records(org, request, actor, old_status, new_status, covered)
         effective_on = effective_date(request)
         _date_the_status(org, request.event, old_status, new_status, effective_on, undone)
         if new_status != old_status:
@@ -435,6 +487,9 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
             changes={"status": (old_status, new_status)},
         )
         db.session.flush()
+        if request.on_recorded is not None and record is not None:
+            request.on_recorded(record)  # the evidence files, onto the new visit / founding / onboarding
+            db.session.flush()
     except StaleDataError:
         db.session.rollback()
         raise Conflict(org) from None
@@ -536,43 +591,45 @@ def _write_records(
     old_status: str,
     new_status: str,
     covered: list[Organization],
-) -> None:
-    """Create or revert the records that go with a transition (no commit)."""
+) -> Visit | Branch | Onboarding | None:
+    """Create or revert the records that go with a transition (no commit); the record created, if any."""
     event = request.event
     if event == "record_visit":
-        db.session.add(
-            Visit(
-                organization_id=org.id,
-                officer_id=actor.id,
-                visit_date=request.visit_date,
-                met_with=request.met_with or "",
-                outcome=request.outcome,
-                notes=request.notes or "",
-                next_follow_up=request.next_follow_up,
-            )
+        visit = Visit(
+            organization_id=org.id,
+            officer_id=actor.id,
+            visit_date=request.visit_date,
+            met_with=request.met_with or "",
+            outcome=request.outcome,
+            notes=request.notes or "",
+            next_follow_up=request.next_follow_up,
         )
-    elif event == "establish":
+        db.session.add(visit)
+        return visit
+    if event == "establish":
         allowed = {c.key for c in Branch.__table__.columns} - {"id", "organization_id", "reverted", "created_at"}
         values = {k: v for k, v in request.branch.items() if k in allowed}
         branch = Branch(organization_id=org.id, created_by_id=actor.id, **values)
         branch.covered_orgs = covered
         db.session.add(branch)
-    elif event == "onboard":
-        db.session.add(
-            Onboarding(
-                organization_id=org.id,
-                onboarded_on=request.onboarded_on,
-                platform_code=(request.platform_code or "").strip(),
-                created_by_id=actor.id,
-            )
+        return branch
+    if event == "onboard":
+        onboarding = Onboarding(
+            organization_id=org.id,
+            onboarded_on=request.onboarded_on,
+            platform_code=(request.platform_code or "").strip(),
+            created_by_id=actor.id,
         )
-    elif event == "revert":
+        db.session.add(onboarding)
+        return onboarding
+    if event == "revert":
         if old_status == "established":
             for branch in org.branches:
                 branch.reverted = True
         if old_status == "onboarded":
             for onboarding in org.onboardings:
                 onboarding.reverted = True
+    return None
 
 
 def refusal_reasons(org: Organization, actor: User, event: str) -> list[str]:

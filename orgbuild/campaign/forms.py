@@ -6,6 +6,7 @@ Forms check the shape of the input (types, required, lengths); the rules live in
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -82,6 +83,9 @@ class SurveyForm(Form):
     """Survey data of an organisation (create and edit)."""
 
     version = HiddenField()
+    #: the survey values the edit form was opened with (JSON): an edit on an older version is merged
+    #: field by field with what changed since (actions.merge_survey)
+    opened_values = HiddenField()
     name = StringField(_l("单位名称"), validators=[DataRequired(message=_l("请填写单位名称")), Length(max=200)])
     credit_code = StringField(
         _l("统一社会信用代码"), validators=[DataRequired(message=_l("请填写统一社会信用代码")), Length(max=40)]
@@ -177,6 +181,21 @@ class OnboardForm(StepForm):
         _l("智慧团建组织编码"), validators=[DataRequired(message=_l("请填写智慧团建组织编码")), Length(max=80)]
     )
     submit = SubmitField(_l("确认入驻"))
+
+
+def with_evidence(form_class: type[StepForm], what: str, accept: str) -> type[StepForm]:
+    """The step's form with an evidence field (photos or PDF scans), for a step the setting
+    ORGBUILD_EVIDENCE_REQUIRED names; the status machine refuses the step without a file."""
+
+    class EvidenceForm(form_class):
+        evidence = MultipleFileField(
+            _l("证明材料（%(what)s）", what=_l(what)),
+            description=_l("照片（JPEG、PNG）或 PDF 扫描件，可选多个；此步骤须至少附一个"),
+            render_kw={"accept": accept},
+        )
+
+    EvidenceForm.__name__ = form_class.__name__
+    return EvidenceForm
 
 
 class ReasonForm(StepForm):

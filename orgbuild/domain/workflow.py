@@ -88,6 +88,32 @@ class Facts:
     covered_by: str = ""
     campaign_start: date | None = None  # no step is dated before it (a typo such as 1900)
     branch_dates: dict = field(default_factory=dict)  # application/approval/election date → not after today
+    #: the steps that need an evidence file sent with them (setting ORGBUILD_EVIDENCE_REQUIRED), and
+    #: how many files came with this request
+    evidence_required: frozenset = frozenset()
+    evidence_files: int = 0
+
+
+#: What each step's evidence is, as a refusal names it (ORGBUILD_EVIDENCE_REQUIRED).
+EVIDENCE = {
+    "record_visit": N_("走访照片"),
+    "establish": N_("批复文件"),
+    "onboard": N_("入驻截图或证明"),
+}
+
+
+def _evidence_missing(event: str, facts: Facts) -> list[Message]:
+    """The refusal of a step that needs an evidence file and came without one.
+
+    >>> _evidence_missing("establish", Facts(evidence_required=frozenset({"establish"})))[0]
+    '建立团组织须附上批复文件（照片或 PDF 扫描件）'
+    >>> _evidence_missing("establish", Facts(evidence_required=frozenset({"establish"}), evidence_files=1))
+    []
+    """
+    if event in facts.evidence_required and facts.evidence_files < 1:
+        return [Message("%(step)s须附上%(what)s（照片或 PDF 扫描件）", step=Message(EVENTS[event]),
+                        what=Message(EVIDENCE[event]))]
+    return []
 
 
 def _too_early(day: date, facts: Facts) -> bool:
@@ -178,6 +204,7 @@ class OrgWorkflow(StateMachine):
                 reasons.append(Message("%(what)s不能早于%(start)s", what=Message("走访日期"), start=facts.campaign_start.isoformat()))
             if facts.visit_outcome not in VISIT_OUTCOMES:
                 reasons.append(Message("请选择走访结果"))
+            reasons += _evidence_missing("record_visit", facts)
         _raise(reasons)
 
     def guard_establish(self, facts: Facts, dry_run: bool = False) -> None:
@@ -208,6 +235,7 @@ class OrgWorkflow(StateMachine):
                     reasons.append(error)
                 if facts.branch_type == "joint_branch" and facts.covered_orgs < 1:
                     reasons.append(Message("联合团支部须写明联建的其他单位"))
+            reasons += _evidence_missing("establish", facts)
         _raise(reasons)
 
     def guard_had_league(self, facts: Facts, dry_run: bool = False) -> None:
@@ -226,6 +254,7 @@ class OrgWorkflow(StateMachine):
             reasons.append(Message("%(what)s不能早于%(start)s", what=Message("入驻日期"), start=facts.campaign_start.isoformat()))
         if not facts.platform_code.strip():
             reasons.append(Message("请填写智慧团建组织编码"))
+        reasons += _evidence_missing("onboard", facts)
         _raise(reasons)
 
     def guard_reason(self, facts: Facts, dry_run: bool = False) -> None:

@@ -1,13 +1,16 @@
 """Organisations: list, page with timeline, survey create/edit, and one form per workflow step."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import audit, policy
-from ..attachments.service import attachments_of
+from ..attachments import files as evidence_files
+from ..attachments.service import apply_with_evidence, attachments_of
 from ..campaign import actions, league
 from ..campaign import listing as orglist
 from ..campaign.actions import ServiceError, SurveyData, TransitionRequest
@@ -19,6 +22,7 @@ from ..campaign.forms import (
     ReasonForm,
     SurveyForm,
     VisitForm,
+    with_evidence,
 )
 from ..domain import rules, workflow
 from ..duplicates import service as duplicate_service
@@ -178,6 +182,7 @@ def edit(org_id: int):
     form = SurveyForm(obj=org) if request.method == "GET" else SurveyForm()
     if request.method == "GET":
         form.version.data = org.version
+        form.opened_values.data = json.dumps(actions.survey_values(org), ensure_ascii=False)
     _fill_survey_choices(form)
     if form.validate_on_submit():
         if form_version(form) is None:  # a form without a version is refused, never saved unchecked
@@ -185,16 +190,20 @@ def edit(org_id: int):
             form.version.data = org.version
             return render_template("orgs/survey_form.html", form=form, org=org), 400
         try:
-            changes = actions.update_organization(org, _survey_data(form), current_user, form_version(form))
-        except actions.Conflict:
+            changes = actions.update_organization(org, _survey_data(form), current_user, form_version(form),
+                                                  _opened_values(form))
+        except actions.Conflict as conflict:
+            db.session.rollback()
             db.session.refresh(org)
             mine = _survey_data(form)
             rows = [
                 (name, getattr(mine, name), getattr(org, name))
-                for name in actions.SURVEY_FIELDS
+                for name in (conflict.fields or actions.SURVEY_FIELDS)
                 if getattr(mine, name) != getattr(org, name)
             ]
+            # re-applying overwrites only what this form changed: it is now opened at the current values
             form.version.data = org.version
+            form.opened_values.data = json.dumps(actions.survey_values(org), ensure_ascii=False)
             return render_template("orgs/conflict.html", org=org, form=form, rows=rows), 409
         except ServiceError as error:
             put_errors_on_form(form, error.errors)
@@ -202,6 +211,16 @@ def edit(org_id: int):
             flash(_("已保存（%(n)d项修改）", n=len(changes)) if changes else _("没有修改"), "success")
             return redirect(url_for("orgs.detail", org_id=org.id))
     return render_template("orgs/survey_form.html", form=form, org=org)
+
+
+def _opened_values(form: SurveyForm) -> dict | None:
+    """The values the edit form was opened with (None when absent or not readable: then any newer
+    version is a conflict, as for an old form)."""
+    try:
+        values = json.loads(form.opened_values.data or "null")
+    except ValueError:
+        return None
+    return values if isinstance(values, dict) else None
 
 
 def _transition_request(event: str, form) -> TransitionRequest:
@@ -241,7 +260,10 @@ def step(org_id: int, event: str):
     org = org_or_404(org_id)
     if event not in STEP_FORMS:
         abort(404)
-    form = STEP_FORMS[event]()
+    form_class = STEP_FORMS[event]
+    if event in actions.evidence_required():  # the step needs an evidence file sent with it
+        form_class = with_evidence(form_class, workflow.EVIDENCE[event], evidence_files.ACCEPT)
+    form = form_class()
     if request.method == "GET":
         _stamp(form, org)
         form.submission_key.data = actions.new_submission_key()
@@ -271,8 +293,10 @@ def step(org_id: int, event: str):
             form.submission_key.data = actions.new_submission_key()
             return render_template("orgs/step.html", org=org, form=form, event=event), 400
         req = _transition_request(event, form)
+        uploads = [(f.read(), f.filename) for f in (getattr(form, "evidence", None) and form.evidence.data or [])
+                   if getattr(f, "filename", None)]
         try:
-            actions.apply_transition(org, req, current_user)
+            apply_with_evidence(org, req, current_user, uploads)
         except actions.Conflict:
             db.session.refresh(org)
             opened = req.opened_status

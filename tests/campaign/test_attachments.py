@@ -77,7 +77,7 @@ def test_a_pdf_scan_is_kept_as_it_is(client, visited):
     (minimal_pdf(), "照片.jpg", "文件内容是PDF，但文件名的扩展名是 .jpg"),
     (tiny_png(), "批复.pdf", "文件内容是PNG，但文件名的扩展名是 .pdf"),
     (b"<html><script>alert(1)</script></html>", "照片.jpg", "文件中夹带了其他格式的内容，不能上传"),
-    (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "动图.gif", "只能上传 JPEG 或 PNG 照片、PDF 扫描件"),
+    (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "动图.gif", "只能上传 JPEG"),  # HEIC too where pillow-heif is installed
     (minimal_pdf().replace(b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/JavaScript>>"), "批复.pdf",
      "PDF 中含有脚本或附件，不能上传"),
     (b"%PDF-1.4\n1 0 obj<<>>endobj\n", "批复.pdf", "PDF 文件不完整（缺少结束标记）"),
@@ -136,3 +136,48 @@ def test_the_backup_command_copies_the_evidence_files(client, visited, app, tmp_
     assert "Copied 3 evidence file(s)" in result.output  # the photo, its thumbnail and the PDF
     for attachment in db.session.scalars(select(Attachment)):
         assert (copied / attachment.stored_name).read_bytes() == service.file_path(attachment).read_bytes()
+
+
+def _heic_with_gps() -> bytes:
+    pillow_heif = pytest.importorskip("pillow_heif", reason="HEIC needs the optional pillow-heif")
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (22.0, 32.0, 45.0), 3: "E", 4: (114.0, 7.0, 30.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 160, 90)).save(out, "HEIF", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_a_heic_photo_is_kept_as_jpeg_without_its_gps_tag(client, visited):
+    org, record = visited
+    original = _heic_with_gps()
+    page = upload(client, org, record, original, "IMG_0001.HEIC")
+    assert "已上传：IMG_0001.HEIC" in page.text
+    attachment = db.session.scalar(select(Attachment).where(Attachment.visit_id == record.id))
+    assert attachment.content_type == "image/jpeg" and attachment.has_thumbnail
+    kept = Image.open(service.file_path(attachment))
+    assert kept.format == "JPEG" and kept.size == (64, 48)
+    assert not kept.getexif().get_ifd(0x8825)
+    renamed = upload(client, org, record, original, "扫描件.pdf")  # a HEIC named .pdf: refused
+    assert "文件内容是HEIC" in renamed.text
+
+
+def test_a_file_is_deleted_by_who_may_edit_the_organisation_and_the_deletion_is_audited(client, visited, make_user):
+    from orgbuild.models import AuditEvent
+
+    org, record = visited
+    upload(client, org, record, tiny_png(), "现场.png")
+    attachment = db.session.scalar(select(Attachment).where(Attachment.visit_id == record.id))
+    paths = [service.file_path(attachment), service.file_path(attachment, thumbnail=True)]
+    assert all(p.is_file() for p in paths)
+    make_user("guiyuan1", streets=["桂园"])
+    other = client.application.test_client()
+    login(other, "guiyuan1")
+    assert other.post(f"/orgs/{org.id}/attachments/{attachment.id}/delete").status_code == 404
+    assert count(Attachment, organization_id=org.id) == 1
+    page = client.post(f"/orgs/{org.id}/attachments/{attachment.id}/delete", follow_redirects=True)
+    assert "已删除：现场.png" in page.text
+    assert count(Attachment, organization_id=org.id) == 0 and not any(p.exists() for p in paths)
+    audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "delete", AuditEvent.object_type == "attachment"))
+    assert audit.summary == f"visit {record.id}: 现场.png" and audit.organization_id == org.id
+    assert client.get(f"/orgs/{org.id}/attachments/{attachment.id}").status_code == 404

@@ -100,13 +100,24 @@ def test_stale_step_form_gets_a_clear_message(people, signed_in, make_org):
     org = make_org("翠竹")
     officer = signed_in("officer_a")
     mine = step_form(org, visit_date=TODAY.isoformat(), outcome="willing", notes="前台说书记下午在")
-    theirs = step_form(org, visit_date=TODAY.isoformat(), outcome="willing")
-    assert signed_in("supervisor").post(f"/orgs/{org.id}/step/record_visit", data=theirs).status_code == 302
+    theirs = step_form(org, reason="已迁出本区")
+    assert signed_in("supervisor").post(f"/orgs/{org.id}/step/mark_ineligible", data=theirs).status_code == 302
     response = officer.post(f"/orgs/{org.id}/step/record_visit", data=mine)
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "该组织在您打开表单后有了变化，本次未保存。" in page and "前台说书记下午在" in page
-    assert db.session.scalar(select(func.count(Visit.id)).where(Visit.organization_id == org.id)) == 1
+    assert db.session.scalar(select(func.count(Visit.id)).where(Visit.organization_id == org.id)) == 0
+
+
+def test_a_visit_form_opened_before_a_colleagues_visit_still_saves(people, signed_in, make_org):
+    """Two officers visit the same organisation: the second visit form, opened at 已摸排, still applies
+    at 已走访 (a visit moved it there); both visits are kept."""
+    org = make_org("翠竹")
+    mine = step_form(org, visit_date=TODAY.isoformat(), outcome="willing", notes="前台说书记下午在")
+    theirs = step_form(org, visit_date=TODAY.isoformat(), outcome="considering")
+    assert signed_in("supervisor").post(f"/orgs/{org.id}/step/record_visit", data=theirs).status_code == 302
+    assert signed_in("officer_a").post(f"/orgs/{org.id}/step/record_visit", data=mine).status_code == 302
+    assert db.session.scalar(select(func.count(Visit.id)).where(Visit.organization_id == org.id)) == 2
 
 
 def race(app, org_id: int, requests: list[tuple[int, TransitionRequest]]) -> list:
