@@ -78,7 +78,9 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": env.get("ORGBUILD_TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_CN", "en"],
         "PER_PAGE": 50,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # a pooled connection idle for longer than this is pinged before use (web/setup.py); one
+        # used more recently is not, so that a busy worker's requests cost no extra round trip
+        "DB_PING_IDLE_SECONDS": float(env.get("ORGBUILD_DB_PING_IDLE_SECONDS", "5")),
         **({"DEBUG": False} if production else {}),
     }
 

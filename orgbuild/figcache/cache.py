@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from typing import Any, Callable
 
 from flask import Flask, Response, request, session
@@ -41,6 +43,35 @@ def init_app(app: Flask) -> None:
     app.after_request(conditional_json)
 
 
+#: the most recently used entries of this process, in front of the shared cache (keys hold the version,
+#: so an entry here is never stale either; this only saves reading and unpickling a file per request)
+LOCAL_ENTRIES = 32
+_local: OrderedDict[tuple, Any] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _local_get(key: tuple) -> Any:
+    with _local_lock:
+        value = _local.get(key)
+        if value is not None:
+            _local.move_to_end(key)
+        return value
+
+
+def _local_put(key: tuple, value: Any) -> None:
+    with _local_lock:
+        _local[key] = value
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
+
+
+def clear_local() -> None:
+    """Forget this process's entries (tests clearing the shared cache call it too)."""
+    with _local_lock:
+        _local.clear()
+
+
 def key_of(kind: str, data_version: int, parts: tuple) -> str:
     """The cache key of a value of `kind` computed from `parts` at `data_version`."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
@@ -56,10 +87,15 @@ def cached(kind: str, parts: tuple, compute: Callable[[], Any]) -> Any:
     if data_version is None:
         return compute()
     key = key_of(kind, data_version, parts)
+    local_key = (id(cache.cache), key)  # the app's store: tests build many apps in one process
+    value = _local_get(local_key)
+    if value is not None:
+        return value
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value)
+    _local_put(local_key, value)
     return value
 
 
@@ -73,12 +109,13 @@ def page_parts() -> tuple | None:
             request.full_path)
 
 
-def cached_page(kind: str, render: Callable[[], str]) -> str:
-    """The HTML of `render()` cached under the data version and ``page_parts``."""
+def cached_page(kind: str, render: Callable[[], str]) -> str | bytes:
+    """The HTML of `render()` cached under the data version and ``page_parts`` (kept encoded, as the
+    response sends it)."""
     parts = page_parts()
     if parts is None:
         return render()
-    return cached(kind, parts, render)
+    return cached(kind, parts, lambda: render().encode("utf-8"))
 
 
 def conditional_json(response: Response) -> Response:
