@@ -9,11 +9,13 @@ unreachable: nothing is ever invalidated by hand and no entry can be stale. Entr
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import threading
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from flask import Flask, Response, request, session
 from flask_babel import get_locale
@@ -43,6 +45,8 @@ def init_app(app: Flask) -> None:
     app.after_request(conditional_json)
 
 
+#: how long a Redis lock of a computation lasts at most (a holder that died frees it then)
+LOCK_SECONDS = 120
 #: the most recently used entries of this process, in front of the shared cache (keys hold the version,
 #: so an entry here is never stale either; this only saves reading and unpickling a file per request)
 LOCAL_ENTRIES = 32
@@ -93,10 +97,58 @@ def cached(kind: str, parts: tuple, compute: Callable[[], Any]) -> Any:
         return value
     value = cache.get(key)
     if value is None:
-        value = compute()
-        cache.set(key, value)
+        value = single_flight(key, compute)
     _local_put(local_key, value)
     return value
+
+
+def single_flight(key: str, compute: Callable[[], Any]) -> Any:
+    """Compute a missing entry once however many readers ask at the same time: one holds the key's
+    lock and computes, the others wait for the lock and then read what it stored.
+
+    The lock is an exclusive ``flock`` on a file beside the cached files (released by the system
+    when its holder dies, so a killed worker never blocks the others), a Redis lock (with a timeout)
+    when the cache is Redis, else a lock of this process."""
+    with _key_lock(key):
+        value = cache.get(key)  # computed by the holder we waited for
+        if value is None:
+            value = compute()
+            cache.set(key, value)
+    return value
+
+
+_process_locks: dict[str, threading.Lock] = {}
+
+
+@contextlib.contextmanager
+def _key_lock(key: str) -> Iterator[None]:
+    """Hold the lock of one cache key (see ``single_flight``)."""
+    backend = cache.cache
+    name = hashlib.sha256(key.encode()).hexdigest()[:40]
+    folder = getattr(backend, "_path", None)
+    client = getattr(backend, "_write_client", None)
+    if folder:  # FileSystemCache: the gunicorn workers of this host
+        os.makedirs(os.path.join(folder, "locks"), exist_ok=True)
+        with open(os.path.join(folder, "locks", name), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    elif client is not None:  # Redis: every host
+        lock = client.lock(f"orgbuild:flight:{name}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
+        held = lock.acquire()  # False after LOCK_SECONDS of waiting: compute without it
+        try:
+            yield
+        finally:
+            if held:
+                with contextlib.suppress(Exception):  # expired meanwhile: nothing to release
+                    lock.release()
+    else:
+        with _local_lock:
+            lock = _process_locks.setdefault(name, threading.Lock())
+        with lock:
+            yield
 
 
 def page_parts() -> tuple | None:

@@ -2,7 +2,9 @@
 
 No write path can forget it: a listener on every SQLAlchemy engine marks a connection when it runs an
 INSERT, UPDATE, DELETE (or COPY, MERGE, TRUNCATE, REPLACE) statement, whatever issued it (the ORM's
-flushes, bulk ``session.execute(update(...))``, Core on a connection, text SQL); at the commit of that
+flushes, bulk ``session.execute(update(...))``, Core on a connection, ``exec_driver_sql``, text SQL);
+a write on the driver's own cursor, which no SQLAlchemy event sees, is caught at the commit by asking
+the database (SQLite's changed-row count, PostgreSQL's transaction id); at the commit of that
 transaction, just before the database commits, the counter is incremented on the same connection. The
 increment and the writes therefore commit together or not at all, and the row lock is held only for
 the instant of the commit. A reader reads the version *before* it computes, so anything cached under
@@ -33,6 +35,7 @@ from ..extensions import db
 TABLE = "data_version"
 _WRITE = re.compile(r"^\s*(?:WITH\b.*?\b)?(INSERT|UPDATE|DELETE|REPLACE|MERGE|COPY|TRUNCATE)\b", re.I | re.S)
 _FLAG = "figcache_wrote"
+_CHANGES = "figcache_changes_at_begin"
 _DROP = re.compile(r"^\s*DROP\b", re.I)
 #: engines (by id) on which the table has been seen to exist (forgotten when any table is dropped)
 _HAS_TABLE: set[int] = set()
@@ -62,13 +65,40 @@ def _mark_write(conn, cursor, statement, parameters, context, executemany) -> No
         _HAS_TABLE.discard(id(conn.engine))
 
 
+@event.listens_for(Engine, "begin")
+def _note_changes(conn) -> None:
+    """SQLite: the connection's count of changed rows when the transaction begins (see ``_wrote``)."""
+    if conn.dialect.name == "sqlite":
+        conn.info[_CHANGES] = conn.connection.dbapi_connection.total_changes
+
+
+def _wrote(conn, dbapi) -> bool:
+    """Whether the transaction being committed wrote: a write statement went through SQLAlchemy, or
+    the database itself says so (a write on the driver's own cursor, which no SQLAlchemy event sees):
+    SQLite's count of changed rows moved since the transaction began, PostgreSQL assigned the
+    transaction an id (it does for any row written or locked)."""
+    changes_at_begin = conn.info.pop(_CHANGES, None)
+    if conn.info.pop(_FLAG, False):
+        return True
+    if conn.dialect.name == "sqlite":
+        return changes_at_begin is not None and dbapi.total_changes != changes_at_begin
+    if conn.dialect.name == "postgresql":
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute("SELECT txid_current_if_assigned()")
+            return cursor.fetchone()[0] is not None
+        finally:
+            cursor.close()
+    return False
+
+
 @event.listens_for(Engine, "commit")
 def _bump_on_commit(conn) -> None:
     """Just before the transaction commits: increment the version when it wrote anything."""
     forget()
-    if not conn.info.pop(_FLAG, False):
-        return
     dbapi = conn.connection.dbapi_connection
+    if not _wrote(conn, dbapi):
+        return
     cursor = dbapi.cursor()
     try:
         key = id(conn.engine)
@@ -91,6 +121,7 @@ def _bump_on_commit(conn) -> None:
 def _forget_on_rollback(conn) -> None:
     """A rolled-back transaction changed nothing."""
     conn.info.pop(_FLAG, None)
+    conn.info.pop(_CHANGES, None)
 
 
 def forget() -> None:
