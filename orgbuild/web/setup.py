@@ -24,11 +24,13 @@ from ..extensions import babel, bootstrap, csrf, db, limiter, login_manager, mig
 from ..i18n import translate_message
 from ..models import User
 from . import params
+from .uploads import AppRequest
 
 
 def init_app(app: Flask) -> None:
     """Bind every extension and hook to `app`."""
     app.url_map.converters["int"] = params.BoundedIntConverter  # before any route is added
+    app.request_class = AppRequest  # import uploads stream to the uploads folder (web/uploads.py)
     db.init_app(app)
     with app.app_context():
         ping_idle_connections(db.engine, float(app.config.get("DB_PING_IDLE_SECONDS", 5)))
