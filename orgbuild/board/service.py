@@ -1,8 +1,10 @@
 """Service: the board's columns (one per status), counted in SQL and paginated per column.
 
 Days in a stage are counted from the effective date of the step that brought the organisation into
-its status (``Organization.stage_since``, kept by the transitions), else from its survey date; a card is
-stale when that is more than ``STALE_DAYS`` days ago while the organisation is still open work.
+its status (``Organization.stage_since``, kept by the transitions; its survey date while it is still in
+the status it was surveyed in); a card is stale when that is more than ``STALE_DAYS`` days ago while
+the organisation is still open work. A column's page is read in the order of the index
+``ix_org_board`` (street, status, stage_since, id): no sort of the column.
 """
 from __future__ import annotations
 
@@ -92,17 +94,21 @@ def column_counts(user: User, f: BoardFilter) -> dict[str, int]:
     return counts
 
 
+def column_page_query(user: User, f: BoardFilter, status: str, page: int, per_page: int) -> Select:
+    """The ids and stage dates of one page of a column, longest in the stage first (index order)."""
+    return _filtered(user, f, select(Organization.id, Organization.stage_since)
+                     .where(Organization.status == status)
+                     .order_by(Organization.stage_since, Organization.id)
+                     .limit(per_page).offset((page - 1) * per_page))
+
+
 def column_cards(user: User, f: BoardFilter, status: str, page: int, per_page: int,
                  today: date | None = None) -> list[Card]:
     """One page of the column's cards, longest in the stage first: one narrow query picks the page
     (ids and stage dates), a second loads those organisations with their next follow-up."""
     today = today or local_date()
     limit_days = stale_days()
-    since = func.coalesce(Organization.stage_since, Organization.surveyed_on)
-    picked = db.session.execute(_filtered(user, f, select(Organization.id, since)
-                                          .where(Organization.status == status)
-                                          .order_by(since, Organization.id)
-                                          .limit(per_page).offset((page - 1) * per_page))).all()
+    picked = db.session.execute(column_page_query(user, f, status, page, per_page)).all()
     if not picked:
         return []
     loaded = {org.id: (org, follow_up) for org, follow_up in db.session.execute(

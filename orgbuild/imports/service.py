@@ -41,6 +41,8 @@ from .rows import IMPORT_FIELDS, RowChecker, RowError, SurveyRow, is_blank, writ
 
 __all__ = ["FileRefused", "ImportReport", "run_import", "batches_with_sha", "IMPORT_FIELDS"]
 
+#: what the bulk INSERT of a new organisation writes: the survey fields and the day its stage began
+INSERT_FIELDS = IMPORT_FIELDS + ("stage_since",)
 CHUNK_SIZE = 1000
 MAX_CHANGES_KEPT = 1000  # field changes / warnings kept for the preview (counts are always complete)
 DEFAULT_CLI_MAX_BYTES = 512 * 1024 * 1024
@@ -456,6 +458,7 @@ class _ChunkWriter:
                 values = dict(self.defaults)
                 values.update(row.values)
                 values["surveyed_on"] = values.get("surveyed_on") or self.today
+                values["stage_since"] = values["surveyed_on"]  # in the stage it was surveyed in since then
                 new_rows.append(values)
                 continue
             if allowed is not None and old[street] not in allowed:
@@ -504,7 +507,7 @@ class _ChunkWriter:
         processing, which the plain str / int / bool / None values of a survey do not need.
         """
         if self._insert_sql is None:
-            compiled = self.insert_statement.compile(dialect=connection.dialect, column_keys=list(IMPORT_FIELDS))
+            compiled = self.insert_statement.compile(dialect=connection.dialect, column_keys=list(INSERT_FIELDS))
             order = list(compiled.positiontup) if compiled.positional else None
             self._insert_sql = (compiled.string, order)
         return self._insert_sql
