@@ -52,3 +52,22 @@ def test_a_column_page_is_read_in_index_order(app, make_user):
     sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
     plan = " | ".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
     assert "ix_org_board" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_the_page_folds_ineligible_and_closed_into_counts_with_a_link(app, make_user, make_org):
+    from tests.conftest import login
+
+    make_user("boss", "supervisor")
+    for _ in range(3):
+        make_org("翠竹", status="ineligible", name="不符合有限公司")
+    visited = make_org("翠竹", status="visited", name="走访过有限公司")
+    client = app.test_client()
+    login(client, "boss")
+    page = client.get("/board/").get_data(as_text=True)
+    folded = page.split('id="board-folded"')[1]
+    assert '<span class="badge text-bg-secondary column-count" data-status="ineligible">3</span>' in folded
+    assert "不符合有限公司" not in page and "查看这 3 家" in folded and "column=ineligible" in folded
+    assert f'href="/orgs/{visited.id}"' in page and f'href="/orgs/{visited.id}/step/establish"' in page
+    assert 'class="nav nav-pills' in page and 'href="#col-visited"' in page  # the phone's tabs
+    one = client.get("/board/?column=ineligible").get_data(as_text=True)
+    assert one.count("不符合有限公司") == 3
