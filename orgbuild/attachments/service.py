@@ -15,10 +15,10 @@ from .. import audit, policy
 from ..campaign.actions import ServiceError
 from ..domain.rules import Message
 from ..extensions import db
-from ..models import Attachment, Branch, Onboarding, Organization, User, Visit
+from ..models import Attachment, Branch, BranchActivity, Onboarding, Organization, User, Visit
 from .files import Refused, check_upload
 
-RECORDS = {"visit": Visit, "branch": Branch, "onboarding": Onboarding}
+RECORDS = {"visit": Visit, "branch": Branch, "onboarding": Onboarding, "activity": BranchActivity}
 
 
 def folder() -> Path:
@@ -57,7 +57,8 @@ def record_of(org: Organization, kind: str, record_id: int):
 
 def attach(org: Organization, kind: str, record, data: bytes, filename: str, actor: User) -> Attachment:
     """Check, clean and store one file for `record` (of type `kind`) of `org`; commit."""
-    if not policy.can_edit_org(actor, org):
+    allowed = policy.can_log_branch_life(actor, org) if kind == "activity" else policy.can_edit_org(actor, org)
+    if not allowed:
         raise ServiceError([(None, Message("您无权修改该组织"))])
     try:
         checked = check_upload(data, filename, current_app.config["ATTACHMENT_MAX_BYTES"])
