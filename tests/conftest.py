@@ -138,6 +138,6 @@ def login(client, username: str, password: str = PASSWORD):
     return client.post("/login", data={"username": username, "password": password}, follow_redirects=True)
 
 
-#: today in the app's default time zone (as the services date things): after 16:00 UTC
-#: ``date.today()`` on a UTC machine is already yesterday in Shanghai
+#: the district's today (the app's default time zone, as ``models.local_date``): from 16:00 UTC it is
+#: already tomorrow in Shanghai, and a date.today() "tomorrow" would be the app's today
 TODAY = today_in("Asia/Shanghai")

@@ -1,7 +1,7 @@
 """branch secretaries (users.organization_id), evidence of activities, grading rounds, rectification tasks
 
 Revision ID: quality2_0001
-Revises: ledger_0001
+Revises: workload2_0001
 Create Date: 2026-12-02 15:50:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'quality2_0001'
-down_revision = 'ledger_0001'
+down_revision = 'workload2_0001'
 branch_labels = None
 depends_on = None
 
