@@ -1,5 +1,5 @@
-"""Benchmark: the progress computation as of a date and the dashboard request at N organisations
-(default 100,000) with 3 visits each and the status mix of the demo district, on SQLite.
+"""Benchmark: the progress computation as of a date, the quality figures and the dashboard request at
+N organisations (default 100,000) with 3 visits each and the status mix of the demo district, on SQLite.
 
 Both are timed (median of several runs) against a floor measured in the same run: the same counts
 as of the same date done by one hand-written SQL GROUP BY per figure. Prints the times and the
@@ -26,6 +26,7 @@ from orgbuild.districts.reference import load_reference  # noqa: E402
 from orgbuild.extensions import db  # noqa: E402
 from orgbuild.models import User  # noqa: E402
 from orgbuild.progress import figures as progress  # noqa: E402
+from orgbuild.quality.grading import quality_figures  # noqa: E402
 
 YEAR = 2022
 AS_OF = date(YEAR, 12, 31)
@@ -77,6 +78,24 @@ EXTRA_FLOOR.update({
                "AND (SELECT v.next_follow_up FROM visits v WHERE v.organization_id = o.id "
                "ORDER BY v.visit_date DESC, v.id DESC LIMIT 1) < :today",
 })
+
+
+#: The quality figures' floor (DESIGN.md ``quality``): one hand-written GROUP BY per ingredient —
+#: branches founded by the date per street, the last activity and the net membership change per
+#: branch, the confirmed levels per street, the onboarded organisations that had a league body.
+QUALITY_FLOOR = {
+    "branches": "SELECT o.street_id, COUNT(*) FROM branches b JOIN organizations o ON o.id = b.organization_id "
+                "WHERE NOT b.reverted AND b.founded_on <= :as_of AND (o.closed_on IS NULL OR o.closed_on > :as_of) "
+                "GROUP BY o.street_id",
+    "already": "SELECT o.street_id, COUNT(*) FROM onboardings n JOIN organizations o ON o.id = n.organization_id "
+               "WHERE NOT n.reverted AND o.has_league_org AND n.onboarded_on <= :as_of GROUP BY o.street_id",
+    "last_life": "SELECT organization_id, MAX(held_on) FROM branch_activities WHERE held_on <= :as_of "
+                 "GROUP BY organization_id",
+    "net_members": "SELECT organization_id, SUM(delta) FROM membership_changes WHERE changed_on <= :as_of "
+                   "GROUP BY organization_id",
+    "levels": "SELECT o.street_id, g.level, COUNT(*) FROM gradings g JOIN organizations o ON o.id = g.organization_id "
+              "WHERE g.year = :year AND g.state = 'confirmed' AND g.confirmed_on <= :as_of GROUP BY o.street_id, g.level",
+}
 
 
 def median_ms(fn, runs: int) -> float:
@@ -142,6 +161,11 @@ def main() -> None:
             scope = progress.Scope()
             core = median_ms(lambda: (progress.street_counts(scope, YEAR, AS_OF), progress.load_targets(YEAR)), args.runs)
             full = median_ms(lambda: progress.compute(scope, YEAR), args.runs)
+            q = quality_figures(scope, YEAR, AS_OF)
+            print(f"quality: branches {q['branches']}, eligible {q['eligible']}, graded {q['graded']}, "
+                  f"levels {q['levels']}, warnings {q['warnings']}")
+            floor_quality = median_ms(lambda: run_floor(QUALITY_FLOOR), args.runs)
+            quality = median_ms(lambda: quality_figures(scope, YEAR, AS_OF), args.runs)
             db.session.remove()
 
         client = app.test_client()
@@ -158,7 +182,10 @@ def main() -> None:
     print(f"  progress counts (street_counts + targets)  {core:8.1f} ms   ratio {core / floor_core:.2f}")
     print(f"  floor, every figure ({len(CORE_FLOOR) + len(EXTRA_FLOOR)} queries)         {floor_full:8.1f} ms")
     print(f"  progress.compute (full object)             {full:8.1f} ms   ratio {full / floor_full:.2f}  (goal ≤ 2)")
-    print(f"  GET /dashboard/                             {dashboard:8.1f} ms   (goal < 150 ms)")
+    print(f"  floor, quality ({len(QUALITY_FLOOR)} GROUP BYs)                 {floor_quality:8.1f} ms")
+    print(f"  quality_figures (the quality object)       {quality:8.1f} ms   ratio {quality / floor_quality:.2f}"
+          "  (goal ≤ 2)")
+    print(f"  GET /dashboard/ (with the quality section) {dashboard:8.1f} ms   (goal < 150 ms)")
     print(f"  GET /api/v1/progress                        {api:8.1f} ms")
 
 

@@ -104,22 +104,28 @@ def _account_call(func, *args, **kwargs):
 
 @click.command("create-user")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "supervisor", "officer"]), required=True)
+@click.option("--role", type=click.Choice(["admin", "supervisor", "officer", "secretary"]), required=True)
 @click.option("--street", "streets", multiple=True, help="A street the user works on (repeatable).")
+@click.option("--org", "org_code", metavar="CREDIT_CODE",
+              help="A branch secretary's organisation, by its unified social credit code (secretary only).")
 @click.option("--district", metavar="CODE",
               help="The district the user belongs to (luohu …; 'city' or none: the city, or the district of the streets).")
 @click.option("--password", help="Prompted for when absent.")
 @click.option("--name", "display_name", default="", help="Display name.")
-def create_user_command(username: str, role: str, streets: tuple[str, ...], district: str | None,
-                        password: str | None, display_name: str) -> None:
-    """Create a user account."""
+def create_user_command(username: str, role: str, streets: tuple[str, ...], org_code: str | None,
+                        district: str | None, password: str | None, display_name: str) -> None:
+    """Create a user account (a branch secretary: --role secretary --org CREDIT_CODE)."""
+    if org_code and role != "secretary":
+        raise click.BadParameter(str(Message("只有团支部书记（--role secretary）才指定 --org")), param_hint="'--org'")
+    own = _account_call(accounts.find_organization, org_code) if role == "secretary" else None
     home = _account_call(accounts.find_district, district) if district else accounts.KEEP
     found = _account_call(accounts.find_streets, list(streets))
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = _account_call(accounts.create_user, username, password, role, found, display_name=display_name,
-                         district=home)
-    click.echo(f"Created {user.role} {user.username}" + (f" for {', '.join(s.name for s in user.streets)}" if user.streets else ""))
+                         district=home, organization=own)
+    click.echo(f"Created {user.role} {user.username}" + (f" for {', '.join(s.name for s in user.streets)}" if user.streets else "")
+               + (f" for {own.name} ({own.credit_code})" if own is not None else ""))
     click.echo(Message("所属：%(scope)s", scope=_scope_text(user)))
 
 

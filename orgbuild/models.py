@@ -49,7 +49,7 @@ def local_date() -> date:
     return datetime.now(UTC).date()
 
 
-ROLES = ("admin", "supervisor", "officer")
+ROLES = ("admin", "supervisor", "officer", "secretary")
 
 user_streets = Table(
     "user_streets",
@@ -122,6 +122,11 @@ class User(UserMixin, db.Model):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     streets: Mapped[list[Street]] = relationship(secondary=user_streets, order_by=lambda: list(street_order()))
     district: Mapped[District | None] = relationship()
+    #: a branch secretary's (团支部书记) own organisation: the one branch whose life they log (policy.py)
+    #: (no foreign key: users and organisations would refer to each other, a cycle for create/drop)
+    organization_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    organization: Mapped["Organization | None"] = relationship(
+        primaryjoin="foreign(User.organization_id) == Organization.id", viewonly=True)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
@@ -361,6 +366,8 @@ class Attachment(db.Model):
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"), index=True)
     onboarding_id: Mapped[int | None] = mapped_column(ForeignKey("onboardings.id", ondelete="CASCADE"), index=True)
+    #: evidence of a branch activity (organisational life, quality/)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("branch_activities.id", ondelete="CASCADE"), index=True)
     content_type: Mapped[str] = mapped_column(String(40))
     original_name: Mapped[str] = mapped_column(String(200), default="")
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
@@ -603,6 +610,51 @@ class Grading(db.Model):
 
     organization: Mapped[Organization] = relationship()
     confirmed_by: Mapped[User | None] = relationship()
+
+
+class GradingRound(db.Model):
+    """The year's grading round (对标定级) as a record: its date, the cut-off eligibility counts back
+    from (founded at least six months before it), and the cap on the share of five-star branches."""
+
+    __tablename__ = "grading_rounds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    #: branches founded six months before this day or earlier are graded (domain/quality.py)
+    cutoff_on: Mapped[date] = mapped_column(Date)
+    five_star_cap: Mapped[int] = mapped_column(Integer, default=20)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RectificationTask(db.Model):
+    """A rectification (整顿) of a weak (软弱涣散) or warned branch: what must be done (one item a
+    line), who answers for it, by when; closed with a note."""
+
+    __tablename__ = "rectification_tasks"
+    __table_args__ = (Index("ix_rectification_open", "closed_on", "deadline"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    items: Mapped[str] = mapped_column(Text, default="")
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    deadline: Mapped[date] = mapped_column(Date)
+    opened_on: Mapped[date] = mapped_column(Date)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    close_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    officer: Mapped[User | None] = relationship(foreign_keys=[officer_id])
+    opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+
+    @property
+    def item_list(self) -> list[str]:
+        return [line.strip() for line in self.items.splitlines() if line.strip()]
 
 
 # --- reconciliation with 智慧团建 (reconcile/) -----------------------------------------------------

@@ -32,9 +32,29 @@ def is_supervisor(user: User) -> bool:
     return bool(user and user.is_authenticated and user.role in SUPERVISOR_ROLES)
 
 
+def is_secretary(user: User) -> bool:
+    """A branch secretary (团支部书记): logs their own branch's life and nothing else."""
+    return bool(user and user.is_authenticated and user.role == "secretary")
+
+
+#: The only pages a branch secretary opens (every other answers 403): signing in and out, their
+#: password, and their own branch's life, evidence and self-assessment (the views check the branch).
+SECRETARY_ENDPOINTS = frozenset({
+    "static", "bootstrap.static", "health.healthz", "auth.login", "auth.logout", "auth.set_language",
+    "auth.change_password", "main.home", "quality.life", "quality.membership", "quality.grading",
+    "quality.evidence_upload", "quality.evidence", "quality.evidence_thumbnail",
+})
+
+
+def secretary_may_open(user: User, endpoint: str | None) -> bool:
+    """Whether a signed-in branch secretary may open the endpoint at all (others: always)."""
+    return not is_secretary(user) or endpoint in SECRETARY_ENDPOINTS
+
+
 def limited_to_streets(user: User) -> bool:
-    """Whether the user sees chosen streets rather than whole districts (officers always do)."""
-    return user.role == "officer" or bool(user.streets)
+    """Whether the user sees chosen streets rather than whole districts (officers always do; a
+    branch secretary sees no street at all, only their branch through can_log_branch_life)."""
+    return user.role in ("officer", "secretary") or bool(user.streets)
 
 
 def street_ids(user: User) -> set[int] | None:
@@ -44,6 +64,8 @@ def street_ids(user: User) -> set[int] | None:
     assigned sees those; without any, the streets of their district, or without a district the
     whole city.
     """
+    if user.role == "secretary":
+        return set()
     if limited_to_streets(user):
         return {s.id for s in user.streets}
     if user.district is not None:
@@ -223,9 +245,16 @@ def can_see_job(user: User, job) -> bool:
     return can_import(user) and (job.user_id == user.id or user.role == "admin")
 
 
+def is_own_branch(user: User, org: Organization) -> bool:
+    """Whether `org` is the branch secretary's own organisation."""
+    return bool(is_secretary(user) and user.active and user.organization_id is not None
+                and user.organization_id == org.id)
+
+
 def can_log_branch_life(user: User, org: Organization) -> bool:
-    """A branch's organisational life and membership changes: whoever may open the organisation."""
-    return can_see_org(user, org)
+    """A branch's organisational life, membership changes and their evidence: whoever may open the
+    organisation, and the branch's own secretary."""
+    return can_see_org(user, org) or is_own_branch(user, org)
 
 
 def can_read_quality(user: User) -> bool:
@@ -236,4 +265,22 @@ def can_read_quality(user: User) -> bool:
 def can_grade(user: User, org: Organization, event: str) -> bool:
     """A grading step (对标定级): anyone who may open the organisation self-assesses; supervisors and
     admins confirm or return (the grading machine decides the rest)."""
-    return can_see_org(user, org) and (event == "self_assess" or is_supervisor(user))
+    if event == "self_assess":
+        return can_log_branch_life(user, org)
+    return can_see_org(user, org) and is_supervisor(user)
+
+
+def can_open_rectification(user: User, org: Organization) -> bool:
+    """Opening a rectification task (整顿) for a branch: supervisors and admins who see it."""
+    return is_supervisor(user) and can_see_org(user, org)
+
+
+def can_close_rectification(user: User, task) -> bool:
+    """Closing one: its responsible officer (while they still see the branch), supervisors, admins."""
+    org = task.organization
+    return can_see_org(user, org) and (is_supervisor(user) or task.officer_id == user.id)
+
+
+def can_set_grading_rounds(user: User) -> bool:
+    """The year's grading round (date, cut-off, five-star cap): supervisors and admins."""
+    return is_supervisor(user)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from datetime import date
+from datetime import date, timedelta
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -32,22 +32,40 @@ from sqlalchemy import func, select
 from orgbuild.extensions import db
 from orgbuild.attachments.service import attach
 from orgbuild.campaign import actions
-from orgbuild.models import Attachment, AuditEvent, ImportBatch, Organization, User, Visit
+from orgbuild.models import Attachment, AuditEvent, ImportBatch, Organization, RectificationTask, User, Visit
+from orgbuild.quality import service as quality_service
 from orgbuild.districts.reference import load_reference
 from orgbuild.jobs import service as jobs
 from orgbuild.progress.snapshots import create_snapshot
 from tests.campaign.images import tiny_png
 from tests.conftest import login, street
+from tests.flows import TODAY, establish, visit
 
-ROLES = ("anonymous", "officer_a", "officer_b", "supervisor", "admin", "supervisor_b")
+ROLES = ("anonymous", "officer_a", "officer_b", "supervisor", "admin", "supervisor_b", "secretary_a", "secretary_b")
 
 
 def expect(anonymous: int, officer_a: int, officer_b: int, supervisor: int, admin: int,
            supervisor_b: int | None = None) -> dict[str, int]:
-    """The status each role gets, in the order of ROLES (district B's supervisor: see the module's doc)."""
+    """The status each role gets, in the order of ROLES (district B's supervisor: see the module's doc).
+
+    The branch secretaries (团支部书记: ``secretary_a`` of BRANCH_A in street A, ``secretary_b`` of a
+    branch in street B) get 403 on every page that needs signing in, and what an officer gets on
+    the public ones, unless ``SECRETARY(...)`` names their statuses."""
     if supervisor_b is None:
         supervisor_b = officer_b if officer_b == 404 else supervisor
-    return dict(zip(ROLES, (anonymous, officer_a, officer_b, supervisor, admin, supervisor_b)))
+    secretary = 403 if anonymous in (302, 401) else officer_a
+    return dict(zip(ROLES, (anonymous, officer_a, officer_b, supervisor, admin, supervisor_b, secretary, secretary)))
+
+
+def SECRETARY(expectation: dict[str, int], a: int, b: int | None = None) -> dict[str, int]:  # noqa: N802
+    """`expectation` with the statuses of the secretary of BRANCH_A (`a`) and of street B's branch (`b`, default `a`)."""
+    return dict(expectation, secretary_a=a, secretary_b=a if b is None else b)
+
+
+def BRANCH(code: int = 200) -> dict[str, int]:  # noqa: N802
+    """A page of BRANCH_A's life: its street's officer, supervisors, admins and its own secretary get
+    `code`; street B's officer, district B's supervisor and street B's secretary 404."""
+    return SECRETARY(STREET_A(code), code, 404)
 
 
 def SAME(code: int) -> dict[str, int]:  # noqa: N802 - reads as a table constant
@@ -84,6 +102,10 @@ COMMUNITY_A: Callable[[dict], int] = lambda world: world["community_a"].id  # no
 VISIT_A: Callable[[dict], int] = lambda world: world["visit_a"].id  # noqa: E731
 ATTACHMENT_A: Callable[[dict], int] = lambda world: world["attachment_a"].id  # noqa: E731
 JOB: Callable[[dict], int] = lambda world: world["job"].id  # noqa: E731
+BRANCH_A: Callable[[dict], int] = lambda world: world["branch_a"].id  # noqa: E731
+ACTIVITY_A: Callable[[dict], int] = lambda world: world["activity_a"].id  # noqa: E731
+EVIDENCE_A: Callable[[dict], int] = lambda world: world["evidence_a"].id  # noqa: E731
+TASK_A: Callable[[dict], int] = lambda world: world["task_a"].id  # noqa: E731
 NO_UPLOAD = "0" * 64  # a well-formed SHA-256 with no upload behind it
 
 
@@ -107,10 +129,10 @@ MATRIX: dict[str, Entry] = {
     "bootstrap.static":        Entry(GET=SAME(200), args={"filename": "css/bootstrap.min.css"}),
     "health.healthz":          Entry(GET=SAME(200)),
     "auth.login":              Entry(GET=expect(200, 302, 302, 302, 302), POST=expect(200, 302, 302, 302, 302)),
-    "auth.logout":             Entry(POST=SIGNED_IN(302)),
-    "auth.set_language":       Entry(POST=SAME(302), args={"code": "zh_CN"}),
-    "auth.change_password":    Entry(GET=SIGNED_IN(), POST=SIGNED_IN()),
-    "main.home":               Entry(GET=SIGNED_IN(302)),
+    "auth.logout":             Entry(POST=SECRETARY(SIGNED_IN(302), 302)),
+    "auth.set_language":       Entry(POST=SECRETARY(SAME(302), 302), args={"code": "zh_CN"}),
+    "auth.change_password":    Entry(GET=SECRETARY(SIGNED_IN(), 200), POST=SECRETARY(SIGNED_IN(), 200)),
+    "main.home":               Entry(GET=SECRETARY(SIGNED_IN(302), 302)),
     "main.followups":          Entry(GET=SIGNED_IN()),
     "orgs.index":              Entry(GET=SIGNED_IN()),
     "orgs.create":             Entry(GET=SIGNED_IN(), POST=SIGNED_IN()),
@@ -153,10 +175,18 @@ MATRIX: dict[str, Entry] = {
     "api.snapshot_json":       Entry(GET=expect(401, 200, 404, 200, 200), args={"snapshot_id": SNAPSHOT_A}),
     "bulletins.index":         Entry(GET=SIGNED_IN(), POST=SUPERVISORS(302)),
     "bulletins.show":          Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A}),
-    "quality.life":            Entry(GET=STREET_A(302), POST=STREET_A(302), args={"org_id": ORG_A}),
-    "quality.membership":      Entry(POST=STREET_A(302), args={"org_id": ORG_A}),
-    "quality.grading":         Entry(GET=STREET_A(302), POST=STREET_A(302), args={"org_id": ORG_A}),
+    "quality.life":            Entry(GET=BRANCH(), POST=BRANCH(400), args={"org_id": BRANCH_A}),
+    "quality.membership":      Entry(POST=BRANCH(400), args={"org_id": BRANCH_A}),
+    "quality.grading":         Entry(GET=BRANCH(), POST=BRANCH(400), args={"org_id": BRANCH_A}),
     "quality.warnings":        Entry(GET=SUPERVISORS()),
+    "quality.evidence_upload": Entry(POST=BRANCH(302), args={"org_id": BRANCH_A, "activity_id": ACTIVITY_A}),
+    "quality.evidence":        Entry(GET=BRANCH(), args={"org_id": BRANCH_A, "attachment_id": EVIDENCE_A}),
+    "quality.evidence_thumbnail": Entry(GET=BRANCH(), args={"org_id": BRANCH_A, "attachment_id": EVIDENCE_A}),
+    # officer_a answers for TASK_A: they may close it, not open a task (403)
+    "quality.rectification_page": Entry(GET=STREET_A(), POST=expect(302, 403, 404, 400, 400), args={"org_id": BRANCH_A}),
+    "quality.rectification_task": Entry(GET=STREET_A(), POST=STREET_A(400), args={"task_id": TASK_A}),
+    "quality.rectifications":  Entry(GET=SIGNED_IN()),
+    "quality.rounds":          Entry(GET=SUPERVISORS(), POST=SUPERVISORS(400)),
     "bulletins.download":      Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A, "fmt": "docx"}),
     "offline.service_worker":  Entry(GET=SAME(200)),
     "offline.manifest":        Entry(GET=SAME(200)),
@@ -191,6 +221,8 @@ ID_ARGS: dict[str, Callable[[dict], int]] = {
     "record_id": VISIT_A,
     "attachment_id": ATTACHMENT_A,
     "job_id": JOB,
+    "activity_id": ACTIVITY_A,
+    "task_id": TASK_A,
 }
 
 #: POST endpoints that do not use the CSRF token (JSON APIs with their own protection); none yet.
@@ -212,7 +244,7 @@ def world(app, make_user, make_org):
     org_a.community = org_a.street.communities[0]
     db.session.commit()
     visit_a, attachment_a = _visit_with_photo(org_a)
-    return {
+    return _branches(make_user, make_org) | {
         "visit_a": visit_a,
         "attachment_a": attachment_a,
         "org_a": org_a,
@@ -224,6 +256,27 @@ def world(app, make_user, make_org):
         "snapshot": create_snapshot(None, 2022, as_of=date(2022, 6, 30), street_id=street("翠竹").id),
         "job": _preview_job(app),
     }
+
+
+def _branches(make_user, make_org) -> dict:
+    """A founded branch in street A with an activity (a photo attached) and a rectification task
+    its officer answers for, one in street B, and the secretary of each."""
+    officer_a = db.session.scalar(select(User).where(User.username == "officer_a"))
+    officer_b = db.session.scalar(select(User).where(User.username == "officer_b"))
+    branch_a, branch_b = make_org("翠竹", name="翠竹支部测试有限公司"), make_org("桂园", name="桂园支部测试有限公司")
+    for org, officer in ((branch_a, officer_a), (branch_b, officer_b)):
+        visit(org, officer)
+        establish(org, officer, founded_on=TODAY - timedelta(days=30), secretary="王书记")
+    activity = quality_service.log_activity(branch_a, quality_service.ActivityData("theme_day", TODAY, 8), officer_a,
+                                            evidence=(tiny_png(), "theme-day.png"))
+    evidence = db.session.scalar(select(Attachment).where(Attachment.activity_id == activity.id))
+    task = RectificationTask(organization_id=branch_a.id, reason="", items="每月召开支部委员会", officer_id=officer_a.id,
+                             deadline=TODAY + timedelta(days=30), opened_on=TODAY, close_note="")
+    db.session.add(task)
+    for name, org in (("secretary_a", branch_a), ("secretary_b", branch_b)):
+        make_user(name, "secretary").organization_id = org.id
+    db.session.commit()
+    return {"branch_a": branch_a, "activity_a": activity, "evidence_a": evidence, "task_a": task}
 
 
 def _preview_job(app):

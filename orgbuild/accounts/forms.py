@@ -11,7 +11,8 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..web.forms import Form
 
-ROLE_LABELS = {"admin": _l("管理员"), "supervisor": _l("团区委"), "officer": _l("街道团干")}
+ROLE_LABELS = {"admin": _l("管理员"), "supervisor": _l("团区委"), "officer": _l("街道团干"),
+               "secretary": _l("团支部书记")}
 
 
 class ChangePasswordForm(Form):
@@ -37,6 +38,8 @@ class UserForm(Form):
     street_ids = SelectMultipleField(_l("负责街道"), coerce=int, validators=[Optional()])
     #: 0: the whole city (shown only when the deployment holds more than one district)
     district_id = SelectField(_l("所属区"), coerce=int, default=0, validators=[Optional()])
+    #: a branch secretary's organisation, by its unified social credit code (that role only)
+    org_code = StringField(_l("所在组织的统一社会信用代码（团支部书记）"), validators=[Optional(), Length(max=40)])
     password = PasswordField(_l("初始密码"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("保存"))
 

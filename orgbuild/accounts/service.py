@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..districts import service as districts
-from ..domain.rules import Message, street_key
+from ..domain.rules import Message, normalize_credit_code, street_key
 from ..extensions import commit_or_rollback, db
 from ..models import ROLES, District, Organization, Street, User
 
@@ -77,6 +77,31 @@ def _district_for(streets: list[Street], district: District | None | object) -> 
     return district
 
 
+def find_organization(credit_code: str | None) -> Organization:
+    """The organisation with this unified social credit code (normalised as everywhere), for a
+    branch secretary's account; raises AccountError when blank or unknown."""
+    text = (credit_code or "").strip()
+    if not text:
+        raise AccountError(Message("团支部书记须指定所在组织（统一社会信用代码）"), "org_code")
+    code = normalize_credit_code(text)
+    org = db.session.scalar(select(Organization).where(Organization.credit_code == code))
+    if org is None:
+        raise AccountError(Message("没有统一社会信用代码为 %(code)s 的组织", code=code), "org_code")
+    return org
+
+
+def _secretary_home(role: str, organization: Organization | None, streets: list[Street]):
+    """A branch secretary belongs to one organisation and to no street (policy.py scopes them to
+    their branch alone); other roles to no organisation. Returns the organisation to store."""
+    if role != "secretary":
+        return None
+    if organization is None:
+        raise AccountError(Message("团支部书记须指定所在组织（统一社会信用代码）"), "org_code")
+    if streets:
+        raise AccountError(Message("团支部书记只负责本支部，不分配街道"), "street_ids")
+    return organization
+
+
 def _district_name(district: District | None) -> str | None:
     """The district as audit rows name it (None: the whole city)."""
     return district.name if district is not None else None
@@ -91,6 +116,7 @@ def create_user(
     actor: User | None = None,
     check_policy: bool = True,
     district: District | None | object = KEEP,
+    organization: Organization | None = None,
     email: str | None = None,
 ) -> User:
     """Create an account (password hashed); raises AccountError when refused.
@@ -98,7 +124,8 @@ def create_user(
     `email`: where the daily digest goes (blank: none).
 
     `district`: the district the account belongs to, None for the whole city; by default the one
-    its streets lie in (none given: the whole city).
+    its streets lie in (none given: the whole city). `organization`: a branch secretary's own
+    organisation (required for that role, ignored for the others).
     """
     username = (username or "").strip()
     if not username:
@@ -113,9 +140,13 @@ def create_user(
             raise AccountError(problem, "password")
     email = clean_email(email)
     streets = list(streets or [])
+    own = _secretary_home(role, organization, streets)
+    if own is not None and district is KEEP:
+        district = own.street.district
     home = _district_for(streets, district)
     user = User(username=username, role=role, display_name=display_name, email=email,
                 session_token=secrets.token_hex(8))
+    user.organization_id = own.id if own is not None else None
     user.set_password(password)
     user.streets = streets
     user.district = home
@@ -124,6 +155,8 @@ def create_user(
     changes = {"role": (None, role), "streets": (None, [s.name for s in user.streets])}
     if home is not None:
         changes["district"] = (None, home.name)
+    if own is not None:
+        changes["organization"] = (None, own.credit_code)
     if email is not None:
         changes["email"] = (None, email)
     audit.record(actor, "user", "user", user.id, summary=f"create {username}", changes=changes)
@@ -194,10 +227,12 @@ def update_user(
     display_name: str | None = None,
     actor: User | None = None,
     district: District | None | object = KEEP,
+    organization: Organization | None | object = KEEP,
     email: str | None | object = KEEP,
 ) -> dict:
     """Change role, streets, district, display name and e-mail address; returns {field: (old, new)}
-    of what changed (`email` KEEP: unchanged; blank: cleared).
+    of what changed (`email` KEEP: unchanged; blank: cleared). A branch secretary keeps (or,
+    `organization`, changes) their organisation; another role drops it.
 
     `district` KEEP: unchanged, unless new streets are given, which then decide it (as in
     :func:`create_user`); with no streets the district stays.
@@ -211,10 +246,18 @@ def update_user(
     if email is not KEEP:
         email = clean_email(email)
     new_streets = list(streets) if streets is not None else list(user.streets)
+    new_role = role if role is not None else user.role
+    if organization is KEEP:
+        organization = user.organization if new_role == "secretary" else None
+    own = _secretary_home(new_role, organization, new_streets)
     if district is KEEP and (streets is None or not new_streets):
-        district = user.district
+        district = own.street.district if own is not None else user.district
     home = _district_for(new_streets, district)
     changes: dict = {}
+    if (own.id if own is not None else None) != user.organization_id:
+        old_org = user.organization
+        changes["organization"] = (old_org.credit_code if old_org else None, own.credit_code if own else None)
+        user.organization_id = own.id if own is not None else None
     if home is not user.district:
         changes["district"] = (_district_name(user.district), _district_name(home))
         user.district = home
@@ -306,5 +349,5 @@ def set_locale(user: User, code: str) -> str:
 
 def list_users() -> list[User]:
     """Every account, admins first, then by name."""
-    order = {"admin": 0, "supervisor": 1, "officer": 2}
+    order = {"admin": 0, "supervisor": 1, "officer": 2, "secretary": 3}
     return sorted(db.session.scalars(select(User)), key=lambda u: (order.get(u.role, 9), u.username))

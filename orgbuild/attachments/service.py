@@ -16,10 +16,10 @@ from ..campaign import actions
 from ..campaign.actions import ServiceError, TransitionRequest
 from ..domain.rules import Message
 from ..extensions import db
-from ..models import Attachment, Branch, Onboarding, Organization, StatusEvent, User, Visit
+from ..models import Attachment, Branch, BranchActivity, Onboarding, Organization, StatusEvent, User, Visit
 from .files import Checked, Refused, check_upload
 
-RECORDS = {"visit": Visit, "branch": Branch, "onboarding": Onboarding}
+RECORDS = {"visit": Visit, "branch": Branch, "onboarding": Onboarding, "activity": BranchActivity}
 
 
 def folder() -> Path:
@@ -94,7 +94,8 @@ def _check(data: bytes, filename: str) -> Checked:
 
 def attach(org: Organization, kind: str, record, data: bytes, filename: str, actor: User) -> Attachment:
     """Check, clean and store one file for `record` (of type `kind`) of `org`; commit."""
-    if not policy.can_edit_org(actor, org):
+    allowed = policy.can_log_branch_life(actor, org) if kind == "activity" else policy.can_edit_org(actor, org)
+    if not allowed:
         raise ServiceError([(None, Message("您无权修改该组织"))])
     checked = _check(data, filename)
     written: list[Path] = []

@@ -190,3 +190,67 @@ def membership_errors(kind: str, changed_on: date | None, count: int | None, tod
         errors.append(("count", Message("转出人数（%(count)d）多于当日团员人数（%(members)d）",
                                         count=count, members=members_before)))
     return errors
+
+
+#: The longest a rectification (整顿) may be given, in days (a year), and the most items it lists.
+MAX_RECTIFICATION_DAYS = 366
+MAX_RECTIFICATION_ITEMS = 30
+
+
+def rectification_errors(items: list[str], deadline: date | None, today: date,
+                         has_officer: bool) -> list[tuple[str | None, Message]]:
+    """Why a rectification task cannot be opened: no item, no responsible officer, a deadline
+    missing, past, or more than a year away.
+
+    >>> rectification_errors(["每月召开支部委员会"], date(2022, 9, 1), date(2022, 6, 1), True)
+    []
+    >>> [f for f, _ in rectification_errors([], date(2022, 5, 1), date(2022, 6, 1), False)]
+    ['items', 'officer_id', 'deadline']
+    """
+    errors: list[tuple[str | None, Message]] = []
+    if not items:
+        errors.append(("items", Message("请填写整顿事项（每行一项）")))
+    elif len(items) > MAX_RECTIFICATION_ITEMS:
+        errors.append(("items", Message("整顿事项最多%(n)d项", n=MAX_RECTIFICATION_ITEMS)))
+    if not has_officer:
+        errors.append(("officer_id", Message("请选择负责的团干")))
+    if deadline is None:
+        errors.append(("deadline", Message("请填写整顿期限")))
+    elif deadline <= today:
+        errors.append(("deadline", Message("整顿期限须晚于今天")))
+    elif deadline > today + timedelta(days=MAX_RECTIFICATION_DAYS):
+        errors.append(("deadline", Message("整顿期限不能超过一年")))
+    return errors
+
+
+def close_errors(note: str) -> list[tuple[str | None, Message]]:
+    """Why a rectification task cannot be closed: it needs a note of what was done.
+
+    >>> [m for _, m in close_errors("  ")]
+    ['请填写整顿完成情况']
+    """
+    return [] if (note or "").strip() else [("note", Message("请填写整顿完成情况"))]
+
+
+def round_errors(year: int, held_on: date | None, cutoff_on: date | None,
+                 five_star_cap: int | None) -> list[tuple[str | None, Message]]:
+    """Why a grading round cannot be recorded: its date outside its year, a cut-off after the
+    round's date, a five-star cap outside 0–100.
+
+    >>> round_errors(2022, date(2022, 12, 1), date(2022, 12, 1), 20)
+    []
+    >>> [f for f, _ in round_errors(2022, date(2023, 1, 5), date(2023, 2, 1), 120)]
+    ['held_on', 'cutoff_on', 'five_star_cap']
+    """
+    errors: list[tuple[str | None, Message]] = []
+    if held_on is None:
+        errors.append(("held_on", Message("请填写定级日期")))
+    elif held_on.year != year:
+        errors.append(("held_on", Message("定级日期须在%(year)d年内", year=year)))
+    if cutoff_on is None:
+        errors.append(("cutoff_on", Message("请填写截止日期")))
+    elif held_on is not None and cutoff_on > held_on:
+        errors.append(("cutoff_on", Message("截止日期不能晚于定级日期")))
+    if five_star_cap is None or not 0 <= five_star_cap <= 100:
+        errors.append(("five_star_cap", Message("五星级比例上限须在0到100之间")))
+    return errors

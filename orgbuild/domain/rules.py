@@ -330,7 +330,12 @@ BRANCH_TYPES = {
     "general_branch": N_("团总支"),
     "committee": N_("团委"),
     "joint_branch": N_("联合团支部"),
+    # founded like a 团支部 (the same member threshold), but never graded (DOMAIN.md "After founding")
+    "mobile_branch": N_("流动团支部"),
+    "temporary_branch": N_("临时团支部"),
 }
+#: Types whose member threshold is another type's (mobile and temporary branches count as 团支部).
+THRESHOLD_OF = {"mobile_branch": "branch", "temporary_branch": "branch"}
 
 
 @dataclass(frozen=True)
@@ -358,7 +363,7 @@ def branch_type_error(branch_type: str, members: int | None, thresholds: BranchT
         return count_too_large(members)
     if branch_type == "joint_branch":
         return None
-    needed = getattr(thresholds, branch_type)
+    needed = getattr(thresholds, THRESHOLD_OF.get(branch_type, branch_type))
     if members < needed:
         if branch_type == "branch":
             return Message("团员不足%(n)d人（现有%(m)d人），不能单独建立团支部，请建立联合团支部", n=needed, m=members)

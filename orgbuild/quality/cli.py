@@ -1,5 +1,5 @@
 """``quality [--json] [--year Y] [--as-of D] [--street NAME]`` — branch quality after founding
-(DESIGN.md): branches, eligible, graded, levels and warnings, per street, as of a date."""
+(DESIGN.md): branches, eligible, graded, levels, warnings and rectifications, per street, as of a date."""
 from __future__ import annotations
 
 import json
@@ -18,6 +18,7 @@ def format_table(q: dict) -> str:
              f"  branches {q['branches']}, eligible {q['eligible']}, graded {q['graded']}",
              "  levels " + ", ".join(f"{k} {v}" for k, v in q["levels"].items()),
              "  warnings " + ", ".join(f"{k} {v}" for k, v in q["warnings"].items())]
+    lines.append(f"  rectifications open {q['rectifications_open']}, overdue {q['rectifications_overdue']}")
     if q["five_star_over_cap"]:
         lines.append(f"  five-star share {q['five_star_pct']} % is above the cap of {q['five_star_cap_pct']} %")
     for s in q["by_street"]:

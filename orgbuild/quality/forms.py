@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -22,6 +23,8 @@ class ActivityForm(FlaskForm):
     attendance = IntegerField(_l("参加人数"), validators=[InputRequired(message=_l("请填写参加人数")),
                                                         CheckedRange(min=0, message=_l("不能为负数")), TOO_LARGE])
     note = TextAreaField(_l("简要记录"), validators=[Optional(), Length(max=2000)])
+    #: optional evidence (a photo of the meeting, a PDF of its minutes), checked by attachments/files.py
+    evidence = FileField(_l("活动照片或记录（可选，JPEG/PNG/PDF）"), validators=[Optional()])
     submit = SubmitField(_l("保存活动"))
 
 
@@ -45,3 +48,41 @@ class GradingForm(FlaskForm):
     impact = IntegerField(_l("作用发挥"), validators=SCORE)
     veto = BooleanField(_l("存在一票否决情形"))
     reason = TextAreaField(_l("退回原因（退回修改时必填）"), validators=[Optional(), Length(max=2000)])
+
+
+class EvidenceForm(FlaskForm):
+    """One more evidence file for an activity already logged."""
+
+    file = FileField(_l("活动照片或记录（JPEG/PNG/PDF）"))
+    submit_file = SubmitField(_l("上传"))
+
+
+class RectificationForm(FlaskForm):
+    """A rectification task (整顿): items one a line, the officer who answers for it, the deadline."""
+
+    items = TextAreaField(_l("整顿事项（每行一项）"), validators=[InputRequired(message=_l("请填写整顿事项（每行一项）")),
+                                                          Length(max=4000)])
+    officer_id = SelectField(_l("负责团干"), coerce=int, validators=[InputRequired(message=_l("请选择负责的团干"))])
+    deadline = DateField(_l("整顿期限"), validators=[InputRequired(message=_l("请填写整顿期限"))])
+    submit_task = SubmitField(_l("下达整顿任务"))
+
+
+class CloseTaskForm(FlaskForm):
+    """Closing a rectification task needs a note of what was done."""
+
+    note = TextAreaField(_l("整顿完成情况"), validators=[InputRequired(message=_l("请填写整顿完成情况")), Length(max=4000)])
+    submit_close = SubmitField(_l("完成整顿"))
+
+
+class RoundForm(FlaskForm):
+    """A year's grading round: its date, the cut-off eligibility counts back from, the five-star cap."""
+
+    year = IntegerField(_l("年度"), validators=[InputRequired(message=_l("请填写年度")),
+                                              CheckedRange(min=2000, max=2100, message=_l("年度须在2000到2100之间"))])
+    held_on = DateField(_l("定级日期"), validators=[InputRequired(message=_l("请填写定级日期"))])
+    cutoff_on = DateField(_l("截止日期（成立满6个月方参加定级）"), validators=[InputRequired(message=_l("请填写截止日期"))])
+    five_star_cap = IntegerField(_l("五星级比例上限（%）"), validators=[
+        InputRequired(message=_l("请填写五星级比例上限")),
+        CheckedRange(min=0, max=100, message=_l("五星级比例上限须在0到100之间"))])
+    note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
+    submit_round = SubmitField(_l("保存定级轮次"))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from .. import audit, policy
 from ..campaign.actions import ServiceError, local_today
@@ -16,25 +16,87 @@ from ..domain import quality as rules
 from ..domain.rules import Message
 from ..domain.workflow import Refused
 from ..extensions import db
-from ..models import Grading, Organization, User
+from ..models import Grading, GradingRound, Organization, RectificationTask, User
 from ..progress.scope import Scope
 from . import roster
 
 
-def grading_day(year: int) -> date:
-    """The day of `year`'s grading round (ORGBUILD_GRADING_DAY, MM-DD, default 12-01)."""
+def round_of(year: int) -> GradingRound | None:
+    """The recorded grading round of `year`, if a supervisor recorded one."""
+    return db.session.scalar(select(GradingRound).where(GradingRound.year == year))
+
+
+def default_grading_day(year: int) -> date:
+    """The configured day of a year's grading (ORGBUILD_GRADING_DAY, MM-DD, default 12-01)."""
     month, day = (int(x) for x in str(current_app.config.get("QUALITY_GRADING_DAY") or "12-01").split("-"))
     return date(year, month, day)
 
 
+def grading_day(year: int) -> date:
+    """The day of `year`'s grading round: the recorded round's, else the configured day."""
+    found = round_of(year)
+    return found.held_on if found is not None else default_grading_day(year)
+
+
+def reference_day(year: int) -> date:
+    """The cut-off `year`'s eligibility counts back from: the recorded round's, else its day."""
+    found = round_of(year)
+    return found.cutoff_on if found is not None else default_grading_day(year)
+
+
 def cutoff(year: int) -> date:
-    """The latest founding date graded in `year`'s round: six months before its day (1 June for 1 December)."""
-    return rules.eligibility_cutoff(grading_day(year))
+    """The latest founding date graded in `year`'s round: six months before its cut-off (1 June
+    for 1 December)."""
+    return rules.eligibility_cutoff(reference_day(year))
 
 
-def five_star_cap() -> int:
-    """The largest share of five-star branches, in percent, before a warning (ORGBUILD_FIVE_STAR_CAP, 20)."""
+def default_five_star_cap() -> int:
+    """The configured share cap of five-star branches, in percent (ORGBUILD_FIVE_STAR_CAP, 20)."""
     return int(current_app.config.get("QUALITY_FIVE_STAR_CAP") or 20)
+
+
+def five_star_cap(year: int | None = None) -> int:
+    """The largest share of five-star branches, in percent, before a warning: the year's round's,
+    else the configured one."""
+    found = round_of(year) if year is not None else None
+    return found.five_star_cap if found is not None else default_five_star_cap()
+
+
+@dataclass
+class RoundData:
+    """A grading round as a supervisor records it."""
+
+    held_on: date | None
+    cutoff_on: date | None
+    five_star_cap: int | None
+    note: str = ""
+
+
+def set_round(year: int, data: RoundData, actor: User) -> GradingRound:
+    """Record (or change) `year`'s grading round with its audit row; refusals raise ServiceError."""
+    if not policy.can_set_grading_rounds(actor):
+        raise ServiceError([(None, Message("只有团区委可以设置定级轮次"))])
+    errors = rules.round_errors(year, data.held_on, data.cutoff_on, data.five_star_cap)
+    if errors:
+        raise ServiceError(errors)
+    found = round_of(year)
+    before = ({"held_on": found.held_on, "cutoff_on": found.cutoff_on, "five_star_cap": found.five_star_cap}
+              if found is not None else {"held_on": None, "cutoff_on": None, "five_star_cap": None})
+    if found is None:
+        found = GradingRound(year=year, created_by_id=actor.id)
+        db.session.add(found)
+    found.held_on, found.cutoff_on, found.five_star_cap = data.held_on, data.cutoff_on, data.five_star_cap
+    found.note = (data.note or "").strip()
+    db.session.flush()
+    audit.record(actor, "update", "grading_round", found.id, summary=f"{year} {data.held_on.isoformat()}",
+                 changes={k: (v, getattr(found, k)) for k, v in before.items() if v != getattr(found, k)})
+    db.session.commit()
+    return found
+
+
+def rounds() -> list[GradingRound]:
+    """Every recorded round, the latest year first."""
+    return list(db.session.scalars(select(GradingRound).order_by(GradingRound.year.desc())))
 
 
 @dataclass
@@ -61,7 +123,7 @@ def grading_of(org: Organization, year: int) -> Grading | None:
 
 def apply_grading(org: Organization, year: int, request: GradingRequest, actor: User) -> Grading:
     """Apply one step of the grading machine; refusals raise ServiceError and write nothing."""
-    if not policy.can_see_org(actor, org):
+    if not policy.can_log_branch_life(actor, org):
         raise ServiceError([(None, Message("您无权为该组织定级"))])
     grading = grading_of(org, year)
     state = grading.state if grading else "draft"
@@ -131,13 +193,30 @@ def quality_figures(scope: Scope, year: int, as_of: date | None = None) -> dict:
     levels = {code: sum(s["levels"][code] for s in by_street) for code in level_codes}
     graded = total("graded")
     five_pct = round(100 * levels["five_star"] / graded, 1) if graded else None
+    found, cap = round_of(year), five_star_cap(year)
+    open_tasks, overdue_tasks = rectification_counts(scope, as_of)
     return {
         "year": year, "as_of": as_of.isoformat(), "cutoff": last_day.isoformat(),
         "branches": total("branches"), "eligible": total("eligible"), "graded": graded,
         "grading_pct": round(100 * graded / total("eligible"), 1) if total("eligible") else None,
         "levels": levels,
-        "five_star_pct": five_pct, "five_star_cap_pct": five_star_cap(),
-        "five_star_over_cap": five_pct is not None and five_pct > five_star_cap(),
+        "five_star_pct": five_pct, "five_star_cap_pct": cap,
+        "five_star_over_cap": five_pct is not None and five_pct > cap,
+        "round": {"recorded": found is not None, "held_on": grading_day(year).isoformat(),
+                  "cutoff_on": reference_day(year).isoformat()},
+        "rectifications_open": open_tasks, "rectifications_overdue": overdue_tasks,
         "warnings": {w: sum(s["warnings"][w] for s in by_street) for w in roster.WARNINGS},
         "by_street": by_street,
     }
+
+
+def rectification_counts(scope: Scope, as_of: date) -> tuple[int, int]:
+    """Rectification tasks of the scope open on `as_of` (opened by then, not closed by then), and
+    how many of them were past their deadline that day."""
+    still_open = and_(RectificationTask.opened_on <= as_of,
+                      or_(RectificationTask.closed_on.is_(None), RectificationTask.closed_on > as_of))
+    query = (select(func.count(), func.sum(case((RectificationTask.deadline < as_of, 1), else_=0)))
+             .select_from(RectificationTask).join(Organization, Organization.id == RectificationTask.organization_id)
+             .where(still_open))
+    opened, overdue = db.session.execute(scope.apply(query)).one()
+    return int(opened or 0), int(overdue or 0)

@@ -6,14 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 
 from .. import audit, policy
+from ..attachments import service as attachments
+from ..attachments.files import Refused, check_upload
 from ..campaign.actions import ServiceError, local_today
 from ..domain import quality as rules
 from ..domain.rules import Message
 from ..extensions import db
-from ..models import BranchActivity, MembershipChange, Organization, User
+from ..models import Attachment, BranchActivity, MembershipChange, Organization, User
 from .roster import BranchState, branch_state
 
 
@@ -46,11 +49,18 @@ def _check_actor(actor: User, org: Organization) -> None:
         raise ServiceError([(None, Message("您无权为该组织记录组织生活"))])
 
 
-def log_activity(org: Organization, data: ActivityData, actor: User) -> BranchActivity:
-    """Record one meeting or activity of the organisation's branch (with its audit row), or refuse."""
+def log_activity(org: Organization, data: ActivityData, actor: User,
+                 evidence: tuple[bytes, str] | None = None) -> BranchActivity:
+    """Record one meeting or activity of the organisation's branch (with its audit row), or refuse;
+    `evidence` (bytes, file name): a photo or PDF stored with it in the same commit, or nothing is."""
     _check_actor(actor, org)
     branch = current_branch(org)
     errors = rules.activity_errors(data.kind, data.held_on, data.attendance, local_today(), branch.since)
+    if evidence is not None:
+        try:
+            check_upload(evidence[0], evidence[1], current_app.config["ATTACHMENT_MAX_BYTES"])
+        except Refused as refused:
+            errors.append(("evidence", refused.args[0]))
     if errors:
         raise ServiceError(errors)
     activity = BranchActivity(organization_id=org.id, kind=data.kind, held_on=data.held_on,
@@ -61,8 +71,38 @@ def log_activity(org: Organization, data: ActivityData, actor: User) -> BranchAc
                  summary=f"{rules.ACTIVITY_KINDS[data.kind]} {data.held_on.isoformat()}",
                  changes={"kind": (None, data.kind), "held_on": (None, data.held_on),
                           "attendance": (None, data.attendance)})
-    db.session.commit()
+    if evidence is not None:
+        attachments.attach(org, "activity", activity, evidence[0], evidence[1], actor)  # commits both
+    else:
+        db.session.commit()
     return activity
+
+
+def activity_of(org: Organization, activity_id: int) -> BranchActivity | None:
+    """The activity `activity_id` of the organisation's branch, or None."""
+    activity = db.session.get(BranchActivity, activity_id)
+    return activity if activity is not None and activity.organization_id == org.id else None
+
+
+def add_evidence(org: Organization, activity: BranchActivity, data: bytes, filename: str, actor: User):
+    """One more evidence file for a logged activity (checked and stored by attachments/)."""
+    _check_actor(actor, org)
+    return attachments.attach(org, "activity", activity, data, filename, actor)
+
+
+def evidence_of(org: Organization) -> dict[int, list[Attachment]]:
+    """The organisation's activity evidence, by activity id."""
+    found: dict[int, list[Attachment]] = {}
+    for row in db.session.scalars(select(Attachment).where(Attachment.organization_id == org.id,
+                                                           Attachment.activity_id.is_not(None)).order_by(Attachment.id)):
+        found.setdefault(row.activity_id, []).append(row)
+    return found
+
+
+def activity_evidence(org: Organization, attachment_id: int) -> Attachment | None:
+    """An evidence file of one of the organisation's activities, or None (other files are not served here)."""
+    row = db.session.get(Attachment, attachment_id)
+    return row if row is not None and row.organization_id == org.id and row.activity_id is not None else None
 
 
 def members_on(org: Organization, day: date) -> int:

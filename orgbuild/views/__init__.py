@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import Flask, current_app
+from flask import Flask, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -20,6 +20,7 @@ NAV: list[tuple[str, object, Callable]] = [
     ("targets.index", _l("目标"), policy.can_set_targets),
     ("bulletins.index", _l("进度通报"), policy.can_create_snapshot),
     ("quality.warnings", _l("支部预警"), policy.can_read_quality),
+    ("quality.rectifications", _l("整顿任务"), policy.can_read_quality),
     ("imports.index", _l("批量导入"), policy.can_import),
     ("assignment.index", _l("分配团干"), policy.can_assign),
     ("reconcile.index", _l("智慧团建比对"), policy.can_import),
@@ -33,6 +34,8 @@ def nav_links() -> list[tuple[str, object]]:
     """The navigation links the current user may follow."""
     if not current_user.is_authenticated:
         return []
+    if policy.is_secretary(current_user):
+        return [("main.home", _l("组织生活"))] if current_user.organization_id is not None else []
     return [
         (endpoint, label)
         for endpoint, label, allowed in NAV
@@ -46,4 +49,12 @@ def register(app: Flask) -> None:
                    quality, assignment, board, attachments, reconcile, offline):
         app.register_blueprint(module.bp)
     errors.init_app(app)
+    app.before_request(secretary_gate)
     app.jinja_env.globals["nav_links"] = nav_links
+
+
+def secretary_gate():
+    """A branch secretary opens only the pages policy.SECRETARY_ENDPOINTS names (403 elsewhere);
+    an unknown URL stays a 404."""
+    if request.endpoint is not None and not policy.secretary_may_open(current_user, request.endpoint):
+        abort(403)

@@ -66,6 +66,13 @@ def _streets(ids: list[int]) -> list[Street]:
     return list(db.session.scalars(select(Street).where(Street.id.in_(ids or [])))) if ids else []
 
 
+def _organization(form: UserForm):
+    """A branch secretary's organisation named on the form by its credit code (other roles: None)."""
+    if form.role.data != "secretary":
+        return None
+    return accounts.find_organization(form.org_code.data)
+
+
 @bp.get("/users")
 def users():
     """Every account with its role, streets and state."""
@@ -83,7 +90,7 @@ def create_user():
             user = accounts.create_user(
                 form.username.data, form.password.data or "", form.role.data, _streets(form.street_ids.data),
                 display_name=(form.display_name.data or "").strip(), actor=current_user,
-                district=_district(form, has_district), email=form.email.data,
+                district=_district(form, has_district), email=form.email.data, organization=_organization(form),
             )
         except accounts.AccountError as error:
             put_errors_on_form(form, [(error.field, error.message)])
@@ -102,6 +109,7 @@ def edit_user(user_id: int):
     has_district = _street_choices(form)
     if not form.is_submitted():
         form.street_ids.data = [s.id for s in user.streets]
+        form.org_code.data = user.organization.credit_code if user.organization is not None else ""
         if has_district:
             form.district_id.data = user.district_id or 0
     form.username.data = user.username  # the user name itself never changes
@@ -110,7 +118,7 @@ def edit_user(user_id: int):
             changes = accounts.update_user(
                 user, role=form.role.data, streets=_streets(form.street_ids.data),
                 display_name=form.display_name.data or "", actor=current_user,
-                district=_district(form, has_district),
+                district=_district(form, has_district), organization=_organization(form),
                 email=(form.email.data or "") if form.email.raw_data else accounts.KEEP,
             )
         except accounts.AccountError as error:
