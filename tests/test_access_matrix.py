@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from orgbuild.extensions import db
 from orgbuild.attachments.service import attach
 from orgbuild.campaign import actions
-from orgbuild.models import Attachment, AuditEvent, ImportBatch, Organization, User, Visit
+from orgbuild.models import Attachment, AuditEvent, ImportBatch, Organization, ReconcileRun, User, Visit
 from orgbuild.districts.reference import load_reference
 from orgbuild.jobs import service as jobs
 from orgbuild.progress.snapshots import create_snapshot
@@ -84,6 +84,7 @@ COMMUNITY_A: Callable[[dict], int] = lambda world: world["community_a"].id  # no
 VISIT_A: Callable[[dict], int] = lambda world: world["visit_a"].id  # noqa: E731
 ATTACHMENT_A: Callable[[dict], int] = lambda world: world["attachment_a"].id  # noqa: E731
 JOB: Callable[[dict], int] = lambda world: world["job"].id  # noqa: E731
+RUN: Callable[[dict], int] = lambda world: world["run"].id  # noqa: E731
 NO_UPLOAD = "0" * 64  # a well-formed SHA-256 with no upload behind it
 
 
@@ -143,6 +144,9 @@ MATRIX: dict[str, Entry] = {
     "imports.template_csv":    Entry(GET=SUPERVISORS()),
     "imports.template_xlsx":   Entry(GET=SUPERVISORS()),
     "reconcile.index":         Entry(GET=SUPERVISORS(), POST=SUPERVISORS()),
+    # a run made city-wide by "supervisor": seen by the city-wide roles only (a district's supervisor: 404)
+    "reconcile.run":           Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"run_id": RUN}),
+    "reconcile.resolve":       Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404), args={"run_id": RUN}),
     "dashboard.index":         Entry(GET=SIGNED_IN()),
     "targets.index":           Entry(GET=SUPERVISORS(), POST=SUPERVISORS(302)),
     "exports.streets":         Entry(GET=SIGNED_IN(), args={"fmt": "csv"}),
@@ -182,6 +186,7 @@ ID_ARGS: dict[str, Callable[[dict], int]] = {
     "record_id": VISIT_A,
     "attachment_id": ATTACHMENT_A,
     "job_id": JOB,
+    "run_id": RUN,
 }
 
 #: POST endpoints that do not use the CSRF token (JSON APIs with their own protection); none yet.
@@ -214,7 +219,21 @@ def world(app, make_user, make_org):
         "batch": _batch(),
         "snapshot": create_snapshot(None, 2022, as_of=date(2022, 6, 30), street_id=street("翠竹").id),
         "job": _preview_job(app),
+        "run": _reconcile_run(),
     }
+
+
+def _reconcile_run() -> ReconcileRun:
+    """A city-wide reconciliation run of "supervisor" with one row only in the platform."""
+    owner = db.session.scalar(select(User).where(User.username == "supervisor"))
+    result = {"file": "platform.csv", "rows": 1, "matched": 0, "only_here": [], "mismatched": [], "errors": [],
+              "only_in_platform": [{"row": 2, "name": "翠竹平台测试团支部", "category": "团支部", "credit_code": None,
+                                    "platform_code": None}]}
+    run = ReconcileRun(user_id=owner.id, filename="platform.csv", sha256="b" * 64, scope="city", rows=1,
+                       only_in_platform=1, result=result)
+    db.session.add(run)
+    db.session.commit()
+    return run
 
 
 def _preview_job(app):
