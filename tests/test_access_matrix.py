@@ -32,7 +32,8 @@ from sqlalchemy import func, select
 from orgbuild.extensions import db
 from orgbuild.attachments.service import attach
 from orgbuild.campaign import actions
-from orgbuild.models import Attachment, AuditEvent, ImportBatch, Organization, ReconcileRun, User, Visit
+from orgbuild.duplicates import merge as merging
+from orgbuild.models import Attachment, AuditEvent, ImportBatch, Organization, OrgMerge, ReconcileRun, User, Visit
 from orgbuild.districts.reference import load_reference
 from orgbuild.jobs import service as jobs
 from orgbuild.progress.snapshots import create_snapshot
@@ -85,6 +86,7 @@ VISIT_A: Callable[[dict], int] = lambda world: world["visit_a"].id  # noqa: E731
 ATTACHMENT_A: Callable[[dict], int] = lambda world: world["attachment_a"].id  # noqa: E731
 JOB: Callable[[dict], int] = lambda world: world["job"].id  # noqa: E731
 RUN: Callable[[dict], int] = lambda world: world["run"].id  # noqa: E731
+MERGE: Callable[[dict], int] = lambda world: world["merge"].id  # noqa: E731
 NO_UPLOAD = "0" * 64  # a well-formed SHA-256 with no upload behind it
 
 
@@ -147,6 +149,10 @@ MATRIX: dict[str, Entry] = {
     # a run made city-wide by "supervisor": seen by the city-wide roles only (a district's supervisor: 404)
     "reconcile.run":           Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"run_id": RUN}),
     "reconcile.resolve":       Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404), args={"run_id": RUN}),
+    "merge.start":             Entry(GET=expect(302, 403, 404, 200, 200), POST=expect(302, 403, 404, 200, 200),
+                                     args={"org_id": ORG_A}),
+    # a merge of two street-A records: the first supervisor's undo goes through, the next is refused (302 both)
+    "merge.undo":              Entry(POST=expect(302, 403, 404, 302, 302), args={"merge_id": MERGE}),
     "dashboard.index":         Entry(GET=SIGNED_IN()),
     "targets.index":           Entry(GET=SUPERVISORS(), POST=SUPERVISORS(302)),
     "exports.streets":         Entry(GET=SIGNED_IN(), args={"fmt": "csv"}),
@@ -187,6 +193,7 @@ ID_ARGS: dict[str, Callable[[dict], int]] = {
     "attachment_id": ATTACHMENT_A,
     "job_id": JOB,
     "run_id": RUN,
+    "merge_id": MERGE,
 }
 
 #: POST endpoints that do not use the CSRF token (JSON APIs with their own protection); none yet.
@@ -220,7 +227,15 @@ def world(app, make_user, make_org):
         "snapshot": create_snapshot(None, 2022, as_of=date(2022, 6, 30), street_id=street("翠竹").id),
         "job": _preview_job(app),
         "run": _reconcile_run(),
+        "merge": _merge(make_org),
     }
+
+
+def _merge(make_org) -> OrgMerge:
+    """Two street-A records of one firm, merged by "supervisor"."""
+    owner = db.session.scalar(select(User).where(User.username == "supervisor"))
+    survivor, merged = make_org("翠竹", name="翠竹合并测试有限公司"), make_org("翠竹", name="翠竹合并测试有限责任公司")
+    return merging.merge_orgs(owner, survivor, merged, survivor_version=survivor.version, merged_version=merged.version)
 
 
 def _reconcile_run() -> ReconcileRun:
