@@ -51,7 +51,7 @@ def record(
     return event
 
 
-ACTIONS = ("create", "update", "transition", "import", "user", "reference", "assign")
+ACTIONS = ("create", "update", "transition", "import", "user", "reference", "assign", "reconcile", "merge")
 
 
 @dataclass

@@ -680,3 +680,59 @@ class ReconcileRun(db.Model):
     result: Mapped[dict] = mapped_column(JSON)
 
     user: Mapped[User | None] = relationship()
+
+
+class ReconcileResolution(db.Model):
+    """How one difference of a reconciliation run was resolved: linked to an organisation here,
+    created here, corrected here (the platform's value taken), or marked to be fixed on the platform.
+
+    ``item`` names the difference within the run's result: ``platform:<row>`` (a row only in the
+    platform), ``here:<credit code>`` (onboarded here, not in the platform), ``field:<row>:<field>``
+    (a field that differs). One resolution per difference."""
+
+    __tablename__ = "reconcile_resolutions"
+    __table_args__ = (UniqueConstraint("run_id", "item"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("reconcile_runs.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(20))  # link / create / correct / platform
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
+    #: the platform's name and codes of a linked row (a later run matches that name to the organisation)
+    platform_name: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[dict | None] = mapped_column(JSON)  # {"field": [old, new]} of a correction or a link
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+    organization: Mapped[Organization | None] = relationship()
+
+
+# --- merging duplicate organisations (duplicates/merge.py) ----------------------------------------
+
+class OrgMerge(db.Model):
+    """Two records of one organisation merged into one: the survivor keeps its id; every row of the
+    merged-away record (visits, branches, events, attachments, audit …) was moved to it, and the
+    merged-away record deleted. ``merged_row`` and ``survivor_before`` hold both records column by
+    column and ``moved`` the keys of every moved row, so that an undo restores them exactly."""
+
+    __tablename__ = "org_merges"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
+    merged_id: Mapped[int] = mapped_column(Integer, index=True)  # the deleted record's id (restored by an undo)
+    merged_credit_code: Mapped[str] = mapped_column(String(18))
+    merged_name: Mapped[str] = mapped_column(String(200))
+    #: the survivor's version right after the merge: an undo refuses once it changed again
+    survivor_version: Mapped[int] = mapped_column(Integer)
+    merged_row: Mapped[dict] = mapped_column(JSON)
+    survivor_before: Mapped[dict] = mapped_column(JSON)
+    moved: Mapped[dict] = mapped_column(JSON)  # {table: {"column": c, "keys": [[primary key…], …]}}
+    reason: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    undone_by: Mapped[User | None] = relationship(foreign_keys=[undone_by_id])
+    survivor: Mapped[Organization | None] = relationship()

@@ -148,6 +148,12 @@ def can_request(user: User, org: Organization, event: str) -> bool:
     return can_see_org(user, org) and event in ROLE_EVENTS.get(user.role, set())
 
 
+def can_merge_orgs(user: User, survivor: Organization, merged: Organization) -> bool:
+    """Merging two records of one organisation (and undoing it): supervisors and admins whose scope
+    holds both."""
+    return is_supervisor(user) and can_edit_org(user, survivor) and can_edit_org(user, merged)
+
+
 def can_import(user: User) -> bool:
     """Survey imports: supervisors and admins."""
     return is_supervisor(user)

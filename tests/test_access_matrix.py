@@ -32,7 +32,9 @@ from sqlalchemy import func, select
 from orgbuild.extensions import db
 from orgbuild.attachments.service import attach
 from orgbuild.campaign import actions
-from orgbuild.models import Attachment, AuditEvent, ImportBatch, Organization, RectificationTask, User, Visit
+from orgbuild.duplicates import merge as merging
+from orgbuild.models import (Attachment, AuditEvent, ImportBatch, Organization, OrgMerge, RectificationTask,
+                             ReconcileRun, User, Visit)
 from orgbuild.quality import service as quality_service
 from orgbuild.districts.reference import load_reference
 from orgbuild.jobs import service as jobs
@@ -106,6 +108,8 @@ BRANCH_A: Callable[[dict], int] = lambda world: world["branch_a"].id  # noqa: E7
 ACTIVITY_A: Callable[[dict], int] = lambda world: world["activity_a"].id  # noqa: E731
 EVIDENCE_A: Callable[[dict], int] = lambda world: world["evidence_a"].id  # noqa: E731
 TASK_A: Callable[[dict], int] = lambda world: world["task_a"].id  # noqa: E731
+RUN: Callable[[dict], int] = lambda world: world["run"].id  # noqa: E731
+MERGE: Callable[[dict], int] = lambda world: world["merge"].id  # noqa: E731
 NO_UPLOAD = "0" * 64  # a well-formed SHA-256 with no upload behind it
 
 
@@ -165,6 +169,13 @@ MATRIX: dict[str, Entry] = {
     "imports.template_csv":    Entry(GET=SUPERVISORS()),
     "imports.template_xlsx":   Entry(GET=SUPERVISORS()),
     "reconcile.index":         Entry(GET=SUPERVISORS(), POST=SUPERVISORS()),
+    # a run made city-wide by "supervisor": seen by the city-wide roles only (a district's supervisor: 404)
+    "reconcile.run":           Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"run_id": RUN}),
+    "reconcile.resolve":       Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404), args={"run_id": RUN}),
+    "merge.start":             Entry(GET=expect(302, 403, 404, 200, 200), POST=expect(302, 403, 404, 200, 200),
+                                     args={"org_id": ORG_A}),
+    # a merge of two street-A records: the first supervisor's undo goes through, the next is refused (302 both)
+    "merge.undo":              Entry(POST=expect(302, 403, 404, 302, 302), args={"merge_id": MERGE}),
     "dashboard.index":         Entry(GET=SIGNED_IN()),
     "targets.index":           Entry(GET=SUPERVISORS(), POST=SUPERVISORS(302)),
     "exports.streets":         Entry(GET=SIGNED_IN(), args={"fmt": "csv"}),
@@ -223,6 +234,8 @@ ID_ARGS: dict[str, Callable[[dict], int]] = {
     "job_id": JOB,
     "activity_id": ACTIVITY_A,
     "task_id": TASK_A,
+    "run_id": RUN,
+    "merge_id": MERGE,
 }
 
 #: POST endpoints that do not use the CSRF token (JSON APIs with their own protection); none yet.
@@ -255,6 +268,8 @@ def world(app, make_user, make_org):
         "batch": _batch(),
         "snapshot": create_snapshot(None, 2022, as_of=date(2022, 6, 30), street_id=street("翠竹").id),
         "job": _preview_job(app),
+        "run": _reconcile_run(),
+        "merge": _merge(make_org),
     }
 
 
@@ -277,6 +292,24 @@ def _branches(make_user, make_org) -> dict:
         make_user(name, "secretary").organization_id = org.id
     db.session.commit()
     return {"branch_a": branch_a, "activity_a": activity, "evidence_a": evidence, "task_a": task}
+def _merge(make_org) -> OrgMerge:
+    """Two street-A records of one firm, merged by "supervisor"."""
+    owner = db.session.scalar(select(User).where(User.username == "supervisor"))
+    survivor, merged = make_org("翠竹", name="翠竹合并测试有限公司"), make_org("翠竹", name="翠竹合并测试有限责任公司")
+    return merging.merge_orgs(owner, survivor, merged, survivor_version=survivor.version, merged_version=merged.version)
+
+
+def _reconcile_run() -> ReconcileRun:
+    """A city-wide reconciliation run of "supervisor" with one row only in the platform."""
+    owner = db.session.scalar(select(User).where(User.username == "supervisor"))
+    result = {"file": "platform.csv", "rows": 1, "matched": 0, "only_here": [], "mismatched": [], "errors": [],
+              "only_in_platform": [{"row": 2, "name": "翠竹平台测试团支部", "category": "团支部", "credit_code": None,
+                                    "platform_code": None}]}
+    run = ReconcileRun(user_id=owner.id, filename="platform.csv", sha256="b" * 64, scope="city", rows=1,
+                       only_in_platform=1, result=result)
+    db.session.add(run)
+    db.session.commit()
+    return run
 
 
 def _preview_job(app):

@@ -136,8 +136,9 @@ def _check_survey(data: SurveyData, actor: User, org: Organization | None) -> No
         raise ServiceError(errors)
 
 
-def create_organization(data: SurveyData, actor: User) -> Organization:
-    """Record a newly surveyed organisation (status surveyed)."""
+def create_organization(data: SurveyData, actor: User, *, commit: bool = True) -> Organization:
+    """Record a newly surveyed organisation (status surveyed). With ``commit=False`` the caller's
+    service commits it together with its own records (a reconciliation's resolution)."""
     _check_survey(data, actor, None)
     org = Organization(status="surveyed", **{name: getattr(data, name) for name in SURVEY_FIELDS})
     org.surveyed_on = data.surveyed_on or local_today()
@@ -147,7 +148,8 @@ def create_organization(data: SurveyData, actor: User) -> Organization:
     try:
         db.session.flush()
         audit.record(actor, "create", "organization", org.id, organization_id=org.id, summary=org.name)
-        db.session.commit()
+        if commit:
+            db.session.commit()
     except Exception:
         db.session.rollback()
         raise

@@ -58,3 +58,15 @@ def category_code(raw: str | None) -> str | None:
     """orgbuild's branch type for the platform's 组织类别 (None when it is not one of them)."""
     text = _SPACES.sub("", to_halfwidth(raw or ""))
     return CATEGORIES.get(text)
+
+
+_LEAGUE_BODY = re.compile(r"\s*(联合团支部|团支部|团总支|基层团委|团委)$")  # data: league body suffixes
+
+
+def unit_name(platform_name: str) -> str:
+    """The unit's name in a platform organisation's full name (its league body's suffix dropped).
+
+    >>> unit_name("深圳市戊科技有限公司团委")
+    '深圳市戊科技有限公司'
+    """
+    return _LEAGUE_BODY.sub("", (platform_name or "").strip()) or (platform_name or "").strip()

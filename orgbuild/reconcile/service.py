@@ -1,7 +1,8 @@
 """Reconcile orgbuild with an organisation list exported from 智慧团建.
 
 Each platform row is matched, in this order, by the unified social credit code, by the platform's
-organisation code where an onboarding recorded it, then by the normalised name (domain.rules.name_key).
+organisation code where an onboarding recorded it, then by the normalised name (domain.rules.name_key),
+and last by a platform name an earlier resolution linked to an organisation (reconcile/resolutions.py).
 The run reports the matched rows, the platform's rows with no organisation here, the organisations
 onboarded here that the platform does not list, and, for matched rows, the fields that differ: name,
 branch type, secretary, member count, founding date (and an organisation not onboarded here, or a
@@ -19,7 +20,7 @@ from .. import audit, policy
 from ..domain.rules import BRANCH_TYPES, Message, normalize_credit_code, parse_count, parse_date, to_halfwidth
 from ..extensions import db
 from ..imports.reader import open_survey, sha256_of
-from ..models import Onboarding, Organization, ReconcileRun, Street, User, local_date
+from ..models import Onboarding, Organization, ReconcileResolution, ReconcileRun, Street, User, local_date
 from . import columns
 
 _CHUNK = 500
@@ -141,6 +142,16 @@ def _find_orgs(actor: User | None, rows: list[PlatformRow]) -> tuple[dict, dict,
     return by_code, by_platform, by_name
 
 
+def linked_names(actor: User | None) -> dict[str, int]:
+    """Platform names that earlier resolutions linked to an organisation (reconcile/resolutions.py),
+    within the actor's scope: name key → organisation id (the latest link wins)."""
+    query = (select(ReconcileResolution.platform_name, ReconcileResolution.organization_id)
+             .join(Organization, Organization.id == ReconcileResolution.organization_id)
+             .where(ReconcileResolution.action == "link", ReconcileResolution.platform_name != "")
+             .order_by(ReconcileResolution.id))
+    return {columns.name_key(name): org_id for name, org_id in db.session.execute(_scoped(actor, query))}
+
+
 def _same_text(here: str | None, platform: str | None) -> bool:
     """Whether two names of a person agree (half-width, spaces ignored)."""
     return "".join(to_halfwidth(here or "").split()) == "".join(to_halfwidth(platform or "").split())
@@ -173,6 +184,7 @@ def _differences(org: Organization, row: PlatformRow) -> list[tuple[str, object,
 def compare(reading: Reading, actor: User | None) -> dict:
     """The reconciliation of the platform's rows with the organisations in the actor's scope."""
     by_code, by_platform, by_name = _find_orgs(actor, reading.rows)
+    linked = linked_names(actor)
     errors = list(reading.errors)
     matched_rows: dict[int, int] = {}  # org id → the row that matched it
     only_in_platform: list[dict] = []
@@ -186,11 +198,15 @@ def compare(reading: Reading, actor: User | None) -> dict:
                 errors.append({"row": row.row, "column": "", "value": row.name, "message": str(Message(
                     "本系统有 %(n)d 个组织与此名称相符，无法确定是哪一个：请在平台导出中补充统一社会信用代码", n=len(candidates)))})
                 continue
+            if not candidates and columns.name_key(row.name) in linked:  # linked by an earlier resolution
+                candidates = [linked[columns.name_key(row.name)]]
             if candidates:
                 org = orgs_by_id.get(candidates[0]) or db.session.get(Organization, candidates[0])
         if org is None:
             only_in_platform.append({"row": row.row, "name": row.name, "category": row.category,
-                                     "credit_code": row.credit_code, "platform_code": row.platform_code})
+                                     "credit_code": row.credit_code, "platform_code": row.platform_code,
+                                     "secretary": row.secretary, "member_count": row.member_count,
+                                     "founded_on": row.founded_on.isoformat() if row.founded_on else None})
             continue
         if org.id in matched_rows:
             errors.append({"row": row.row, "column": "", "value": row.name, "message": str(Message(

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from .. import policy
 from . import (admin, api, assignment, attachments, audit, auth, board, bulletins, dashboard, errors, exports, health,
-               imports, jobs, main, offline, orgs, quality, reconcile, streets, targets)
+               imports, jobs, main, merge, offline, orgs, quality, reconcile, streets, targets)
 
 #: (endpoint, label, who sees it). Links whose endpoint is not registered are left out.
 NAV: list[tuple[str, object, Callable]] = [
@@ -46,7 +46,7 @@ def nav_links() -> list[tuple[str, object]]:
 def register(app: Flask) -> None:
     """Register every blueprint, the error pages and the navigation helper on `app`."""
     for module in (auth, main, orgs, health, admin, streets, audit, imports, jobs, dashboard, targets, bulletins, exports, api,
-                   quality, assignment, board, attachments, reconcile, offline):
+                   quality, assignment, board, attachments, reconcile, offline, merge):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     app.before_request(secretary_gate)

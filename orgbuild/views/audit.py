@@ -27,6 +27,8 @@ ACTION_LABELS = {
     "user": _l("用户管理"),
     "reference": _l("街道社区"),
     "assign": _l("分配团干"),
+    "reconcile": _l("处理比对差异"),
+    "merge": _l("合并重复组织"),
 }
 
 #: Labels of the fields that audit rows name: the survey form's own labels, plus account fields.
