@@ -45,10 +45,10 @@ def _visible_text(max_length: int) -> list:
 # --- query strings ---------------------------------------------------------------------------
 
 class Query(ma.Schema):
-    """Query-string arguments: unknown ones are ignored."""
+    """Query-string arguments: an unknown one (a misspelt filter) is refused, 400, not ignored."""
 
     class Meta:
-        unknown = ma.EXCLUDE
+        unknown = ma.RAISE
 
 
 class ProgressQuery(Query):

@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from .. import policy
 from ..campaign import actions
 from ..campaign.listing import OrgFilter, org_query
-from ..domain.rules import Message, normalize_credit_code
+from ..domain.rules import Message, has_control_chars, normalize_credit_code
 from ..extensions import db
 from ..models import ApiIdempotencyKey, Organization, StatusEvent, Street, User, Visit
 from ..progress import figures
@@ -97,7 +97,8 @@ def find_org(user: User, credit_code: str) -> Organization:
     """The organisation with this credit code, if `user` may see it; ApiError 404 otherwise (the same
     answer for one outside the caller's streets as for none at all)."""
     code = normalize_credit_code(credit_code or "")
-    org = db.session.scalar(select(Organization).where(Organization.credit_code == code)) if code else None
+    usable = code and len(code) <= 18 and not has_control_chars(code)  # else no row can have it (nor NUL reach PG)
+    org = db.session.scalar(select(Organization).where(Organization.credit_code == code)) if usable else None
     if org is None or not policy.can_see_org(user, org):
         raise ApiError(404, Message("没有该统一社会信用代码的组织"))
     return org

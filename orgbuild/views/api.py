@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+import marshmallow as ma
 from flask import Flask, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -141,7 +142,7 @@ def refused(error: api.ApiError):
 # --- reads -----------------------------------------------------------------------------------
 
 @bp.get("/progress")
-@bp.arguments(schemas.ProgressQuery, location="query", error_status_code=400)
+@bp.arguments(schemas.ProgressQuery, location="query", error_status_code=400, unknown=ma.RAISE)
 @bp.response(200, schemas.Progress)
 @errors(400, 404)
 def progress_json(args: dict):
@@ -165,7 +166,7 @@ def progress_json(args: dict):
 
 
 @bp.get("/orgs")
-@bp.arguments(schemas.OrgListQuery, location="query", error_status_code=400)
+@bp.arguments(schemas.OrgListQuery, location="query", error_status_code=400, unknown=ma.RAISE)
 @bp.response(200, schemas.OrgList)
 @errors(400, 404)
 def orgs_json(args: dict):

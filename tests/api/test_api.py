@@ -167,7 +167,7 @@ def test_a_missing_or_bad_idempotency_key_or_bad_parameters_are_400(client, stre
     assert client.post(url, json=visit_body(), headers=bearer(secret)).status_code == 400
     bad_key = client.post(url, json=visit_body(), headers=bearer(secret) | {"Idempotency-Key": "有空格 的键"})
     assert bad_key.status_code == 400 and "Idempotency-Key" in bad_key.get_json()["errors"]
-    for query in ("page=0", "page=abc", "per_page=1000", "status=flying"):
+    for query in ("page=0", "page=abc", "per_page=1000", "status=flying", "stauts=visited"):
         response = client.get(f"/api/v1/orgs?{query}", headers=bearer(secret))
         assert response.status_code == 400 and response.content_type == PROBLEM, query
     assert client.get("/api/v1/orgs?street=火星", headers=bearer(secret)).status_code == 400

@@ -38,8 +38,8 @@ def api_world(app, make_user, make_org):
         "establish", branch={"name": "翠竹契约建团测试团支部", "branch_type": "branch", "member_count": 5,
                              "founded_on": date.today()}), officer)
     create_snapshot(None, 2022, as_of=date(2022, 6, 30), street_id=street("翠竹").id)
-    return {"secret": tokens.create_token(officer, "schemathesis", write=True).secret,
-            "codes": [visited.credit_code, founded.credit_code]}
+    CURRENT["secret"] = tokens.create_token(officer, "schemathesis", write=True).secret
+    return {"codes": [visited.credit_code, founded.credit_code]}
 
 
 def published_description() -> dict:
@@ -57,6 +57,24 @@ CONFIG = schemathesis.Config.from_dict({"checks": {"positive_data_acceptance": {
 
 schema = schemathesis.openapi.from_dict(published_description(), config=CONFIG)
 
+#: the token of the running test (its own database), set by the ``api_world`` fixture
+CURRENT: dict[str, str] = {}
+#: what the auth provider puts on a case (some cases are made at collection, before any test has a
+#: token); the test swaps it for the running test's token just before the call
+PLACEHOLDER = "Bearer the-running-tests-token"
+
+
+@schema.auth(refresh_interval=None)
+class BearerToken:
+    """The bearer token as the schema's auth, so that the requests schemathesis sends without one on
+    purpose (expecting 401) stay without one."""
+
+    def get(self, case, context):
+        return PLACEHOLDER
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), "Authorization": data}
+
 
 def test_the_description_is_the_one_served(client):
     assert client.get("/api/v1/openapi.json").get_json() == published_description()
@@ -69,4 +87,6 @@ def test_api_conforms_to_its_openapi_description(case, app, api_world):
     code = (case.path_parameters or {}).get("credit_code")
     if code is not None and len(code) % 2 == 0:  # half the cases name a real organisation of the street
         case.path_parameters["credit_code"] = api_world["codes"][len(code) % 4 // 2]
-    case.call_and_validate(headers={"Authorization": f"Bearer {api_world['secret']}"}, app=app)
+    if (case.headers or {}).get("Authorization") == PLACEHOLDER:
+        case.headers["Authorization"] = f"Bearer {CURRENT['secret']}"
+    case.call_and_validate(app=app)
