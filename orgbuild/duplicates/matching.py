@@ -2,7 +2,9 @@
 深圳市 / 罗湖区 and bracketed place names dropped, 有限责任公司 ≈ 有限公司, full-width ≈ half-width).
 
 :class:`NameIndex` holds the organisations already known (id, credit code, name), blocked by the
-first two characters of the normalised name so that a check compares with a few names, not all.
+first two characters of the normalised name and its numerals (names with other numerals are never
+duplicates: 1号 / 2号), so that a check compares with a few names, not all — also in a file whose
+names share their first characters (测试1号…, 测试2号…), which would otherwise be quadratic.
 """
 from __future__ import annotations
 
@@ -47,13 +49,13 @@ class NameIndex:
 
     def __init__(self) -> None:
         """An empty index."""
-        self._blocks: dict[str, dict[str, list[tuple[str, str, int | None]]]] = defaultdict(dict)
+        self._blocks: dict[tuple, dict[str, list[tuple[str, str, int | None]]]] = defaultdict(dict)
 
     def add(self, credit_code: str, name: str, org_id: int | None = None) -> None:
         """Know one more organisation. A normalised name keeps at most PER_NAME organisations: a check
         compares each distinct name once, so a file repeating one name stays linear, not quadratic."""
         key = name_key(name)
-        entries = self._blocks[key[:2]].setdefault(key, [])
+        entries = self._blocks[_block(key)].setdefault(key, [])
         if len(entries) < PER_NAME:
             entries.append((credit_code, name, org_id))
 
@@ -61,18 +63,22 @@ class NameIndex:
         """Known organisations under another credit code whose name is the same or similar, best first."""
         key = name_key(name)
         found = []
-        digits = _DIGITS.findall(key)
-        for other_key, entries in self._blocks.get(key[:2], {}).items():
+        # one block holds the names with the same first characters and the same numerals: 第一分店 /
+        # 第二分店, 1号 / 2号 are numbered siblings, not the same firm, and are never compared
+        for other_key, entries in self._blocks.get(_block(key), {}).items():
             if other_key == key:
                 score = 100.0
-            elif _DIGITS.findall(other_key) != digits:
-                continue  # 第一分店 / 第二分店, 1号 / 2号: numbered siblings, not the same firm
             else:
                 score = fuzz.ratio(key, other_key, score_cutoff=SIMILAR)
             if score:
                 found.extend(Candidate(other_code, other_name, round(score, 1), org_id)
                              for other_code, other_name, org_id in entries if other_code != credit_code)
         return sorted(found, key=lambda c: (-c.score, c.credit_code))
+
+
+def _block(key: str) -> tuple:
+    """The block of a normalised name: its first two characters and its numerals."""
+    return (key[:2], *_DIGITS.findall(key))
 
 
 def duplicate_message(candidate: Candidate) -> Message:
