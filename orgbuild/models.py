@@ -141,6 +141,11 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} {self.role}>"
 
 
+def _surveyed_on(context) -> date:
+    """Default of ``Organization.stage_since``: the row's survey date (else today, as surveyed_on's)."""
+    return context.get_current_parameters().get("surveyed_on") or local_date()
+
+
 class Organization(db.Model):
     """A surveyed "two new" organisation and where it stands in the campaign."""
 
@@ -152,7 +157,7 @@ class Organization(db.Model):
         Index("ix_org_asof", "street_id", "officer_id", "has_party_org", "has_league_org", "surveyed_on", "closed_on",
               "first_visited_on"),
         # covering index of the stage board's columns, longest in the stage first (board/service.py)
-        Index("ix_org_board", "street_id", "status", "stage_since", "surveyed_on"),
+        Index("ix_org_board", "street_id", "status", "stage_since", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
@@ -176,8 +181,9 @@ class Organization(db.Model):
     #: the day the current officer was given the organisation (assignment/service.py); None unassigned
     assigned_on: Mapped[date | None] = mapped_column(Date)
     #: the effective date of the step that brought it into its current status (kept by
-    #: campaign/actions.py); None: still in the status it was surveyed in, since ``surveyed_on``
-    stage_since: Mapped[date | None] = mapped_column(Date)
+    #: campaign/actions.py); still in the status it was surveyed in: ``surveyed_on`` (the default, and
+    #: what imports and the demo write), so that the board orders its columns by an index
+    stage_since: Mapped[date | None] = mapped_column(Date, default=_surveyed_on)
     status: Mapped[str] = mapped_column(String(20), default="surveyed", index=True)
     #: the survey date (摸排日期): the file's column, else the day of the import or of the creation
     surveyed_on: Mapped[date] = mapped_column(Date, default=local_date)

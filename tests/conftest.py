@@ -8,14 +8,13 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
-from datetime import date
 
 import pytest
 from flask import g
 
 from orgbuild import create_app
 from orgbuild.districts.reference import load_reference
-from orgbuild.domain.rules import CREDIT_CODE_CHARS, credit_code_check_char
+from orgbuild.domain.rules import CREDIT_CODE_CHARS, credit_code_check_char, today_in
 from orgbuild.extensions import db
 from orgbuild.models import District, Organization, Street, User
 from tests import dbutil
@@ -138,4 +137,6 @@ def login(client, username: str, password: str = PASSWORD):
     return client.post("/login", data={"username": username, "password": password}, follow_redirects=True)
 
 
-TODAY = date.today()
+#: the district's today (the app's default time zone, as ``models.local_date``): from 16:00 UTC it is
+#: already tomorrow in Shanghai, and a date.today() "tomorrow" would be the app's today
+TODAY = today_in("Asia/Shanghai")

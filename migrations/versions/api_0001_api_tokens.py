@@ -1,7 +1,7 @@
 """API tokens and idempotency keys
 
 Revision ID: api_0001
-Revises: ledger_0001
+Revises: workload2_0001
 Create Date: 2026-12-02 15:45:00
 
 New tables only: the personal access tokens of the JSON API (only a hash of each secret) and the
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'api_0001'
-down_revision = 'ledger_0001'
+down_revision = 'workload2_0001'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ Kept apart from ``campaign/forms.py`` (organisation forms); the password policy 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..web.forms import Form
@@ -27,10 +27,12 @@ class ChangePasswordForm(Form):
 
 
 class UserForm(Form):
-    """Role, streets and display name of an account (create and edit)."""
+    """Role, streets, display name and e-mail address of an account (create and edit)."""
 
     username = StringField(_l("用户名"), validators=[DataRequired(message=_l("请填写用户名")), Length(max=80)])
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=80)])
+    #: where the daily digest (and a supervisor's weekly summary) goes; checked by accounts.clean_email
+    email = EmailField(_l("电子邮箱"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("角色"), choices=[(k, v) for k, v in ROLE_LABELS.items()])
     street_ids = SelectMultipleField(_l("负责街道"), coerce=int, validators=[Optional()])
     #: 0: the whole city (shown only when the deployment holds more than one district)

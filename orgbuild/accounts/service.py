@@ -4,6 +4,7 @@ Used by the ``create-user`` command and the admin pages; every change is audited
 """
 from __future__ import annotations
 
+import re
 import secrets
 
 from sqlalchemy import func, select
@@ -90,8 +91,11 @@ def create_user(
     actor: User | None = None,
     check_policy: bool = True,
     district: District | None | object = KEEP,
+    email: str | None = None,
 ) -> User:
     """Create an account (password hashed); raises AccountError when refused.
+
+    `email`: where the daily digest goes (blank: none).
 
     `district`: the district the account belongs to, None for the whole city; by default the one
     its streets lie in (none given: the whole city).
@@ -107,9 +111,11 @@ def create_user(
         problem = password_problem(password, username)
         if problem:
             raise AccountError(problem, "password")
+    email = clean_email(email)
     streets = list(streets or [])
     home = _district_for(streets, district)
-    user = User(username=username, role=role, display_name=display_name, session_token=secrets.token_hex(8))
+    user = User(username=username, role=role, display_name=display_name, email=email,
+                session_token=secrets.token_hex(8))
     user.set_password(password)
     user.streets = streets
     user.district = home
@@ -118,6 +124,8 @@ def create_user(
     changes = {"role": (None, role), "streets": (None, [s.name for s in user.streets])}
     if home is not None:
         changes["district"] = (None, home.name)
+    if email is not None:
+        changes["email"] = (None, email)
     audit.record(actor, "user", "user", user.id, summary=f"create {username}", changes=changes)
     db.session.commit()
     return user
@@ -186,8 +194,10 @@ def update_user(
     display_name: str | None = None,
     actor: User | None = None,
     district: District | None | object = KEEP,
+    email: str | None | object = KEEP,
 ) -> dict:
-    """Change role, streets, district and display name; returns {field: (old, new)} of what changed.
+    """Change role, streets, district, display name and e-mail address; returns {field: (old, new)}
+    of what changed (`email` KEEP: unchanged; blank: cleared).
 
     `district` KEEP: unchanged, unless new streets are given, which then decide it (as in
     :func:`create_user`); with no streets the district stays.
@@ -198,6 +208,8 @@ def update_user(
         raise AccountError(Message("不能修改自己的角色"))
     if role is not None and user.role == "admin" and role != "admin" and _other_active_admins(user) == 0:
         raise AccountError(Message("至少需要保留一个启用的管理员"))
+    if email is not KEEP:
+        email = clean_email(email)
     new_streets = list(streets) if streets is not None else list(user.streets)
     if district is KEEP and (streets is None or not new_streets):
         district = user.district
@@ -218,6 +230,9 @@ def update_user(
     if display_name is not None and display_name.strip() != (user.display_name or ""):
         changes["display_name"] = (user.display_name, display_name.strip())
         user.display_name = display_name.strip()
+    if email is not KEEP and email != user.email:
+        changes["email"] = (user.email, email)
+        user.email = email
     if not changes:
         return {}
     audit.record(actor, "user", "user", user.id, summary=f"update {user.username}", changes=changes)
@@ -254,12 +269,21 @@ def _other_active_admins(user: User) -> int:
     ).all())
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)*")
+
+
+def clean_email(email: str | None) -> str | None:
+    """The address as stored (trimmed; blank: None); raises AccountError for one that cannot be an
+    e-mail address (one @, no spaces, a non-empty name and domain, at most 200 characters)."""
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 200 or not _EMAIL.fullmatch(email)):
+        raise AccountError(Message("邮箱地址格式不正确：%(email)s", email=email), "email")
+    return email
+
+
 def set_email(user: User, email: str, actor: User | None = None) -> bool:
     """Set (blank: clear) where the user's daily digest goes; returns whether it changed."""
-    email = (email or "").strip() or None
-    if email is not None and (len(email) > 200 or email.count("@") != 1 or " " in email
-                              or not all(email.split("@"))):
-        raise AccountError(Message("邮箱地址格式不正确：%(email)s", email=email), "email")
+    email = clean_email(email)
     if email == user.email:
         return False
     audit.record(actor, "user", "user", user.id, summary=f"update {user.username}", changes={"email": (user.email, email)})

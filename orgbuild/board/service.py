@@ -1,8 +1,10 @@
 """Service: the board's columns (one per status), counted in SQL and paginated per column.
 
 Days in a stage are counted from the effective date of the step that brought the organisation into
-its status (``Organization.stage_since``, kept by the transitions), else from its survey date; a card is
-stale when that is more than ``STALE_DAYS`` days ago while the organisation is still open work.
+its status (``Organization.stage_since``, kept by the transitions; its survey date while it is still in
+the status it was surveyed in); a card is stale when that is more than ``STALE_DAYS`` days ago while
+the organisation is still open work. A column's page is read in the order of the index
+``ix_org_board`` (street, status, stage_since, id): no sort of the column.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import joinedload
 
 from .. import policy
@@ -65,6 +67,8 @@ class Column:
     cards: list[Card] = field(default_factory=list)
     page: int = 1
     pages: int = 1
+    #: counted only (ineligible, closed on the whole board): its cards are on its own page
+    folded: bool = False
 
 
 def stale_days() -> int:
@@ -92,38 +96,55 @@ def column_counts(user: User, f: BoardFilter) -> dict[str, int]:
     return counts
 
 
+def column_page_query(user: User, f: BoardFilter, status: str, page: int, per_page: int) -> Select:
+    """The ids, stage dates and status of one page of a column, longest in the stage first (read in
+    the order of the index ix_org_board, which covers it)."""
+    return _filtered(user, f, select(Organization.id, Organization.stage_since, Organization.status)
+                     .where(Organization.status == status)
+                     .order_by(Organization.stage_since, Organization.id)
+                     .limit(per_page).offset((page - 1) * per_page))
+
+
 def column_cards(user: User, f: BoardFilter, status: str, page: int, per_page: int,
                  today: date | None = None) -> list[Card]:
-    """One page of the column's cards, longest in the stage first: one narrow query picks the page
-    (ids and stage dates), a second loads those organisations with their next follow-up."""
+    """One page of the column's cards, longest in the stage first."""
+    return cards_of_pages(user, f, {status: page}, per_page, today)[status]
+
+
+def cards_of_pages(user: User, f: BoardFilter, pages: dict[str, int], per_page: int,
+                   today: date | None = None) -> dict[str, list[Card]]:
+    """{status: its cards} for one page of each column asked for, in two queries whatever the number
+    of columns: one picks every page (ids and stage dates, the columns' index-ordered pages joined by
+    UNION ALL), a second loads those organisations with their street, officer and next follow-up."""
     today = today or local_date()
     limit_days = stale_days()
-    since = func.coalesce(Organization.stage_since, Organization.surveyed_on)
-    picked = db.session.execute(_filtered(user, f, select(Organization.id, since)
-                                          .where(Organization.status == status)
-                                          .order_by(since, Organization.id)
-                                          .limit(per_page).offset((page - 1) * per_page))).all()
+    queries = [column_page_query(user, f, status, page, per_page) for status, page in pages.items()]
+    if len(queries) == 1:
+        picked = db.session.execute(queries[0]).all()
+    else:
+        picked = db.session.execute(union_all(*[select(q.subquery()) for q in queries])).all()
+    cards: dict[str, list[Card]] = {status: [] for status in pages}
     if not picked:
-        return []
+        return cards
     loaded = {org.id: (org, follow_up) for org, follow_up in db.session.execute(
-        select(Organization, latest_follow_up()).where(Organization.id.in_([i for i, _s in picked]))
+        select(Organization, latest_follow_up()).where(Organization.id.in_([row[0] for row in picked]))
         .options(joinedload(Organization.street), joinedload(Organization.officer)))}
-    cards = []
-    for org_id, entered in picked:
+    for org_id, entered, status in sorted(picked, key=lambda r: (r[2], r[1] or date.min, r[0])):
         org, follow_up = loaded[org_id]
         days = (today - entered).days if entered else 0
         step = NEXT_STEP.get(status)
         if step == "record_visit" and not org.has_party_org:
             step = None  # a visit is only for organisations with a party organisation
-        cards.append(Card(org=org, since=entered, days=days, follow_up=follow_up, step=step,
-                          stale=status in OPEN_COLUMNS and days > limit_days))
+        cards[status].append(Card(org=org, since=entered, days=days, follow_up=follow_up, step=step,
+                                  stale=status in OPEN_COLUMNS and days > limit_days))
     return cards
 
 
 def board(user: User, f: BoardFilter, column: str | None = None, page: int = 1, per_page: int = 20,
           today: date | None = None) -> list[Column]:
-    """The columns (main ones, then the folded ones) with their counts and, for each, the first page
-    of cards, or page `page` of `column` alone when one is asked for."""
+    """The columns (main ones, then the folded ones) with their counts and, for each main one, the
+    first page of cards (the folded ones are counted only: their cards are a click away), or page
+    `page` of `column` alone when one is asked for."""
     counts = column_counts(user, f)
     columns = []
     for status in MAIN_COLUMNS + FOLDED_COLUMNS:
@@ -132,5 +153,10 @@ def board(user: User, f: BoardFilter, column: str | None = None, page: int = 1, 
         pages = max(1, -(-counts[status] // per_page))
         current = min(max(page, 1), pages) if column == status else 1
         columns.append(Column(status=status, label=STATUSES[status], count=counts[status], page=current, pages=pages,
-                              cards=column_cards(user, f, status, current, per_page, today)))
+                              folded=column is None and status in FOLDED_COLUMNS))
+    wanted = {c.status: c.page for c in columns if not c.folded and c.count}
+    if wanted:
+        cards = cards_of_pages(user, f, wanted, per_page, today)
+        for c in columns:
+            c.cards = cards.get(c.status, [])
     return columns

@@ -409,7 +409,8 @@ def apply_transition(org: Organization, request: TransitionRequest, actor: User)
         effective_on = effective_date(request)
         _date_the_status(org, request.event, old_status, new_status, effective_on, undone)
         if new_status != old_status:
-            org.stage_since = effective_on if request.event != "revert" else _entered_on(org, new_status)
+            org.stage_since = effective_on if request.event != "revert" else \
+                (_entered_on(org, new_status) or org.surveyed_on)
         org.status = new_status
         org.updated_at = utcnow()  # always an UPDATE, so the version check guards every transition
         event = StatusEvent(

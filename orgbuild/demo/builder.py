@@ -174,7 +174,7 @@ def org_row(rng: random.Random, org_id: int, kind: str, street: Street, communit
         "league_contact": f"{names.person(rng)} {names.phone(rng)}" if kind == "pl" else None,
         "contact_person": names.person(rng), "contact_phone": names.phone(rng),
         "address": names.address(rng, street.short_name, builder.place.district), "officer_id": officer_id, "status": "surveyed",
-        "surveyed_on": survey_day, "closed_on": None, "first_visited_on": None, "stage_since": None, "version": 1, "created_at": created,
+        "surveyed_on": survey_day, "closed_on": None, "first_visited_on": None, "stage_since": survey_day, "version": 1, "created_at": created,
         "updated_at": created,
         # working values, removed before the insert
         "status_now": "surveyed", "survey_frac": (survey_day - builder.start).days / builder.span,

@@ -44,6 +44,8 @@ COLUMNS: tuple[SurveyColumn, ...] = (
     SurveyColumn("contact_phone", N_("联系电话"), ("电话", "contact_phone"), "text", 40, "0755-12345678"),  # data: aliases, example
     SurveyColumn("address", N_("地址"), ("单位地址", "address"), "text", 300, "深圳市罗湖区翠竹路1号"),  # data: aliases, example
     SurveyColumn("surveyed_on", N_("摸排日期"), ("摸底日期", "排查日期", "调查日期", "surveyed_on"), "date", None, "2022-03-15"),  # data: aliases, example
+    # optional: the officer the organisation is assigned to, by display name or username (imports/rows.py)
+    SurveyColumn("officer_id", N_("负责团干"), ("责任团干", "团干", "联系团干", "officer"), "officer", 80, ""),  # data: aliases
 )
 
 BY_FIELD = {c.field: c for c in COLUMNS}

@@ -15,7 +15,8 @@ from ..domain import rules
 from ..domain.rules import Message
 from .columns import BY_FIELD, HeaderMap, industry_letter
 
-#: Fields an import writes: every survey field except the officer (never touched by an import).
+#: Fields an import writes: every survey field. The officer (负责团干) is written only from a cell that
+#: names an active officer of the row's street (``officer_id`` then joins the row's supplied fields).
 IMPORT_FIELDS = ("credit_code", "name", "street_id", "community_id", "industry", "org_type", "employees",
                  "youth_count", "league_members", "party_members", "has_party_org", "party_secretary",
                  "has_league_org", "league_contact", "contact_person", "contact_phone", "address", "surveyed_on")
@@ -44,6 +45,15 @@ class SurveyRow:
     supplied: tuple[str, ...]
     cells: list[object]
     values: dict[str, object]  # the supplied values (credit code normalised)
+
+
+def officer_key(name: str) -> str:
+    """The comparable form of an officer's display name or username: ASCII-normalised, no spaces, lower case.
+
+    >>> officer_key(" Ｗang　Fang ")
+    'wangfang'
+    """
+    return "".join(rules.to_halfwidth(name or "").split()).lower()
 
 
 def cell_text(raw: object) -> str:
@@ -140,10 +150,15 @@ class RowChecker:
     """Turns the cells of each row into a :class:`SurveyRow` or a list of :class:`RowError`."""
 
     def __init__(self, header: HeaderMap, streets: dict[str, int], communities: dict[tuple[int, str], int],
-                 allowed_streets: set[int] | None, text_rows: bool = False, expected_rows: int = 0):
+                 allowed_streets: set[int] | None, text_rows: bool = False, expected_rows: int = 0,
+                 officers: dict[tuple[int, str], int | None] | None = None):
         """`streets`: street_key → id; `communities`: (street id, name) → id; `allowed_streets`: None = all;
-        `text_rows`: every cell is a str (CSV), which allows a faster path; `expected_rows`: an estimate."""
+        `text_rows`: every cell is a str (CSV), which allows a faster path; `expected_rows`: an estimate;
+        `officers`: (street id, officer_key of a display name or username) → the active officer's id
+        (None: two officers of the street answer to it)."""
         self.header = header
+        self.officers = officers or {}
+        self.officer_index = header.fields.get("officer_id")
         self.positions = {header.labels[f]: i for f, i in header.fields.items() if f in header.labels}
         self.text_rows = text_rows
         # text → parsed value, per kind: a file holds few distinct yes/no, street and industry spellings
@@ -294,7 +309,21 @@ class RowChecker:
             errors.sort(key=self.column_position)  # left to right, as the person reads the row
             return None, errors, warnings
         values["credit_code"] = data.credit_code
+        if self.officer_index is not None and texts[self.officer_index]:
+            supplied = self._officer(number, texts[self.officer_index], values, warnings, supplied)
         return SurveyRow(number, data, supplied, cells, values), errors, warnings
+
+    def _officer(self, number, text, values, warnings, supplied) -> tuple[str, ...]:
+        """Resolve the 负责团干 cell to an active officer of the row's street; none (or two) answering to
+        it is a warning: the row is imported and its officer left as it was."""
+        found = self.officers.get((values["street_id"], officer_key(text)), 0)
+        if found:
+            values["officer_id"] = found
+            return supplied + ("officer_id",)
+        message = (Message("该街道有多名团干叫“%(name)s”，请写用户名；负责团干未修改", name=text) if found is None
+                   else Message("“%(name)s”不是该街道启用的团干（按姓名或用户名查找），负责团干未修改", name=text))
+        warnings.append(RowError(number, self.label("officer_id"), text, message))
+        return supplied
 
     def _community(self, number, text, cells, values, warnings, supplied) -> tuple[str, ...]:
         """Resolve the community; an unknown one is ignored with a warning (communities change, admins add them)."""

@@ -4,7 +4,10 @@
 (``imports.rows``), compares it with the organisation on record (keyed on the credit code, looked up
 a chunk at a time) and, unless it is a dry run, writes new and changed organisations with Core bulk
 statements — all in ONE transaction together with the ImportBatch and its AuditEvent. Any failure
-rolls everything back. Status, visits, branches, onboardings and the officer are never touched.
+rolls everything back. Status, visits, branches and onboardings are never touched; the officer only
+through the optional 负责团干 column (a cell naming an active officer of the row's street, by display
+name or username: the organisation is assigned to them, dated and audited like any assignment; a
+name that matches nobody is a row warning and the officer stays as it was).
 
 Decisions: required columns are 单位名称, 统一社会信用代码, 所属街道; an optional column absent from the
 file leaves that field alone on update, a blank cell in a present column clears it (blank yes/no = 否);
@@ -35,12 +38,15 @@ from ..domain.rules import N_, Message
 from ..duplicates import matching as duplicates
 from ..duplicates.service import known_names
 from ..extensions import db
-from ..models import Community, ImportBatch, Organization, Street, User
+from ..models import AuditEvent, Community, ImportBatch, Organization, Street, User, user_streets
 from .reader import FileRefused, SurveySource, open_survey, sha256_of
-from .rows import IMPORT_FIELDS, RowChecker, RowError, SurveyRow, is_blank, written
+from .rows import IMPORT_FIELDS, RowChecker, RowError, SurveyRow, is_blank, officer_key, written
 
 __all__ = ["FileRefused", "ImportReport", "run_import", "batches_with_sha", "IMPORT_FIELDS"]
 
+#: what the bulk INSERT of a new organisation writes: the survey fields, the day its stage began and
+#: its officer with the day of the assignment (both empty without a 负责团干 cell)
+INSERT_FIELDS = IMPORT_FIELDS + ("stage_since", "officer_id", "assigned_on")
 CHUNK_SIZE = 1000
 MAX_CHANGES_KEPT = 1000  # field changes / warnings kept for the preview (counts are always complete)
 DEFAULT_CLI_MAX_BYTES = 512 * 1024 * 1024
@@ -115,6 +121,22 @@ def _lookups(actor: User | None) -> tuple[dict[str, int], dict[tuple[int, str], 
     communities = {(c.street_id, c.name): c.id for c in db.session.scalars(select(Community))}
     allowed = policy.street_ids(actor) if actor is not None else None
     return streets, communities, allowed
+
+
+def officer_lookup() -> dict[tuple[int, str], int | None]:
+    """(street id, officer_key of a display name or username) → the id of the active officer of that
+    street answering to it; None where two officers of the street do."""
+    found: dict[tuple[int, str], int | None] = {}
+    rows = db.session.execute(
+        select(user_streets.c.street_id, User.id, User.username, User.display_name)
+        .join(User, User.id == user_streets.c.user_id)
+        .where(User.active.is_(True), User.role == "officer")
+        .order_by(User.id))
+    for street_id, user_id, username, display_name in rows:
+        for name in {officer_key(username), officer_key(display_name or "")} - {""}:
+            key = (street_id, name)
+            found[key] = user_id if found.get(key, user_id) == user_id else None
+    return found
 
 
 class _RejectedWriter:
@@ -216,6 +238,7 @@ def reference_fingerprint(actor: User | None) -> str:
         digest.update(repr((community.id, community.street_id, community.name)).encode())
     allowed = policy.street_ids(actor) if actor is not None else None
     digest.update(repr(sorted(allowed) if allowed is not None else None).encode())
+    digest.update(repr(sorted(officer_lookup().items())).encode())
     return digest.hexdigest()
 
 
@@ -297,7 +320,8 @@ def _plan_and_apply(source: SurveySource, report: ImportReport, actor: User | No
     """Read every row, plan it chunk by chunk and (unless a dry run) write it; commit once at the end."""
     csv_file = source.kind == "csv"
     checker = RowChecker(source.header, *_lookups(actor), text_rows=csv_file,
-                         expected_rows=source.total // 200 if csv_file else source.total)
+                         expected_rows=source.total // 200 if csv_file else source.total,
+                         officers=officer_lookup() if "officer_id" in source.header.fields else None)
     rejected = _RejectedWriter(source.header_cells)
     writer = _ChunkWriter(report, actor, rejected, dry_run=report.dry_run)
     plan = _PlanWriter(plan_path, source.header_cells, checker.code_label, actor) if plan_path else None
@@ -415,11 +439,12 @@ class _ChunkWriter:
         )
         defaults = SurveyData()
         self.defaults = {f: getattr(defaults, f) for f in IMPORT_FIELDS}
-        self.columns = [self.table.c.id] + [self.table.c[f] for f in IMPORT_FIELDS]
+        self.columns = [self.table.c.id] + [self.table.c[f] for f in IMPORT_FIELDS] + [self.table.c.officer_id]
         self.position = {column.name: index for index, column in enumerate(self.columns)}
         self._getters: dict[tuple[str, ...], tuple[Callable, Callable]] = {}
         self._insert_sql: tuple[str, list[str] | None] | None = None
         self.names: duplicates.NameIndex | None = None  # likely duplicates: built on the first chunk
+        self._usernames: dict[int, tuple[str, str]] | None = None  # officer id → (username, label)
 
     def stop_writing(self) -> None:
         """Strict mode met a rejected row: nothing more is written (and the transaction is rolled back)."""
@@ -449,6 +474,7 @@ class _ChunkWriter:
         street = self.position["street_id"]
         if self.names is None:
             self.names = known_names(self.actor)
+        assigned: list[tuple[str, int | None, str, int | None, int]] = []  # code, id, name, old, new officer
         for row in chunk:
             old = on_record.get(row.data.credit_code) if on_record else None
             self._warn_duplicates(row, checker, old)
@@ -456,6 +482,11 @@ class _ChunkWriter:
                 values = dict(self.defaults)
                 values.update(row.values)
                 values["surveyed_on"] = values.get("surveyed_on") or self.today
+                values["stage_since"] = values["surveyed_on"]  # in the stage it was surveyed in since then
+                values.setdefault("officer_id", None)
+                values["assigned_on"] = self.today if values["officer_id"] else None
+                if values["officer_id"]:
+                    assigned.append((row.data.credit_code, None, row.data.name, None, values["officer_id"]))
                 new_rows.append(values)
                 continue
             if allowed is not None and old[street] not in allowed:
@@ -467,20 +498,60 @@ class _ChunkWriter:
                 if report.strict:
                     self.stop_writing()
                 continue
-            from_record, from_row = self.getters(row.supplied)
+            supplied = row.supplied
+            old_officer = old[self.position["officer_id"]]
+            if "officer_id" in supplied and old_officer == row.values["officer_id"]:
+                supplied = tuple(f for f in supplied if f != "officer_id")  # already theirs
+            from_record, from_row = self.getters(supplied)
             if from_record(old) == from_row(row.values):
                 report.unchanged += 1
                 continue
             report.updated += 1
             if len(report.changes) < MAX_CHANGES_KEPT:
-                changes = {f: (old[self.position[f]], row.values[f]) for f in row.supplied if old[self.position[f]] != row.values[f]}
+                changes = {f: (old[self.position[f]], row.values[f]) for f in supplied if old[self.position[f]] != row.values[f]}
+                if "officer_id" in changes:
+                    changes["officer_id"] = (self.officer_label(old_officer), self.officer_label(row.values["officer_id"]))
                 report.changes.append(RowChange(row.number, row.data.credit_code, row.data.name, changes))
-            values = {"b_" + f: row.values[f] for f in row.supplied}
+            values = {"b_" + f: row.values[f] for f in supplied}
             values["b_id"] = old[self.position["id"]]
-            changed.setdefault(row.supplied, []).append(values)
+            if "officer_id" in supplied:
+                supplied = supplied + ("assigned_on",)
+                values["b_assigned_on"] = self.today
+                assigned.append((row.data.credit_code, values["b_id"], row.data.name, old_officer, row.values["officer_id"]))
+            changed.setdefault(supplied, []).append(values)
         report.created += len(new_rows)
         if self.writing:
             self.write(new_rows, changed)
+            if assigned:
+                self.audit_assignments(assigned)
+
+    def usernames(self) -> dict[int, tuple[str, str]]:
+        """Officer id → (username, label) of every account (loaded once per import)."""
+        if self._usernames is None:
+            self._usernames = {i: (u, d or u) for i, u, d in db.session.execute(
+                select(User.id, User.username, User.display_name))}
+        return self._usernames
+
+    def officer_label(self, officer_id: int | None) -> str | None:
+        """How the preview names an officer (None: nobody)."""
+        return self.usernames().get(officer_id, (None, None))[1] if officer_id else None
+
+    def audit_assignments(self, assigned: list[tuple[str, int | None, str, int | None, int]]) -> None:
+        """One "assign" AuditEvent per organisation the file gave to an officer (as the assignment
+        service writes them), in one bulk INSERT."""
+        missing = [code for code, org_id, *_rest in assigned if org_id is None]
+        ids = dict(db.session.execute(select(self.table.c.credit_code, self.table.c.id)
+                                      .where(self.table.c.credit_code.in_(missing))).all()) if missing else {}
+        names = self.usernames()
+        rows = []
+        for code, org_id, name, old, new in assigned:
+            org_id = org_id or ids[code]
+            rows.append({"user_id": self.actor.id if self.actor is not None else None, "action": "assign",
+                         "object_type": "organization", "object_id": org_id, "organization_id": org_id,
+                         "summary": f"import {name}",
+                         "changes": {"officer": [names[old][0] if old in names else None, names[new][0]],
+                                     "assigned_on": [None, self.today.isoformat()]}})
+        db.session.execute(insert(AuditEvent.__table__), rows)
 
     def _warn_duplicates(self, row: SurveyRow, checker: RowChecker, old: tuple | None) -> None:
         """Warn of a likely duplicate (a new row named like another organisation, here or earlier in
@@ -504,7 +575,7 @@ class _ChunkWriter:
         processing, which the plain str / int / bool / None values of a survey do not need.
         """
         if self._insert_sql is None:
-            compiled = self.insert_statement.compile(dialect=connection.dialect, column_keys=list(IMPORT_FIELDS))
+            compiled = self.insert_statement.compile(dialect=connection.dialect, column_keys=list(INSERT_FIELDS))
             order = list(compiled.positiontup) if compiled.positional else None
             self._insert_sql = (compiled.string, order)
         return self._insert_sql

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app
 from flask_mail import Mail
 from flask_mail import Message as MailMessage
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from ..domain.rules import Message
 from ..extensions import db
@@ -66,14 +66,53 @@ def officers(username: str | None = None) -> list[User]:
     return found
 
 
+def _follow_ups(officer: User, before: date | None = None, start: date | None = None,
+                end: date | None = None) -> tuple[Select, Select]:
+    """(rows, count) selects of the officer's open work (已建党, 已摸排 / 已走访) whose latest visit
+    named a follow-up date before `before`, or from `start` to `end` inclusive; soonest first."""
+    due = latest_follow_up()
+    where = [Organization.officer_id == officer.id, Organization.has_party_org.is_(True),
+             Organization.status.in_(OPEN_STATUSES)]
+    if before is not None:
+        where.append(due < before)
+    if start is not None:
+        where += [due >= start, due <= end]
+    rows = select(Organization, due.label("due")).where(*where).order_by(due, Organization.name, Organization.id)
+    return rows, select(func.count()).select_from(Organization).where(*where)
+
+
+@dataclass
+class WeekAgenda:
+    """An officer's home: follow-ups overdue (before today) and due this week (today to Sunday),
+    each counted in full and listed up to a limit."""
+
+    today: date
+    week_end: date
+    overdue_count: int
+    overdue: list[tuple[Organization, date]]
+    due_count: int
+    due: list[tuple[Organization, date]]
+
+
+def week_agenda(officer: User, today: date | None = None, limit: int = 20) -> WeekAgenda:
+    """What is overdue and what is due this week for `officer` (default today: the district's)."""
+    today = today or local_date()
+    week_end = today + timedelta(days=6 - today.weekday())
+    overdue_rows, overdue_count = _follow_ups(officer, before=today)
+    due_rows, due_count = _follow_ups(officer, start=today, end=week_end)
+    return WeekAgenda(
+        today=today, week_end=week_end,
+        overdue_count=db.session.scalar(overdue_count) or 0,
+        overdue=[(o, d) for o, d in db.session.execute(overdue_rows.limit(limit))],
+        due_count=db.session.scalar(due_count) or 0,
+        due=[(o, d) for o, d in db.session.execute(due_rows.limit(limit))],
+    )
+
+
 def digest_for(officer: User, today: date | None = None) -> Digest:
     """The officer's digest for `today` (default: the district's today)."""
     today = today or local_date()
-    due = latest_follow_up().label("due")
-    overdue = db.session.execute(
-        select(Organization, due).where(Organization.officer_id == officer.id, Organization.has_party_org.is_(True),
-                                        Organization.status.in_(OPEN_STATUSES), due < today)
-        .order_by(due, Organization.id)).all()
+    overdue = db.session.execute(_follow_ups(officer, before=today)[0]).all()
     assigned = db.session.scalars(
         select(Organization).where(Organization.officer_id == officer.id,
                                    Organization.assigned_on >= today - timedelta(days=1))
@@ -99,25 +138,31 @@ def mail_settings(url: str, sender: str) -> dict:
     }
 
 
-def send(digests: list[Digest]) -> list[str]:
-    """E-mail each non-empty digest to its officer over one connection; returns the usernames
-    skipped for want of an address. Raises ReminderError when SMTP_URL is missing or unreachable."""
+def send_mails(mails: list[tuple[str, str, str]]) -> None:
+    """E-mail each (address, subject, body) over one connection. Raises ReminderError when SMTP_URL
+    is missing or the server cannot be reached."""
     url = current_app.config.get("SMTP_URL")
     if not url:
         raise ReminderError(Message("未设置 SMTP_URL，无法发送邮件"))
     state = Mail().init_mail(mail_settings(url, current_app.config["MAIL_FROM"]))
     current_app.extensions["mail"] = state  # Flask-Mail's connection reads the app's mail state
-    skipped = [d.officer.username for d in digests if not d.empty and not d.officer.email]
-    to_send = [d for d in digests if not d.empty and d.officer.email]
-    if not to_send:
-        return skipped
+    if not mails:
+        return
     try:
         with state.connect() as connection:
-            for d in to_send:
-                connection.send(MailMessage(
-                    subject=str(Message("每日提醒：逾期 %(overdue)d 家，新分配 %(assigned)d 家",
-                                        overdue=len(d.overdue), assigned=len(d.assigned))),
-                    recipients=[d.officer.email], body=d.text(), sender=state.default_sender))
+            for address, subject, body in mails:
+                connection.send(MailMessage(subject=subject, recipients=[address], body=body,
+                                            sender=state.default_sender))
     except OSError as error:
         raise ReminderError(Message("无法连接邮件服务器：%(error)s", error=str(error))) from error
+
+
+def send(digests: list[Digest]) -> list[str]:
+    """E-mail each non-empty digest to its officer over one connection; returns the usernames
+    skipped for want of an address. Raises ReminderError when SMTP_URL is missing or unreachable."""
+    skipped = [d.officer.username for d in digests if not d.empty and not d.officer.email]
+    send_mails([(d.officer.email,
+                 str(Message("每日提醒：逾期 %(overdue)d 家，新分配 %(assigned)d 家",
+                             overdue=len(d.overdue), assigned=len(d.assigned))),
+                 d.text()) for d in digests if not d.empty and d.officer.email])
     return skipped

@@ -83,7 +83,7 @@ def create_user():
             user = accounts.create_user(
                 form.username.data, form.password.data or "", form.role.data, _streets(form.street_ids.data),
                 display_name=(form.display_name.data or "").strip(), actor=current_user,
-                district=_district(form, has_district),
+                district=_district(form, has_district), email=form.email.data,
             )
         except accounts.AccountError as error:
             put_errors_on_form(form, [(error.field, error.message)])
@@ -95,7 +95,7 @@ def create_user():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
-    """Change an account's role, streets and display name."""
+    """Change an account's role, streets, display name and e-mail address."""
     user = _user_or_404(user_id)
     form = UserForm(obj=user)
     del form.password
@@ -111,6 +111,7 @@ def edit_user(user_id: int):
                 user, role=form.role.data, streets=_streets(form.street_ids.data),
                 display_name=form.display_name.data or "", actor=current_user,
                 district=_district(form, has_district),
+                email=(form.email.data or "") if form.email.raw_data else accounts.KEEP,
             )
         except accounts.AccountError as error:
             put_errors_on_form(form, [(error.field or "role", error.message)])

@@ -1,14 +1,19 @@
 """The board by stage (阶段看板): columns per status with cards; moving a card opens the step's form."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..board import service as board
 from ..domain.rules import INDUSTRIES
+from ..domain.workflow import EVENTS
 from .orgs import officers_in_scope, visible_streets
 
 bp = Blueprint("board", __name__, url_prefix="/board")
+
+#: the organisation id in a link built once for the page (each card puts its own id in its place)
+ID_MARK = 987654321
 
 
 @bp.get("/")
@@ -19,6 +24,11 @@ def index():
     column = request.args.get("column")
     column = column if column in board.MAIN_COLUMNS + board.FOLDED_COLUMNS else None
     columns = board.board(current_user, f, column=column, page=request.args.get("page", 1, type=int))
+    # the cards' texts and links, translated and built once for the page rather than once per card
+    texts = {"days": _("本阶段 %(n)d 天"), "follow_up": _("下次跟进 %(day)s"), "unassigned": _("未分配"),
+             "stale": _("停滞"), "steps": {step: _(EVENTS[step]) for step in set(board.NEXT_STEP.values())}}
+    links = {"detail": url_for("orgs.detail", org_id=ID_MARK),
+             "steps": {step: url_for("orgs.step", org_id=ID_MARK, event=step) for step in set(board.NEXT_STEP.values())}}
     return render_template("board/index.html", columns=columns, f=f, column=column, streets=visible_streets(),
                            officers=officers_in_scope(), industries=INDUSTRIES, stale_days=board.stale_days(),
-                           folded=board.FOLDED_COLUMNS)
+                           folded=board.FOLDED_COLUMNS, texts=texts, links=links, id_mark=str(ID_MARK))

@@ -21,6 +21,7 @@ from ..progress import report
 from ..quality.grading import quality_figures
 from ..web import params
 from ..reconcile import service as reconcile_service
+from ..reminders import service as reminders
 from . import charts
 from .orgs import visible_streets
 
@@ -82,6 +83,7 @@ def render_index() -> str:
         mine = {
             "work": progress_queries.my_work(current_user, data["year"], date.fromisoformat(data["as_of"])),
             "followups": followup_service.followups(current_user, limit=20),
+            "week": reminders.week_agenda(current_user),
         }
     paragraph = "".join(translate_message(m) for m in report.report_clauses(data))
     scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int),

@@ -98,6 +98,6 @@ def test_a_step_dates_the_stage_and_a_revert_restores_the_earlier_date(app, make
     visit(org, officer)  # a second visit leaves the organisation in the same stage
     assert org.stage_since == local_date()
     actions.apply_transition(org, actions.TransitionRequest("revert", reason="录错了"), boss)
-    assert org.status == "surveyed" and org.stage_since is None
+    assert org.status == "surveyed" and org.stage_since == org.surveyed_on
     card = board.board(boss, board.BoardFilter(), column="surveyed")[0].cards[0]
     assert card.days == 40 and card.stale
