@@ -1,6 +1,7 @@
 """Command line under ``flask --app orgbuild …``: thin wrappers over the services.
 
-Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress, snapshot, bulletin, assign, digest, reconcile.
+Contracts (DESIGN.md): init-db, create-user, demo, import-survey, progress, snapshot, bulletin, assign, digest, reconcile,
+token.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from .accounts import service as accounts
+from .accounts.cli import token_group
 from .attachments.service import folder as attachment_folder
 from .attachments.service import stored_names as evidence_file_names
 from .assignment.cli import assign_command
@@ -35,7 +37,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     for command in (create_user_command, demo_command, user_group, import_survey_command, progress_command,
                     snapshot_group, bulletin_command, assign_command, digest_command, quality_command,
-                    reconcile_command):
+                    reconcile_command, token_group):
         app.cli.add_command(requires_schema(command))
 
 

@@ -77,6 +77,8 @@ def from_environment(instance_path: str) -> dict:
         "QUALITY_FIVE_STAR_CAP": int(env.get("ORGBUILD_FIVE_STAR_CAP", "20")),  # % of graded branches
         # a board card that has not moved for more days than this is flagged (board/service.py)
         "STALE_DAYS": int(env.get("ORGBUILD_STALE_DAYS", "30")),
+        # requests per API token (else per signed-in account, else per address): views/api.py
+        "API_RATE_LIMIT": env.get("ORGBUILD_API_RATE_LIMIT", "120 per minute"),
         # the daily digest by e-mail (reminders/service.py): smtp://user:password@host:port
         "SMTP_URL": env.get("SMTP_URL"),
         "MAIL_FROM": env.get("ORGBUILD_MAIL_FROM", "orgbuild@localhost"),

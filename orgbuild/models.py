@@ -736,3 +736,41 @@ class OrgMerge(db.Model):
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     undone_by: Mapped[User | None] = relationship(foreign_keys=[undone_by_id])
     survivor: Mapped[Organization | None] = relationship()
+# --- the JSON API (accounts/tokens.py, api/) -------------------------------------------------------
+
+class ApiToken(db.Model):
+    """A personal access token of the JSON API. Only the SHA-256 of the secret is kept; ``prefix`` (its
+    first characters) lets a person tell their tokens apart. A token acts with its user's role and
+    streets; ``can_write`` lets it record visits too."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    can_write: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class ApiIdempotencyKey(db.Model):
+    """The first answer to an API write sent with an ``Idempotency-Key``: the same key again (same
+    user, same request) answers it again and records nothing; the same key with another request is
+    refused. ``fingerprint`` is the SHA-256 of the method, path and body."""
+
+    __tablename__ = "api_idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_api_idempotency_user_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

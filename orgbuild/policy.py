@@ -199,6 +199,13 @@ def can_see_snapshot(user: User, snapshot_streets: frozenset[int] | None) -> boo
     return snapshot_streets is not None and bool(snapshot_streets) and snapshot_streets <= ids
 
 
+def can_write_through_api(token) -> bool:
+    """Writes through the JSON API (recording a visit): only with a read-write personal access token,
+    never a browser session (the API takes no CSRF token) nor a read-only token. What the token's user
+    may do is then decided as for the web forms (:func:`can_request`)."""
+    return token is not None and bool(token.can_write)
+
+
 def can_export(user: User) -> bool:
     """Exports (always scoped): every signed-in user."""
     return bool(user and user.is_authenticated)

@@ -29,6 +29,7 @@ from typing import Callable
 import pytest
 from sqlalchemy import func, select
 
+from orgbuild.accounts import tokens
 from orgbuild.extensions import db
 from orgbuild.attachments.service import attach
 from orgbuild.campaign import actions
@@ -96,6 +97,7 @@ def ADMINS(code: int = 200) -> dict[str, int]:  # noqa: N802
 
 
 ORG_A: Callable[[dict], int] = lambda world: world["org_a"].id  # noqa: E731
+CREDIT_CODE_A: Callable[[dict], str] = lambda world: world["org_a"].credit_code  # noqa: E731
 TARGET_USER: Callable[[dict], int] = lambda world: world["target"].id  # noqa: E731
 BATCH: Callable[[dict], int] = lambda world: world["batch"].id  # noqa: E731
 SNAPSHOT_A: Callable[[dict], int] = lambda world: world["snapshot"].id  # noqa: E731
@@ -110,6 +112,7 @@ EVIDENCE_A: Callable[[dict], int] = lambda world: world["evidence_a"].id  # noqa
 TASK_A: Callable[[dict], int] = lambda world: world["task_a"].id  # noqa: E731
 RUN: Callable[[dict], int] = lambda world: world["run"].id  # noqa: E731
 MERGE: Callable[[dict], int] = lambda world: world["merge"].id  # noqa: E731
+TOKEN_A: Callable[[dict], int] = lambda world: world["token_a"].id  # noqa: E731
 NO_UPLOAD = "0" * 64  # a well-formed SHA-256 with no upload behind it
 
 
@@ -121,6 +124,11 @@ class Entry:
     POST: dict[str, int] | None = None  # noqa: N815
     args: dict[str, object] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)
+    #: API routes: what each role gets with a read-only / a read-write token instead of a session
+    #: (anonymous: an unknown token), and the JSON body a token POSTs
+    TOKEN: dict[str, int] | None = None  # noqa: N815
+    WRITE_TOKEN: dict[str, int] | None = None  # noqa: N815
+    json: dict | None = None
 
     def methods(self) -> dict[str, dict[str, int]]:
         """{method: expectation} for the methods this entry covers."""
@@ -137,6 +145,9 @@ MATRIX: dict[str, Entry] = {
     "auth.set_language":       Entry(POST=SECRETARY(SAME(302), 302), args={"code": "zh_CN"}),
     "auth.change_password":    Entry(GET=SECRETARY(SIGNED_IN(), 200), POST=SECRETARY(SIGNED_IN(), 200)),
     "main.home":               Entry(GET=SECRETARY(SIGNED_IN(302), 302)),
+    "tokens.index":            Entry(GET=SIGNED_IN(), POST=SIGNED_IN()),
+    # officer_a's own token: only they revoke it; everyone else is told it does not exist
+    "tokens.revoke":           Entry(POST=expect(302, 302, 404, 404, 404), args={"token_id": TOKEN_A}),
     "main.followups":          Entry(GET=SIGNED_IN()),
     "orgs.index":              Entry(GET=SIGNED_IN()),
     "orgs.create":             Entry(GET=SIGNED_IN(), POST=SIGNED_IN()),
@@ -181,9 +192,18 @@ MATRIX: dict[str, Entry] = {
     "exports.streets":         Entry(GET=SIGNED_IN(), args={"fmt": "csv"}),
     "exports.orgs":            Entry(GET=SIGNED_IN(), args={"fmt": "xlsx"}),
     "exports.branches":        Entry(GET=SIGNED_IN(), args={"fmt": "xlsx"}),
-    "api.progress_json":       Entry(GET=expect(401, 200, 200, 200, 200)),
-    "api.snapshots_json":      Entry(GET=expect(401, 200, 200, 200, 200)),
-    "api.snapshot_json":       Entry(GET=expect(401, 200, 404, 200, 200), args={"snapshot_id": SNAPSHOT_A}),
+    "api-docs.openapi_json":   Entry(GET=SAME(200)),
+    "api.progress_json":       Entry(GET=expect(401, 200, 200, 200, 200), TOKEN=expect(401, 200, 200, 200, 200)),
+    "api.snapshots_json":      Entry(GET=expect(401, 200, 200, 200, 200), TOKEN=expect(401, 200, 200, 200, 200)),
+    "api.snapshot_json":       Entry(GET=expect(401, 200, 404, 200, 200), TOKEN=expect(401, 200, 404, 200, 200),
+                                     args={"snapshot_id": SNAPSHOT_A}),
+    "api.orgs_json":           Entry(GET=expect(401, 200, 200, 200, 200), TOKEN=expect(401, 200, 200, 200, 200)),
+    "api.org_json":            Entry(GET=expect(401, 200, 404, 200, 200), TOKEN=expect(401, 200, 404, 200, 200),
+                                     args={"credit_code": CREDIT_CODE_A}),
+    # a session never writes through the API; a read-only token neither; a read-write one within its streets
+    "api.record_visit":        Entry(POST=expect(401, 403, 403, 403, 403), TOKEN=expect(401, 403, 403, 403, 403),
+                                     WRITE_TOKEN=expect(401, 201, 404, 201, 201), args={"credit_code": CREDIT_CODE_A},
+                                     json={"visit_date": date.today().isoformat(), "outcome": "follow_up"}),
     "bulletins.index":         Entry(GET=SIGNED_IN(), POST=SUPERVISORS(302)),
     "bulletins.show":          Entry(GET=STREET_A(), args={"snapshot_id": SNAPSHOT_A}),
     "quality.life":            Entry(GET=BRANCH(), POST=BRANCH(400), args={"org_id": BRANCH_A}),
@@ -236,10 +256,12 @@ ID_ARGS: dict[str, Callable[[dict], int]] = {
     "task_id": TASK_A,
     "run_id": RUN,
     "merge_id": MERGE,
+    "token_id": TOKEN_A,
 }
 
-#: POST endpoints that do not use the CSRF token (JSON APIs with their own protection); none yet.
-CSRF_EXEMPT: set[str] = set()
+#: POST endpoints that do not use the CSRF token (JSON APIs with their own protection: a bearer token,
+#: which a browser never sends by itself; a session POST there is refused, test_api_routes_with_tokens).
+CSRF_EXEMPT: set[str] = {"api.record_visit"}
 
 
 @pytest.fixture
@@ -270,6 +292,7 @@ def world(app, make_user, make_org):
         "job": _preview_job(app),
         "run": _reconcile_run(),
         "merge": _merge(make_org),
+        "token_a": tokens.create_token(db.session.scalar(select(User).where(User.username == "officer_a"))).token,
     }
 
 
@@ -548,3 +571,45 @@ def _signed_in(app, username: str) -> tuple:
     assert login(client, username).status_code == 200
     user = db.session.scalar(select(User).where(User.username == username))
     return client, client.get_cookie("session").value, (user.id, user.session_token)
+
+
+def test_every_api_route_has_token_expectations():
+    """The API's routes say what a token gets, not only what a session gets (and only they do)."""
+    api = {e for e in MATRIX if e.startswith("api.")}
+    assert api, "the matrix lists the API routes"
+    assert not [e for e in api if MATRIX[e].TOKEN is None], "API routes without TOKEN expectations"
+    assert not [e for e, entry in MATRIX.items() if entry.TOKEN is not None and e not in api]
+
+
+def test_api_routes_with_tokens(app, world):
+    """Every API route and method with a read-only and a read-write token of each role (anonymous: an
+    unknown token): exactly the matrix's status, and a refused write changes nothing."""
+    secrets = {}
+    for role in ROLES[1:]:
+        user = db.session.scalar(select(User).where(User.username == role))
+        secrets[role] = {write: tokens.create_token(user, f"matrix {role}", write=write).secret
+                         for write in (False, True)}
+    unknown = "orgb_" + "0" * 40
+    client = app.test_client()
+    failures = []
+    for endpoint, entry in MATRIX.items():
+        if entry.TOKEN is None:
+            continue
+        url = url_for_entry(app, endpoint, entry, world)
+        for write, expected_by_role in ((False, entry.TOKEN), (True, entry.WRITE_TOKEN or entry.TOKEN)):
+            for method in entry.methods():
+                for role in ROLES:
+                    secret = unknown if role == "anonymous" else secrets[role][write]
+                    headers = {"Authorization": f"Bearer {secret}", "Idempotency-Key": f"matrix-{role}-{write}"}
+                    before = snapshot()
+                    response = client.open(url, method=method, headers=headers,
+                                           json=entry.json if method == "POST" else None)
+                    expected = expected_by_role[role]
+                    if response.status_code != expected:
+                        failures.append(f"{role} {'rw' if write else 'ro'} token {method} {url}: "
+                                        f"{response.status_code}, expected {expected}")
+                    if response.status_code >= 400:
+                        assert response.content_type == "application/problem+json", url
+                        if method == "POST":
+                            assert snapshot() == before, f"{role} {method} {url} changed data"
+    assert not failures, "\n".join(failures)

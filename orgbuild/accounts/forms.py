@@ -55,3 +55,14 @@ class ConfirmForm(Form):
     """A button-only POST (deactivate / reactivate) that still carries the CSRF token."""
 
     submit = SubmitField(_l("确认"))
+
+
+class TokenForm(Form):
+    """A new personal access token of the JSON API (accounts/tokens.py)."""
+
+    name = StringField(_l("用途"), validators=[Optional(), Length(max=80)],
+                       description=_l("例如：街道台账同步；列表中用来区分令牌"))
+    access = SelectField(_l("权限"), choices=[("read", _l("只读")), ("write", _l("读写（可登记走访）"))], default="read")
+    expires_days = SelectField(_l("有效期"), choices=[("30", _l("30天")), ("90", _l("90天")), ("180", _l("180天")),
+                                                     ("366", _l("一年"))], default="90")
+    submit = SubmitField(_l("创建令牌"))

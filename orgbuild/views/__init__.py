@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from .. import policy
 from . import (admin, api, assignment, attachments, audit, auth, board, bulletins, dashboard, errors, exports, health,
-               imports, jobs, main, merge, offline, orgs, quality, reconcile, streets, targets)
+               imports, jobs, main, merge, offline, orgs, quality, reconcile, streets, targets, tokens)
 
 #: (endpoint, label, who sees it). Links whose endpoint is not registered are left out.
 NAV: list[tuple[str, object, Callable]] = [
@@ -45,9 +45,10 @@ def nav_links() -> list[tuple[str, object]]:
 
 def register(app: Flask) -> None:
     """Register every blueprint, the error pages and the navigation helper on `app`."""
-    for module in (auth, main, orgs, health, admin, streets, audit, imports, jobs, dashboard, targets, bulletins, exports, api,
-                   quality, assignment, board, attachments, reconcile, offline, merge):
+    for module in (auth, main, orgs, health, admin, streets, audit, imports, jobs, dashboard, targets, bulletins, exports,
+                   quality, assignment, board, attachments, reconcile, offline, merge, tokens):
         app.register_blueprint(module.bp)
+    api.init_app(app)  # with its OpenAPI description
     errors.init_app(app)
     app.before_request(secretary_gate)
     app.jinja_env.globals["nav_links"] = nav_links

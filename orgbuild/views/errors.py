@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
+from werkzeug.exceptions import HTTPException
 
 from ..extensions import db, limiter
+from ..web import problems
 from .helpers import retry_minutes
 
 HANDLED = (400, 403, 404, 405, 413, 429, 500)
@@ -20,9 +22,17 @@ def _retry_minutes() -> int | None:
         return None
 
 
-def _render(code: int, description: str | None = None):
-    """The error as JSON for the API, else the error page; never the exception's own text."""
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+def _render(code: int, description: str | None = None, error: Exception | None = None):
+    """The error as a problem object for the API, JSON for a client that asks for it, else the error
+    page; never the exception's own text."""
+    if problems.is_api_request():
+        response = problems.from_exception(error, code) if error is not None else problems.problem(code)
+        allow = error.get_headers() if isinstance(error, HTTPException) and code == 405 else []
+        for name, value in allow:
+            if name == "Allow":
+                response.headers["Allow"] = value
+        return response
+    if request.accept_mimetypes.best == "application/json":
         return jsonify({"error": code}), code
     minutes = _retry_minutes() if code == 429 else None
     return render_template("errors/error.html", code=code, description=description, minutes=minutes), code
@@ -37,7 +47,7 @@ def init_app(app: Flask) -> None:
                 db.session.rollback()
             if code == 429 and getattr(error, "response", None) is not None:
                 return error.response  # a page built for this limit (e.g. the sign-in page)
-            return _render(code)
+            return _render(code, error=error)
 
         return handler
 
@@ -49,7 +59,7 @@ def init_app(app: Flask) -> None:
     def value_out_of_range(error):
         """Last line behind web/params.py: a number or date the database cannot hold is a 400, not a 500."""
         db.session.rollback()
-        return _render(400)
+        return _render(400, error=error)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

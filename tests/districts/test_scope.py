@@ -170,7 +170,7 @@ def test_api_by_district(city, client):
     login(client, "city_boss")
     assert client.get("/api/v1/progress?year=2022&district=futian").get_json()["surveyed"] == 2
     unknown = client.get("/api/v1/progress?district=nanshan")
-    assert unknown.status_code == 400 and "nanshan" in unknown.get_json()["message"]
+    assert unknown.status_code == 400 and "nanshan" in unknown.get_json()["detail"]
 
 
 def test_dashboard_of_the_city_and_of_a_district(city, client):

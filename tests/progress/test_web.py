@@ -151,7 +151,8 @@ def test_street_export(district, client, make_user):
 
 def test_api_requires_login(district, client):
     response = client.get("/api/v1/progress")
-    assert response.status_code == 401 and response.get_json()["error"] == 401
+    assert response.status_code == 401 and response.get_json()["status"] == 401
+    assert response.content_type == "application/problem+json"
 
 
 def test_api_matches_cli(district, client, runner, make_user):
@@ -173,7 +174,7 @@ def test_api_officer_scope(district, client):
     assert data["scope"] == "翠竹街道" and data["surveyed"] == 7
     assert client.get("/api/v1/progress?street=笋岗").status_code == 404
     response = client.get("/api/v1/progress?street=火星")
-    assert response.status_code == 400 and "火星" in response.get_json()["message"]
+    assert response.status_code == 400 and "火星" in response.get_json()["detail"]
     assert client.get("/api/v1/progress?year=abc").status_code == 400
 
 

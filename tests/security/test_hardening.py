@@ -91,10 +91,11 @@ def test_500_page_rolls_back_and_leaks_nothing(app, client):
 
 
 def test_api_errors_are_json(app, client):
-    """Under /api/ errors are a small JSON object, not the HTML page."""
+    """Under /api/ errors are a small problem object (application/problem+json), not the HTML page."""
     response = client.get("/api/no-such-thing")
-    assert response.status_code == 404
-    assert response.get_json() == {"error": 404}
+    assert response.status_code == 404 and response.content_type == "application/problem+json"
+    assert response.get_json() == {"type": "about:blank", "title": "Not Found", "status": 404,
+                                   "detail": "没有找到该资源"}
 
 
 def production_app(monkeypatch, tmp_path):
