@@ -182,6 +182,13 @@ class RowChecker:
         """The column of `field` as written in the file."""
         return self.header.labels.get(field) or BY_FIELD[field].header
 
+    def street_of(self, cells: list[object]) -> int | None:
+        """The street a (rejected) row names, when it is one of the district's (None otherwise)."""
+        if len(cells) <= self.street_index:
+            return None
+        text = rules.strip_control_chars(cell_text(cells[self.street_index])).strip()
+        return self.streets.get(rules.street_key(text)) if text else None
+
     def control_errors(self, number: int, cells: list[object]) -> list[RowError]:
         """One error per cell holding a control character or NUL (the row is refused, never shifted)."""
         if self.text_rows:

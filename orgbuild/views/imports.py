@@ -80,8 +80,12 @@ def upload_dir() -> str:
 
 
 def upload_path(sha256: str) -> str:
-    """The stored upload for a SHA-256 (404 for anything that is not one, or no longer there)."""
+    """The stored upload for a SHA-256 (404 for anything that is not one, no longer there, or uploaded
+    by someone else whose rows the user may not read: ``policy.can_read_upload``)."""
     if not SHA_RE.match(sha256 or ""):
+        abort(404)
+    uploaders = set(db.session.scalars(select(Job.user_id).where(Job.sha256 == sha256)))
+    if not policy.can_read_upload(current_user, uploaders):
         abort(404)
     path = os.path.join(upload_dir(), sha256)
     if not os.path.isfile(path):
@@ -164,7 +168,7 @@ def index():
         options = _options({"name": storage.filename, "encoding": form.encoding.data, "sheet": form.sheet.data})
         job = jobs.start_preview(current_user, sha256, options["filename"], options["encoding"], options["sheet"])
         return redirect(url_for("jobs.show", job_id=job.id))
-    page = db.paginate(select(ImportBatch).order_by(ImportBatch.id.desc()), per_page=20, max_per_page=100)
+    page = db.paginate(policy.scope_batches(current_user).order_by(ImportBatch.id.desc()), per_page=20, max_per_page=100)
     recent = db.session.scalars(select(Job).where(Job.user_id == current_user.id).order_by(Job.id.desc()).limit(10))
     return render_template("imports/index.html", form=form, page=page, recent_jobs=list(recent))
 
@@ -256,17 +260,24 @@ def confirm(sha256: str):
     return redirect(url_for("imports.batch", batch_id=report.batch_id))
 
 
+def _batch(batch_id: int) -> ImportBatch:
+    """An applied import the user may read (404 otherwise, as for an unknown one)."""
+    found = db.session.get(ImportBatch, batch_id)
+    if found is None or not policy.can_see_batch(current_user, found):
+        abort(404)
+    return found
+
+
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int):
     """One applied import: who, when, which file, what it did."""
-    found = db.session.get(ImportBatch, batch_id) or abort(404)
-    return render_template("imports/batch.html", batch=found)
+    return render_template("imports/batch.html", batch=_batch(batch_id))
 
 
 @bp.get("/batches/<int:batch_id>/rejected.csv")
 def batch_rejected(batch_id: int):
     """The rejected rows of an applied import, with an error column."""
-    found = db.session.get(ImportBatch, batch_id) or abort(404)
+    found = _batch(batch_id)
     if not found.rejected_csv:
         abort(404)
     return _csv_download(found.rejected_csv, f"rejected-batch-{found.id}.csv")
