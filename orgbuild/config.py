@@ -45,6 +45,12 @@ def from_environment(instance_path: str) -> dict:
         "ATTACHMENTS_DIR": env.get("ORGBUILD_ATTACHMENTS_DIR", os.path.join(instance_path, "attachments")),
         "ATTACHMENT_MAX_BYTES": int(env.get("ORGBUILD_ATTACHMENT_MAX_MB", "10")) * 1024 * 1024,
         "IMPORT_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_MAX_MB", "512")) * 1024 * 1024,  # command-line imports
+        # how much of an Excel workbook is unpacked and parsed, checked before parsing (imports/reader.py)
+        "XLSX_MAX_UNPACKED": int(env.get("ORGBUILD_XLSX_MAX_UNPACKED_MB", "512")) * 1024 * 1024,
+        "XLSX_MAX_SHARED_STRINGS_BYTES": int(env.get("ORGBUILD_XLSX_MAX_SHARED_STRINGS_MB", "64")) * 1024 * 1024,
+        "XLSX_MAX_SHARED_STRINGS": int(env.get("ORGBUILD_XLSX_MAX_SHARED_STRINGS", "500000")),
+        "XLSX_MAX_ROWS": int(env.get("ORGBUILD_XLSX_MAX_ROWS", "1048576")),
+        "XLSX_MAX_COLUMNS": int(env.get("ORGBUILD_XLSX_MAX_COLUMNS", "16384")),
         "JOBS_STALE_SECONDS": int(env.get("ORGBUILD_JOBS_STALE_SECONDS", "60")),  # a silent running job may be retried
         "BRANCH_THRESHOLDS": tuple(
             int(x) for x in env.get("ORGBUILD_BRANCH_THRESHOLDS", "3,30,100").split(",")

@@ -125,7 +125,7 @@ MATRIX: dict[str, Entry] = {
     "audit.index":             Entry(GET=SUPERVISORS()),
     "admin.users":             Entry(GET=ADMINS()),
     "admin.create_user":       Entry(GET=ADMINS(), POST=ADMINS()),
-    "admin.edit_user":         Entry(GET=ADMINS(), POST=ADMINS(302), args={"user_id": TARGET_USER}),
+    "admin.edit_user":         Entry(GET=ADMINS(), POST=ADMINS(302), args={"user_id": TARGET_USER}, data={"version": "1"}),
     "admin.reset_password":    Entry(GET=ADMINS(), POST=ADMINS(), args={"user_id": TARGET_USER}),
     "admin.deactivate":        Entry(POST=ADMINS(302), args={"user_id": TARGET_USER}),
     "admin.handover":          Entry(GET=ADMINS(), POST=ADMINS(302), args={"user_id": TARGET_USER}),

@@ -6,7 +6,7 @@ Kept apart from ``campaign/forms.py`` (organisation forms); the password policy 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..web.forms import Form
@@ -36,6 +36,7 @@ class UserForm(Form):
     #: 0: the whole city (shown only when the deployment holds more than one district)
     district_id = SelectField(_l("所属区"), coerce=int, default=0, validators=[Optional()])
     password = PasswordField(_l("初始密码"), validators=[Optional(), Length(max=200)])
+    version = HiddenField()  # the account's version the form was opened at (edit only)
     submit = SubmitField(_l("保存"))
 
 

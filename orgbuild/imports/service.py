@@ -36,7 +36,7 @@ from ..duplicates import matching as duplicates
 from ..duplicates.service import known_names
 from ..extensions import db
 from ..models import Community, ImportBatch, Organization, Street, User
-from .reader import FileRefused, SurveySource, open_survey, sha256_of
+from .reader import FileRefused, SurveySource, XlsxLimits, open_survey, sha256_of
 from .rows import IMPORT_FIELDS, RowChecker, RowError, SurveyRow, is_blank, written
 
 __all__ = ["FileRefused", "ImportReport", "run_import", "batches_with_sha", "IMPORT_FIELDS"]
@@ -178,7 +178,8 @@ def run_import(
     if report is None:
         report = ImportReport(file=filename or path)
     report.file, report.dry_run, report.strict = filename or path, dry_run, strict
-    source = open_survey(path, encoding=encoding, sheet=sheet, max_bytes=max_bytes)
+    source = open_survey(path, encoding=encoding, sheet=sheet, max_bytes=max_bytes,
+                         xlsx_limits=XlsxLimits.from_config(current_app.config))
     try:
         report.sha256 = sha256_of(path)
         report.previous_batches = batches_with_sha(report.sha256)
@@ -483,7 +484,7 @@ class _ChunkWriter:
             if allowed is not None and old[street] not in allowed:
                 report.rejected += 1
                 error = RowError(row.number, checker.label("credit_code"), row.data.credit_code,
-                                 Message("该组织已登记在您不负责的街道，无权修改"))
+                                 Message("无法用该统一社会信用代码登记，请联系团区委核实"))  # as the form: never confirm it exists
                 report.errors.append(error)
                 self.rejected.add(row.number, row.cells, [error])
                 if report.strict:

@@ -3,19 +3,19 @@ the rules are in domain/quality.py and the service)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..campaign.actions import local_today
 from ..campaign.forms import TOO_LARGE, CheckedRange
 from ..domain import quality as rules
+from ..web.forms import Form
 
 
 SCORE = [InputRequired(message=_l("请填写得分")), CheckedRange(min=0, max=100, message=_l("得分须在0到100之间"))]
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     kind = SelectField(_l("活动类型"), choices=[(k, _l(v)) for k, v in rules.ACTIVITY_KINDS.items()],
                        validators=[InputRequired(message=_l("请选择活动类型"))])
     held_on = DateField(_l("活动日期"), default=local_today, validators=[InputRequired(message=_l("请填写活动日期"))])
@@ -25,7 +25,7 @@ class ActivityForm(FlaskForm):
     submit = SubmitField(_l("保存活动"))
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     change_kind = SelectField(_l("变动类型"), choices=[(k, _l(v[0])) for k, v in rules.MEMBERSHIP_KINDS.items()],
                               validators=[InputRequired(message=_l("请选择变动类型"))])
     changed_on = DateField(_l("变动日期"), default=local_today, validators=[InputRequired(message=_l("请填写变动日期"))])
@@ -35,7 +35,7 @@ class MembershipForm(FlaskForm):
     submit_change = SubmitField(_l("保存变动"))
 
 
-class GradingForm(FlaskForm):
+class GradingForm(Form):
     """The five area scores (五评), the veto item and, for a return, the reason."""
 
     leadership = IntegerField(_l("班子建设"), validators=SCORE)

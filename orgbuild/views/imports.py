@@ -18,7 +18,6 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
@@ -32,6 +31,7 @@ from ..imports import service as survey_import
 from ..imports.reader import FileRefused
 from ..jobs import service as jobs
 from ..models import Community, ImportBatch, Job, Street
+from ..web.forms import Form
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -41,7 +41,7 @@ SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 ENCODING_CHOICES = [("auto", _l("自动识别")), ("utf-8", "UTF-8"), ("gb18030", "GB18030 / GBK")]
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     """The survey file and how to read it."""
 
     file = FileField(_l("摸底表文件（CSV 或 Excel .xlsx）"), validators=[FileRequired(message=_l("请选择文件"))])
@@ -50,7 +50,7 @@ class UploadForm(FlaskForm):
     submit = SubmitField(_l("上传并预览"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Confirm the previewed import, choosing what happens to rejected rows."""
 
     name = HiddenField()
