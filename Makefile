@@ -65,9 +65,12 @@ test: install-test browser-deps
 	fi; \
 	exit $$status
 
-## Production: apply migrations, then gunicorn on 127.0.0.1:8000 (gunicorn.conf.py; needs SECRET_KEY).
+## Production: apply migrations, then gunicorn on 127.0.0.1:8000 (gunicorn.conf.py; needs SECRET_KEY)
+## with one background-job worker beside it (stopped with it). With REDIS_URL, more workers may run on
+## other hosts: `ORGBUILD_ENV=production flask --app orgbuild worker` (same DATABASE_URL, shared instance folder).
 serve: install
 	ORGBUILD_ENV=production $(FLASK) init-db
+	@ORGBUILD_ENV=production $(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	ORGBUILD_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py
 
 ## Load check (benchmarks/load.py): SQLite and PostgreSQL under gunicorn, 100,000 demo organisations.

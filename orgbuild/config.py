@@ -51,6 +51,9 @@ def from_environment(instance_path: str) -> dict:
         "XLSX_MAX_SHARED_STRINGS": int(env.get("ORGBUILD_XLSX_MAX_SHARED_STRINGS", "500000")),
         "XLSX_MAX_ROWS": int(env.get("ORGBUILD_XLSX_MAX_ROWS", "1048576")),
         "XLSX_MAX_COLUMNS": int(env.get("ORGBUILD_XLSX_MAX_COLUMNS", "16384")),
+        # a survey file posted to the import page (streamed to disk, checked by a background job)
+        "IMPORT_UPLOAD_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_UPLOAD_MB", "512")) * 1024 * 1024,
+        "JOBS_QUEUE_NAME": env.get("ORGBUILD_JOBS_QUEUE", "orgbuild"),  # the huey queue (one per deployment)
         "JOBS_STALE_SECONDS": int(env.get("ORGBUILD_JOBS_STALE_SECONDS", "60")),  # a silent running job may be retried
         "BRANCH_THRESHOLDS": tuple(
             int(x) for x in env.get("ORGBUILD_BRANCH_THRESHOLDS", "3,30,100").split(",")
@@ -84,7 +87,9 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": env.get("ORGBUILD_TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_CN", "en"],
         "PER_PAGE": 50,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # a pooled connection idle for longer than this is pinged before use (web/setup.py); one
+        # used more recently is not, so that a busy worker's requests cost no extra round trip
+        "DB_PING_IDLE_SECONDS": float(env.get("ORGBUILD_DB_PING_IDLE_SECONDS", "5")),
         **({"DEBUG": False} if production else {}),
     }
 

@@ -20,12 +20,13 @@ QUEUE_NAME = "orgbuild"
 
 def make_huey(app: Flask) -> Huey:
     """The queue the app's settings ask for."""
+    name = app.config.get("JOBS_QUEUE_NAME") or QUEUE_NAME
     if app.config.get("JOBS_IMMEDIATE", app.testing):
-        return MemoryHuey(QUEUE_NAME, immediate=True)
+        return MemoryHuey(name, immediate=True)
     if app.config.get("REDIS_URL"):
-        return RedisHuey(QUEUE_NAME, url=app.config["REDIS_URL"])
+        return RedisHuey(name, url=app.config["REDIS_URL"])
     os.makedirs(app.instance_path, exist_ok=True)
-    return SqliteHuey(QUEUE_NAME, filename=os.path.join(app.instance_path, "jobs.sqlite"))
+    return SqliteHuey(name, filename=os.path.join(app.instance_path, "jobs.sqlite"))
 
 
 def init_app(app: Flask) -> None:

@@ -50,15 +50,22 @@ def report_path(job: Job) -> str:
     return os.path.join(job_dir(), f"{job.id}.report")
 
 
+UPLOAD_PREFIX = "upload-"  # a file just uploaded, not hashed yet (views/imports.py names it)
+
+
 def upload_path(sha256: str) -> str:
-    """The stored upload of this SHA-256 (views/imports.py saves it there)."""
+    """The stored upload of this SHA-256 (the preview job keeps it there)."""
     return os.path.join(current_app.instance_path, "uploads", sha256)
 
 
-def start_preview(actor: User, sha256: str, filename: str, encoding: str, sheet: str | None) -> Job:
-    """Queue the preview (check + plan) of a stored upload."""
-    job = Job(kind=PREVIEW, user_id=actor.id, filename=filename, sha256=sha256,
-              options={"encoding": encoding, "sheet": sheet})
+def start_preview(actor: User, sha256: str, filename: str, encoding: str, sheet: str | None,
+                  upload: str | None = None) -> Job:
+    """Queue the preview (check + plan) of a stored upload: by its SHA-256, or (`upload`) by the name
+    of a file just uploaded, which the job hashes and then keeps under its SHA-256."""
+    options = {"encoding": encoding, "sheet": sheet}
+    if upload:
+        options["upload"] = os.path.basename(upload)
+    job = Job(kind=PREVIEW, user_id=actor.id, filename=filename, sha256=sha256, options=options)
     return _queue(job)
 
 
@@ -194,8 +201,9 @@ def _counts(report: survey_import.ImportReport) -> dict:
 def _run_preview(job: Job, meter: _Progress) -> None:
     """Check the uploaded file once, keep its plan and its preview report."""
     actor = db.session.get(User, job.user_id)
-    path = upload_path(job.sha256)
-    if not os.path.isfile(path):
+    fresh = job.options.get("upload")
+    path = os.path.join(current_app.instance_path, "uploads", fresh) if fresh else upload_path(job.sha256)
+    if not job.sha256 and not fresh or not os.path.isfile(path):
         raise FileRefused(Message("上传的文件已过期，请重新上传"))
     report = survey_import.ImportReport(file=job.filename)
 
@@ -206,14 +214,18 @@ def _run_preview(job: Job, meter: _Progress) -> None:
 
     survey_import.run_import(
         path, filename=job.filename, actor=actor, dry_run=True, encoding=job.options.get("encoding", "auto"),
-        sheet=job.options.get("sheet"), max_bytes=current_app.config["MAX_CONTENT_LENGTH"], progress=advance,
+        sheet=job.options.get("sheet"), max_bytes=current_app.config["IMPORT_UPLOAD_MAX_BYTES"], progress=advance,
         report=report, plan_path=plan_path(job),
     )
+    job = db.session.get(Job, job.id)
+    if fresh:  # hashed by the check: kept under its SHA-256 from now on (the apply and old links find it)
+        os.replace(path, upload_path(report.sha256))
+        job.sha256 = report.sha256
+        job.options = {key: value for key, value in job.options.items() if key != "upload"}
     report.previous_batches = []  # ORM rows: read again when the preview is shown
     with open(report_path(job), "wb") as out:
         pickle.dump(report, out, protocol=pickle.HIGHEST_PROTOCOL)
     meter.report(report.rows, report.rows, force=True)
-    job = db.session.get(Job, job.id)
     job.status, job.finished_at, job.result = DONE, utcnow(), _counts(report)
     db.session.commit()
 
@@ -254,7 +266,7 @@ def _run_apply(job: Job, meter: _Progress) -> None:
             raise FileRefused(Message("街道、社区或您的权限在预览后有变化，且上传的文件已过期，请重新上传"))
         survey_import.run_import(
             path, filename=job.filename, actor=actor, strict=strict, encoding=job.options.get("encoding", "auto"),
-            sheet=job.options.get("sheet"), max_bytes=current_app.config["MAX_CONTENT_LENGTH"], report=report,
+            sheet=job.options.get("sheet"), max_bytes=current_app.config["IMPORT_UPLOAD_MAX_BYTES"], report=report,
             progress=lambda _units, _total: meter.report(report.rows, total), before_commit=mark_done,
         )
     else:

@@ -1,17 +1,19 @@
 """Survey import pages: upload → preview (dry run) → confirm → result, the import history with the
 rejected rows of each batch, and the template downloads. Supervisors and admins only
-(``policy.can_import``). The uploaded file waits under ``instance/uploads/<sha256>`` between
-preview and confirm (never in the session cookie).
+(``policy.can_import``). The uploaded file is streamed to ``instance/uploads/`` (web/uploads.py); the
+preview job hashes it and keeps it as ``instance/uploads/<sha256>`` until the confirm (never in the
+session cookie).
 
 The upload form runs the preview and the apply as background jobs (orgbuild/jobs): the file is
-checked once, its plan kept, and the job pages show the progress. The synchronous
-``/preview/<sha256>`` and ``/confirm/<sha256>`` pages remain for small files and links already sent.
+checked once, its plan kept, and the job pages show the progress. The old synchronous
+``/preview/<sha256>`` and ``/confirm/<sha256>`` links now start a preview job on the stored upload.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
+import secrets
+import shutil
 import time
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -25,13 +27,12 @@ from wtforms.validators import Length, Optional
 
 from .. import policy
 from ..extensions import db
-from ..i18n import translate_message
 from ..imports import columns as survey_columns
 from ..imports import service as survey_import
-from ..imports.reader import FileRefused
 from ..jobs import service as jobs
 from ..models import Community, ImportBatch, Job, Street
 from ..web.forms import Form
+from ..web.uploads import upload_dir
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -72,11 +73,7 @@ def only_importers():
         abort(403)
 
 
-def upload_dir() -> str:
-    """Where uploaded files wait between preview and confirm."""
-    path = os.path.join(current_app.instance_path, "uploads")
-    os.makedirs(path, exist_ok=True)
-    return path
+UPLOAD_PREFIX = jobs.UPLOAD_PREFIX
 
 
 def upload_path(sha256: str) -> str:
@@ -95,21 +92,26 @@ def upload_path(sha256: str) -> str:
 
 
 def _save_upload(storage) -> str:
-    """Stream the upload to disk while hashing it; returns its SHA-256. Old uploads are removed."""
+    """Keep the upload under a fresh name in the uploads folder; returns that name. The import page's
+    uploads arrive there already (web/uploads.py streams them to disk), so this only renames the
+    file: nothing is copied or hashed inside the request (the preview job hashes it). Uploads older
+    than a day, finished or not, are removed."""
     folder = upload_dir()
     now = time.time()
     for entry in os.scandir(folder):
         if entry.is_file() and now - entry.stat().st_mtime > UPLOAD_TTL_SECONDS:
             os.unlink(entry.path)
-    digest = hashlib.sha256()
-    partial = os.path.join(folder, f"partial-{os.getpid()}-{time.monotonic_ns()}")
-    with open(partial, "wb") as out:
-        for chunk in iter(lambda: storage.stream.read(1 << 20), b""):
-            digest.update(chunk)
-            out.write(chunk)
-    sha256 = digest.hexdigest()
-    os.replace(partial, os.path.join(folder, sha256))
-    return sha256
+    name = f"{UPLOAD_PREFIX}{secrets.token_hex(16)}"
+    target = os.path.join(folder, name)
+    stream = storage.stream
+    spooled = getattr(stream, "name", None)
+    if isinstance(spooled, str) and os.path.dirname(os.path.abspath(spooled)) == os.path.abspath(folder):
+        stream.flush()
+        os.replace(spooled, target)
+    else:  # a file Werkzeug kept elsewhere (in memory): written out in chunks
+        with open(target, "wb") as out:
+            shutil.copyfileobj(stream, out, 1 << 20)
+    return name
 
 
 def _options(source) -> dict:
@@ -119,17 +121,6 @@ def _options(source) -> dict:
     if encoding not in dict(ENCODING_CHOICES):
         encoding = "auto"
     return {"filename": name, "encoding": encoding, "sheet": (source.get("sheet") or "").strip() or None}
-
-
-def _dry_run(sha256: str, options: dict):
-    """Plan the import of a stored upload without writing; a refused file goes back to the upload page."""
-    try:
-        return survey_import.run_import(
-            upload_path(sha256), actor=current_user, dry_run=True, max_bytes=current_app.config["MAX_CONTENT_LENGTH"], **options
-        )
-    except FileRefused as refused:
-        flash(_("文件无法导入：%(reason)s", reason=translate_message(refused.message)), "danger")
-        abort(redirect(url_for("imports.index")))
 
 
 def display_values():
@@ -164,9 +155,10 @@ def index():
     form = UploadForm()
     if form.validate_on_submit():
         storage = form.file.data
-        sha256 = _save_upload(storage)
+        upload = _save_upload(storage)
         options = _options({"name": storage.filename, "encoding": form.encoding.data, "sheet": form.sheet.data})
-        job = jobs.start_preview(current_user, sha256, options["filename"], options["encoding"], options["sheet"])
+        job = jobs.start_preview(current_user, "", options["filename"], options["encoding"], options["sheet"],
+                                 upload=upload)
         return redirect(url_for("jobs.show", job_id=job.id))
     page = db.paginate(policy.scope_batches(current_user).order_by(ImportBatch.id.desc()), per_page=20, max_per_page=100)
     recent = db.session.scalars(select(Job).where(Job.user_id == current_user.id).order_by(Job.id.desc()).limit(10))
@@ -216,48 +208,34 @@ def job_confirm(job_id: int):
     return redirect(url_for("jobs.show", job_id=applying.id))
 
 
+def _preview_as_job(sha256: str, source):
+    """An old link to a stored upload (the synchronous preview and confirm are gone): check it as a
+    preview job, as the upload form does, and show that job's page (the confirm form is on its preview)."""
+    upload_path(sha256)  # 404 for anything that is not a SHA-256, back to the upload page once it expired
+    options = _options(source)
+    job = jobs.start_preview(current_user, sha256, options["filename"], options["encoding"], options["sheet"])
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
 @bp.get("/preview/<sha256>")
 def preview(sha256: str):
-    """The dry run: counts, rejected rows with their errors, field changes, and the confirm form."""
-    options = _options(request.args)
-    report = _dry_run(sha256, options)
-    form = ConfirmForm(name=options["filename"], encoding=options["encoding"], sheet=options["sheet"] or "")
-    return render_template(
-        "imports/preview.html", report=report, form=form, sha256=sha256, options=options,
-        limit=PREVIEW_LIMIT, show=display_values(), field_label=field_label,
-    )
+    """An old preview link: the stored upload is checked by a preview job."""
+    return _preview_as_job(sha256, request.args)
 
 
 @bp.get("/preview/<sha256>/rejected.csv")
 def preview_rejected(sha256: str):
-    """Every rejected row of a previewed file, with an error column (to fix and resend)."""
-    options = _options(request.args)
-    report = _dry_run(sha256, options)
-    return _csv_download(report.rejected_csv or _empty_rejected(), f"rejected-{sha256[:8]}.csv")
+    """An old rejected-rows link: the preview job's page has the download."""
+    return _preview_as_job(sha256, request.args)
 
 
 @bp.post("/confirm/<sha256>")
 def confirm(sha256: str):
-    """Apply the import in one transaction; strict mode writes nothing when a row is rejected."""
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+    """An old confirm form: nothing is written without a checked plan, so the upload is checked by a
+    preview job first, whose preview page confirms the import."""
+    if not ConfirmForm().validate_on_submit():
         abort(400)
-    options = _options(request.form)
-    path = upload_path(sha256)
-    try:
-        report = survey_import.run_import(
-            path, actor=current_user, strict=form.mode.data == "strict",
-            max_bytes=current_app.config["MAX_CONTENT_LENGTH"], **options,
-        )
-    except FileRefused as refused:
-        flash(_("文件无法导入：%(reason)s", reason=translate_message(refused.message)), "danger")
-        return redirect(url_for("imports.index"))
-    if not report.committed:
-        return render_template("imports/not_imported.html", report=report, sha256=sha256, options=options, limit=PREVIEW_LIMIT)
-    os.unlink(path)
-    flash(_("导入完成：新增 %(c)d，更新 %(u)d，未变 %(n)d，拒绝 %(r)d",
-            c=report.created, u=report.updated, n=report.unchanged, r=report.rejected), "success")
-    return redirect(url_for("imports.batch", batch_id=report.batch_id))
+    return _preview_as_job(sha256, request.form)
 
 
 def _batch(batch_id: int) -> ImportBatch:

@@ -4,30 +4,36 @@ Bootstrap served locally, Babel (zh_CN first), the rate limiter, and the templat
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import date
 
 import flask_babel
 from flask import Flask, request, session
 from flask_babel import get_locale, gettext
 from flask_login import current_user
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import policy
 from ..figcache import cache as figcache
+from ..figcache import version as figcache_version
 from ..config import PROJECT_ROOT
 from ..domain import rules, workflow
 from ..extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from ..i18n import translate_message
 from ..models import User
 from . import params
+from .uploads import AppRequest
 
 
 def init_app(app: Flask) -> None:
     """Bind every extension and hook to `app`."""
     app.url_map.converters["int"] = params.BoundedIntConverter  # before any route is added
+    app.request_class = AppRequest  # import uploads stream to the uploads folder (web/uploads.py)
     db.init_app(app)
+    with app.app_context():
+        ping_idle_connections(db.engine, float(app.config.get("DB_PING_IDLE_SECONDS", 5)))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
@@ -71,6 +77,32 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG00
     cursor.close()
 
 
+def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use when it has been idle for `idle_seconds` or more: a
+    connection the server dropped meanwhile (a restart, a firewall's idle timeout) is replaced
+    before the request uses it (SQLAlchemy retries the checkout on ``DisconnectionError``). A
+    connection used within the last seconds is taken as it is; should the server restart in that
+    instant, the request fails once and SQLAlchemy discards the pool's older connections."""
+    if engine.dialect.name == "sqlite" or getattr(engine.pool, "_orgbuild_ping", False):
+        return
+    engine.pool._orgbuild_ping = True
+
+    @event.listens_for(engine, "checkin")
+    def _used(dbapi_connection, record) -> None:  # noqa: ARG001
+        record.info["last_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, proxy) -> None:  # noqa: ARG001
+        last = record.info.get("last_used")
+        if last is not None and time.monotonic() - last < idle_seconds:
+            return
+        try:
+            if not engine.dialect.do_ping(dbapi_connection):
+                raise exc.DisconnectionError("the database did not answer the ping")
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(str(error)) from error
+
+
 def select_locale() -> str:
     """The user's chosen language, else the one chosen this session, else zh_CN."""
     languages = ["zh_CN", "en"]
@@ -97,7 +129,8 @@ def init_login(app: Flask) -> None:
         """
         raw_id, _, token = user_id.partition(":")
         number = params.parse_int(raw_id)
-        user = db.session.get(User, number) if number is not None else None
+        # one query: the user and the data version the cached pages of this request are keyed by
+        user = figcache_version.get_with_version(User, number) if number is not None else None
         if not policy.can_sign_in(user):
             return None
         if token and token != user.session_token:

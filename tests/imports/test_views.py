@@ -12,7 +12,9 @@ from flask import url_for
 from openpyxl import load_workbook
 
 from orgbuild.extensions import db
-from orgbuild.models import ImportBatch, Organization
+from orgbuild.jobs import service as jobs
+from orgbuild.models import ImportBatch, Job, Organization
+from orgbuild.web.uploads import AppRequest
 from tests.conftest import credit_code, login
 
 from .conftest import HEADER, data_file, row
@@ -53,11 +55,11 @@ def confirm_url(response) -> str:
     return re.search(r'action="(/imports/jobs/[0-9]+/confirm)"', response.get_data(as_text=True)).group(1)
 
 
-def sync_preview(client, data: bytes, name: str = "a.csv"):
-    """The synchronous preview page of the same file (kept for small files and links already sent)."""
+def old_link(client, data: bytes, name: str = "a.csv", suffix: str = ""):
+    """An old synchronous preview link to the stored upload of the same file (its SHA-256)."""
     sha = hashlib.sha256(data).hexdigest()
     client.post("/imports/", data={"file": (io.BytesIO(data), name), "encoding": "auto"}, content_type="multipart/form-data")
-    return sha, client.get(f"/imports/preview/{sha}?name={name}")
+    return sha, client.get(f"/imports/preview/{sha}{suffix}?name={name}")
 
 
 def test_officers_may_not_import(client, make_user):
@@ -119,10 +121,9 @@ def test_strict_choice_imports_nothing(supervisor):
 def test_preview_rejected_rows_download(supervisor):
     data = csv_bytes([row("bad", name="坏行")])
     link = re.search(r'href="(/imports/jobs/[0-9]+/rejected.csv)"', upload(supervisor, data).get_data(as_text=True)).group(1)
-    sha, _page = sync_preview(supervisor, data)
-    for download in (supervisor.get(link), supervisor.get(f"/imports/preview/{sha}/rejected.csv?name=a.csv")):
-        lines = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig"))))
-        assert lines[0][0] == "行号" and lines[0][-1] == "错误" and lines[1][1] == "坏行"
+    download = supervisor.get(link)
+    lines = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig"))))
+    assert lines[0][0] == "行号" and lines[0][-1] == "错误" and lines[1][1] == "坏行"
 
 
 def test_same_file_again_warns_before_importing(supervisor):
@@ -146,7 +147,7 @@ def test_xlsx_upload_with_sheet(supervisor, write_xlsx):
 
 
 def test_upload_over_the_limit_is_refused(supervisor, app):
-    app.config["MAX_CONTENT_LENGTH"] = 1000
+    app.config["IMPORT_UPLOAD_MAX_BYTES"] = 1000  # the import page's own limit (ORGBUILD_IMPORT_UPLOAD_MB)
     response = supervisor.post("/imports/", data={"file": (io.BytesIO(b"x" * 5000), "big.csv")}, content_type="multipart/form-data")
     assert response.status_code == 413
 
@@ -172,9 +173,42 @@ def test_template_imports_cleanly(run, tmp_path, supervisor):
     assert (report.rows, report.created, report.rejected) == (1, 1, 0)
 
 
-def test_synchronous_confirm_still_imports(supervisor):
-    sha, page = sync_preview(supervisor, csv_bytes([row(credit_code())]))
-    assert page.status_code == 200 and f"/imports/confirm/{sha}" in page.get_data(as_text=True)
-    result = supervisor.post(f"/imports/confirm/{sha}", data={"name": "a.csv", "encoding": "auto", "mode": "skip"},
-                             follow_redirects=True)
-    assert "导入完成：新增 1，更新 0，未变 0，拒绝 0" in result.get_data(as_text=True)
+def test_old_synchronous_links_go_through_a_preview_job(supervisor):
+    data = csv_bytes([row(credit_code()), row("bad", name="坏行")])
+    for suffix in ("", "/rejected.csv"):
+        sha, answer = old_link(supervisor, data, suffix=suffix)
+        assert answer.status_code == 302 and re.search(r"/jobs/[0-9]+$", answer.headers["Location"])
+        job = db.session.scalar(db.select(Job).order_by(Job.id.desc()))
+        assert (job.kind, job.sha256, job.status, job.filename) == (jobs.PREVIEW, sha, jobs.DONE, "a.csv")
+        assert job.result["created"] == 1 and job.result["rejected"] == 1
+    # an old confirm form writes nothing by itself: it too starts a preview, confirmed on its page
+    answer = supervisor.post(f"/imports/confirm/{sha}", data={"name": "a.csv", "encoding": "auto", "mode": "skip"})
+    assert answer.status_code == 302 and db.session.scalar(db.select(db.func.count(Organization.id))) == 0
+    page = supervisor.get(answer.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    preview = supervisor.get(re.search(r'href="(/imports/jobs/[0-9]+/preview)"', page).group(1))
+    result = supervisor.post(confirm_url(preview), data={"mode": "skip"}, follow_redirects=True)
+    assert "导入完成：新增 1，更新 0，未变 0，拒绝 1" in result.get_data(as_text=True)
+
+
+def test_an_import_upload_streams_to_the_uploads_folder_under_its_own_limit(supervisor, app, monkeypatch):
+    app.config["MAX_CONTENT_LENGTH"] = 1000  # every other form's limit
+    data = csv_bytes([row(credit_code()) for _ in range(20)])
+    assert len(data) > 1000
+    streams = []
+    spooled = AppRequest._get_file_stream
+
+    def spy(self, *args, **kwargs):
+        stream = spooled(self, *args, **kwargs)
+        streams.append(getattr(stream, "name", None))
+        return stream
+
+    monkeypatch.setattr(AppRequest, "_get_file_stream", spy)
+    page = upload(supervisor, data).get_data(as_text=True)
+    assert "导入预览" in page and re.search(r'fs-3 fw-bold text-success">20<', page)
+    folder = os.path.join(app.instance_path, "uploads")
+    assert len(streams) == 1 and os.path.dirname(streams[0]) == folder  # written there as it arrived
+    sha = hashlib.sha256(data).hexdigest()
+    assert sorted(os.listdir(folder)) == [sha]  # renamed to its SHA-256 by the preview job, no copy left
+    app.config["IMPORT_UPLOAD_MAX_BYTES"] = 1000
+    refused = supervisor.post("/imports/", data={"file": (io.BytesIO(data), "a.csv")}, content_type="multipart/form-data")
+    assert refused.status_code == 413

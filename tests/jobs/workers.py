@@ -8,8 +8,11 @@ import sys
 
 
 def start_worker(app) -> subprocess.Popen:
-    """A worker process on the app's database and instance folder (so the same huey SQLite queue)."""
+    """A worker process on the app's database and instance folder (so the same huey SQLite queue), and
+    on the app's Redis queue when it has one."""
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "ORGBUILD_INSTANCE": app.instance_path}
+    if app.config.get("REDIS_URL"):
+        env.update(REDIS_URL=app.config["REDIS_URL"], ORGBUILD_JOBS_QUEUE=app.config["JOBS_QUEUE_NAME"])
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "orgbuild", "worker"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
