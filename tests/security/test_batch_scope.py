@@ -124,7 +124,8 @@ def test_someone_elses_upload_and_preview_job_are_not_readable(app, batches):
             response = client.get(url)
             assert response.status_code == 404, (username, url, response.status_code)
             assert "13511112222" not in response.get_data(as_text=True)
-    owner = _client(app, "city_supervisor")
-    response = owner.get(f"/imports/preview/{sha}/rejected.csv")
+    owner = _client(app, "city_supervisor")  # the uploader: the old link starts a preview job of the file
+    response = owner.get(f"/imports/jobs/{job.id}/rejected.csv")
     assert response.status_code == 200 and "13511112222" in response.get_data(as_text=True)
     assert list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert owner.get(f"/imports/preview/{sha}/rejected.csv").status_code == 302
