@@ -60,6 +60,12 @@ def from_environment(instance_path: str) -> dict:
         # steps refused without an evidence file sent with them, e.g. "establish" (the 批复 document)
         "EVIDENCE_REQUIRED": _evidence_steps(env.get("ORGBUILD_EVIDENCE_REQUIRED", "")),
         "IMPORT_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_MAX_MB", "512")) * 1024 * 1024,  # command-line imports
+        # how much of an Excel workbook is unpacked and parsed, checked before parsing (imports/reader.py)
+        "XLSX_MAX_UNPACKED": int(env.get("ORGBUILD_XLSX_MAX_UNPACKED_MB", "512")) * 1024 * 1024,
+        "XLSX_MAX_SHARED_STRINGS_BYTES": int(env.get("ORGBUILD_XLSX_MAX_SHARED_STRINGS_MB", "64")) * 1024 * 1024,
+        "XLSX_MAX_SHARED_STRINGS": int(env.get("ORGBUILD_XLSX_MAX_SHARED_STRINGS", "500000")),
+        "XLSX_MAX_ROWS": int(env.get("ORGBUILD_XLSX_MAX_ROWS", "1048576")),
+        "XLSX_MAX_COLUMNS": int(env.get("ORGBUILD_XLSX_MAX_COLUMNS", "16384")),
         # a survey file posted to the import page (streamed to disk, checked by a background job)
         "IMPORT_UPLOAD_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_UPLOAD_MB", "512")) * 1024 * 1024,
         "JOBS_QUEUE_NAME": env.get("ORGBUILD_JOBS_QUEUE", "orgbuild"),  # the huey queue (one per deployment)

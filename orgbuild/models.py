@@ -27,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     or_,
+    text,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -55,6 +56,15 @@ user_streets = Table(
     "user_streets",
     db.metadata,
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("street_id", ForeignKey("streets.id", ondelete="CASCADE"), primary_key=True),
+)
+
+#: The streets of an import batch's rows (written, unchanged or rejected): who may read the batch
+#: (policy.scope_batches).
+import_batch_streets = Table(
+    "import_batch_streets",
+    db.metadata,
+    Column("batch_id", ForeignKey("import_batches.id", ondelete="CASCADE"), primary_key=True),
     Column("street_id", ForeignKey("streets.id", ondelete="CASCADE"), primary_key=True),
 )
 
@@ -118,6 +128,9 @@ class User(UserMixin, db.Model):
     #: bumped when the password changes or the user is deactivated: old sessions stop working
     session_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: bumped by every change made on the user admin page: a form saved over a newer one is refused
+    #: (accounts/service.py), as for organisations
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     #: the district the user belongs to; None: the whole city (policy.py reads it with the streets)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     streets: Mapped[list[Street]] = relationship(secondary=user_streets, order_by=lambda: list(street_order()))
@@ -315,6 +328,15 @@ class Onboarding(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
+#: A 智慧团建 code is held by one organisation's onboarding at most (reverted ones and blanks aside):
+#: the service checks it first with a clear message; this index decides a race (migration harden_0001).
+PLATFORM_CODE_UNIQUE = Index(
+    "uq_onboardings_platform_code", Onboarding.platform_code, unique=True,
+    sqlite_where=text("reverted = 0 AND platform_code <> ''"),
+    postgresql_where=text("reverted = false AND platform_code <> ''"),
+)
+
+
 class StatusEvent(db.Model):
     """One applied transition: from, to, which, who, when and why."""
 
@@ -423,8 +445,12 @@ class ImportBatch(db.Model):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     rejected_csv: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: rows whose street is not known (rejected rows naming no street of the district): only the
+    #: uploader and whole-city readers may read such a batch (policy.can_see_batch)
+    unplaced: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User | None] = relationship()
+    streets: Mapped[list[Street]] = relationship(secondary=import_batch_streets)
 
 
 class AuditEvent(db.Model):
@@ -444,6 +470,17 @@ class AuditEvent(db.Model):
     changes: Mapped[dict | None] = mapped_column(JSON)  # {"field": [old, new]}
 
     user: Mapped[User | None] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Failed attempts of one key (an address, an account, a password change) in the database, so that
+    every worker counts them together without Redis (accounts/throttle.py)."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # address:… / account:… / password:…
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Setting(db.Model):

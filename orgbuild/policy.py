@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, false, or_, select
 
 from .domain.workflow import SUPERVISOR_ROLES
-from .models import AuditEvent, District, Organization, User, user_streets
+from .models import AuditEvent, District, ImportBatch, Organization, User, import_batch_streets, user_streets
 
 #: Transitions each role may request (the status machine still decides whether they apply).
 ROLE_EVENTS = {
@@ -159,6 +159,41 @@ def can_import(user: User) -> bool:
     return is_supervisor(user)
 
 
+def can_see_batch(user: User, batch: ImportBatch) -> bool:
+    """An applied import (its page, its rejected rows, its file name): it belongs to the streets of its
+    rows. Readers of the whole city, and the one who uploaded it, read it; anyone else only when every
+    street of its rows is theirs (a batch with a row of no known street: nobody else)."""
+    if not can_import(user):
+        return False
+    ids = street_ids(user)
+    if ids is None or (batch.user_id is not None and batch.user_id == user.id):
+        return True
+    streets = {s.id for s in batch.streets}
+    return not batch.unplaced and bool(streets) and streets <= ids
+
+
+def scope_batches(user: User, query: Select | None = None) -> Select:
+    """Limit a select of import batches to those `user` may read (see :func:`can_see_batch`)."""
+    query = query if query is not None else select(ImportBatch)
+    if not can_import(user):
+        return query.where(false())
+    ids = street_ids(user)
+    if ids is None:
+        return query
+    links = import_batch_streets.c
+    placed = select(links.batch_id)
+    elsewhere = select(links.batch_id).where(links.street_id.not_in(ids)) if ids else placed
+    return query.where(or_(
+        ImportBatch.user_id == user.id,
+        and_(ImportBatch.unplaced == 0, ImportBatch.id.in_(placed), ImportBatch.id.not_in(elsewhere)),
+    ))
+
+
+def can_read_upload(user: User, uploader_ids: set[int]) -> bool:
+    """A stored upload (previewed by its SHA-256): whoever uploaded it, and readers of the whole city."""
+    return can_import(user) and (user.id in uploader_ids or street_ids(user) is None)
+
+
 def can_assign(user: User) -> bool:
     """Assigning organisations to officers (in bulk, auto-assign): supervisors and admins."""
     return is_supervisor(user)
@@ -237,25 +272,34 @@ def can_read_org_history(user: User, org: Organization) -> bool:
 def scope_audit(user: User, query: Select) -> Select:
     """Limit a select of audit events to what `user` may read.
 
-    Admins read everything. Supervisors read the events of the organisations in their scope and the
-    imports; account changes are for admins only. Everyone else reads nothing.
+    Admins of the whole city read everything. Supervisors read the events of the organisations in
+    their scope and of the imports they may read (:func:`scope_batches`: the file names are in the
+    summaries); account changes are for admins only. Everyone else reads nothing.
     """
     if not can_read_audit(user):
         return query.where(false())
-    if can_manage_users(user):
+    whole_city = street_ids(user) is None
+    if can_manage_users(user) and whole_city:
         return query
     in_scope = scope_orgs(user, select(Organization.id)).scalar_subquery()
+    batches = scope_batches(user, select(ImportBatch.id)).scalar_subquery()
+    general = and_(AuditEvent.organization_id.is_(None), AuditEvent.action != "import")
+    if not can_manage_users(user):
+        general = and_(general, AuditEvent.action != "user")
     return query.where(
         or_(
             AuditEvent.organization_id.in_(in_scope),
-            and_(AuditEvent.organization_id.is_(None), AuditEvent.action != "user"),
+            general,
+            and_(AuditEvent.organization_id.is_(None), AuditEvent.action == "import",
+                 or_(AuditEvent.object_type != "import_batch", AuditEvent.object_id.in_(batches))),
         )
     )
 
 
 def can_see_job(user: User, job) -> bool:
-    """A background job: the user who started it, and admins."""
-    return can_import(user) and (job.user_id == user.id or user.role == "admin")
+    """A background job: the user who started it, and admins of the whole city (a preview's rejected
+    rows may name any street)."""
+    return can_import(user) and (job.user_id == user.id or (user.role == "admin" and street_ids(user) is None))
 
 
 def is_own_branch(user: User, org: Organization) -> bool:

@@ -15,7 +15,9 @@ communities), or a literal. ``data`` is the form posted (default: empty).
 
 Street A lies in district A (Luohu). ``supervisor_b`` is the supervisor of district B (Futian): on
 district A's objects it gets what street B's officer gets when that is 404, else what the
-supervisor gets (``expect(..., supervisor_b=…)`` says otherwise where needed).
+supervisor gets (``expect(..., supervisor_b=…)`` says otherwise where needed). ``supervisor_street``
+is a supervisor given only street A: it gets what the whole-city supervisor gets, except on the
+import batch (its rows are all in street B: 404) and on uploads and jobs of others (404).
 """
 from __future__ import annotations
 
@@ -44,20 +46,25 @@ from tests.campaign.images import tiny_png
 from tests.conftest import login, street
 from tests.flows import TODAY, establish, visit
 
-ROLES = ("anonymous", "officer_a", "officer_b", "supervisor", "admin", "supervisor_b", "secretary_a", "secretary_b")
+ROLES = ("anonymous", "officer_a", "officer_b", "supervisor", "admin", "supervisor_b", "supervisor_street",
+         "secretary_a", "secretary_b")
 
 
 def expect(anonymous: int, officer_a: int, officer_b: int, supervisor: int, admin: int,
-           supervisor_b: int | None = None) -> dict[str, int]:
-    """The status each role gets, in the order of ROLES (district B's supervisor: see the module's doc).
+           supervisor_b: int | None = None, supervisor_street: int | None = None) -> dict[str, int]:
+    """The status each role gets, in the order of ROLES (district B's supervisor: see the module's doc;
+    the supervisor given only street A gets what the supervisor gets unless said otherwise).
 
     The branch secretaries (团支部书记: ``secretary_a`` of BRANCH_A in street A, ``secretary_b`` of a
     branch in street B) get 403 on every page that needs signing in, and what an officer gets on
     the public ones, unless ``SECRETARY(...)`` names their statuses."""
     if supervisor_b is None:
         supervisor_b = officer_b if officer_b == 404 else supervisor
+    if supervisor_street is None:
+        supervisor_street = supervisor
     secretary = 403 if anonymous in (302, 401) else officer_a
-    return dict(zip(ROLES, (anonymous, officer_a, officer_b, supervisor, admin, supervisor_b, secretary, secretary)))
+    return dict(zip(ROLES, (anonymous, officer_a, officer_b, supervisor, admin, supervisor_b, supervisor_street,
+                            secretary, secretary)))
 
 
 def SECRETARY(expectation: dict[str, int], a: int, b: int | None = None) -> dict[str, int]:  # noqa: N802
@@ -157,7 +164,7 @@ MATRIX: dict[str, Entry] = {
     "audit.index":             Entry(GET=SUPERVISORS()),
     "admin.users":             Entry(GET=ADMINS()),
     "admin.create_user":       Entry(GET=ADMINS(), POST=ADMINS()),
-    "admin.edit_user":         Entry(GET=ADMINS(), POST=ADMINS(302), args={"user_id": TARGET_USER}),
+    "admin.edit_user":         Entry(GET=ADMINS(), POST=ADMINS(302), args={"user_id": TARGET_USER}, data={"version": "1"}),
     "admin.reset_password":    Entry(GET=ADMINS(), POST=ADMINS(), args={"user_id": TARGET_USER}),
     "admin.deactivate":        Entry(POST=ADMINS(302), args={"user_id": TARGET_USER}),
     "admin.handover":          Entry(GET=ADMINS(), POST=ADMINS(302), args={"user_id": TARGET_USER}),
@@ -172,11 +179,13 @@ MATRIX: dict[str, Entry] = {
     "streets.rename_community": Entry(POST=ADMINS(302), args={"community_id": COMMUNITY_A}),
     "streets.remove_community": Entry(POST=ADMINS(302), args={"community_id": COMMUNITY_A}),
     "imports.index":           Entry(GET=SUPERVISORS(), POST=SUPERVISORS()),
-    "imports.preview":         Entry(GET=SUPERVISORS(302), args={"sha256": NO_UPLOAD}),
-    "imports.preview_rejected": Entry(GET=SUPERVISORS(302), args={"sha256": NO_UPLOAD}),
-    "imports.confirm":         Entry(POST=SUPERVISORS(302), args={"sha256": NO_UPLOAD}),
-    "imports.batch":           Entry(GET=SUPERVISORS(), args={"batch_id": BATCH}),
-    "imports.batch_rejected":  Entry(GET=SUPERVISORS(), args={"batch_id": BATCH}),
+    # someone else's upload (none here): whole-city readers are told it expired, others 404
+    "imports.preview":         Entry(GET=expect(302, 403, 403, 302, 302, 404, 404), args={"sha256": NO_UPLOAD}),
+    "imports.preview_rejected": Entry(GET=expect(302, 403, 403, 302, 302, 404, 404), args={"sha256": NO_UPLOAD}),
+    "imports.confirm":         Entry(POST=expect(302, 403, 403, 302, 302, 404, 404), args={"sha256": NO_UPLOAD}),
+    # a batch whose rows are all in street B (桂园): 404 for district B's and street A's supervisors
+    "imports.batch":           Entry(GET=expect(302, 403, 403, 200, 200, 404, 404), args={"batch_id": BATCH}),
+    "imports.batch_rejected":  Entry(GET=expect(302, 403, 403, 200, 200, 404, 404), args={"batch_id": BATCH}),
     "imports.template_csv":    Entry(GET=SUPERVISORS()),
     "imports.template_xlsx":   Entry(GET=SUPERVISORS()),
     "reconcile.index":         Entry(GET=SUPERVISORS(), POST=SUPERVISORS()),
@@ -229,12 +238,12 @@ MATRIX: dict[str, Entry] = {
     "attachments.download":    Entry(GET=STREET_A(), args={"org_id": ORG_A, "attachment_id": ATTACHMENT_A}),
     "attachments.thumbnail":   Entry(GET=STREET_A(), args={"org_id": ORG_A, "attachment_id": ATTACHMENT_A}),
     # a finished preview job of "supervisor": its owner and admins only (district B's supervisor: 404)
-    "jobs.show":               Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"job_id": JOB}),
-    "jobs.status":             Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"job_id": JOB}),
-    "jobs.retry":              Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404), args={"job_id": JOB}),
-    "imports.job_preview":     Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"job_id": JOB}),
-    "imports.job_rejected":    Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"job_id": JOB}),
-    "imports.job_confirm":     Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404), args={"job_id": JOB}),
+    "jobs.show":               Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
+    "jobs.status":             Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
+    "jobs.retry":              Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
+    "imports.job_preview":     Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
+    "imports.job_rejected":    Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
+    "imports.job_confirm":     Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
     # last, as it removes the file: street A's officer deletes it (302); street B's officer 404; after
     # that it is gone for everyone (404)
     "attachments.delete":      Entry(POST=expect(302, 302, 404, 404, 404), args={"org_id": ORG_A, "attachment_id": ATTACHMENT_A}),
@@ -275,6 +284,7 @@ def world(app, make_user, make_org):
     make_user("admin", "admin")
     make_user("supervisor_a", "supervisor", district="luohu")
     make_user("supervisor_b", "supervisor", district="futian")
+    make_user("supervisor_street", "supervisor", ["翠竹"])
     org_a = make_org("翠竹", name="翠竹测试科技有限公司")
     org_a.community = org_a.street.communities[0]
     db.session.commit()
@@ -347,9 +357,10 @@ def _preview_job(app):
 
 
 def _batch() -> ImportBatch:
-    """An applied import with one rejected row."""
+    """An applied import with one rejected row, its rows all in street B (桂园)."""
     batch = ImportBatch(filename="survey.csv", sha256="a" * 64, rows=2, created=1, rejected=1,
-                        rejected_csv="单位名称,错误\n翠竹测试,信用代码错误\n".encode("utf-8-sig"))
+                        rejected_csv="单位名称,错误\n桂园测试,信用代码错误\n".encode("utf-8-sig"))
+    batch.streets = [street("桂园")]
     db.session.add(batch)
     db.session.commit()
     return batch
@@ -613,3 +624,25 @@ def test_api_routes_with_tokens(app, world):
                         if method == "POST":
                             assert snapshot() == before, f"{role} {method} {url} changed data"
     assert not failures, "\n".join(failures)
+
+
+def test_logout_and_the_remember_me_cookie_for_every_role(app, world):
+    """Every signed-in role: the 记住我 cookie alone (browser closed) opens the dashboard; after 退出,
+    neither the saved session cookie nor the remember-me cookie opens anything again."""
+    for role in ROLES[1:]:
+        client = app.test_client()
+        response = client.post("/login", data={"username": role, "password": "Secret123", "remember": "y"})
+        assert response.status_code == 302, role
+        remember = client.get_cookie("remember_token")
+        assert remember is not None, role
+        saved_session = client.get_cookie("session").value
+        client.delete_cookie("session")  # the browser was closed: only the remember-me cookie is left
+        page = "/account/password" if role.startswith("secretary") else "/dashboard/"  # a secretary's pages
+        assert client.get(page).status_code == 200, role
+        assert client.post("/logout").status_code == 302
+        for cookies in ({"session": saved_session}, {"remember_token": remember.value}):
+            replay = app.test_client()
+            for name, value in cookies.items():
+                replay.set_cookie(name, value)
+            response = replay.get(page)
+            assert response.status_code == 302 and "/login" in response.headers["Location"], (role, cookies.keys())

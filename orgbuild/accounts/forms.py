@@ -6,7 +6,7 @@ Kept apart from ``campaign/forms.py`` (organisation forms); the password policy 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..web.forms import Form
@@ -41,6 +41,7 @@ class UserForm(Form):
     #: a branch secretary's organisation, by its unified social credit code (that role only)
     org_code = StringField(_l("所在组织的统一社会信用代码（团支部书记）"), validators=[Optional(), Length(max=40)])
     password = PasswordField(_l("初始密码"), validators=[Optional(), Length(max=200)])
+    version = HiddenField()  # the account's version the form was opened at (edit only)
     submit = SubmitField(_l("保存"))
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from .. import audit
 from ..districts import service as districts
@@ -39,6 +39,34 @@ class AccountError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class AccountConflict(AccountError):
+    """Someone else changed the account since the form was opened (optimistic locking, as for
+    organisations); nothing was written. ``current`` holds what is on record now."""
+
+    def __init__(self, user: User):
+        super().__init__(Message("该用户在您打开表单后已被他人修改（见下方当前内容），本次未保存；请核对后重新保存"))
+        self.current = {"role": user.role, "display_name": user.display_name or "",
+                        "streets": [s.name for s in user.streets],
+                        "district": _district_name(user.district), "active": bool(user.active)}
+
+
+def _claim_version(user: User, expected: int | None) -> None:
+    """Bump the account's version, refusing (rolled back) when it is no longer `expected`.
+
+    One guarded UPDATE decides between two saves at once: only one of them finds the version it read."""
+    if expected is None:
+        user.version = (user.version or 1) + 1
+        return
+    claimed = db.session.execute(
+        update(User).where(User.id == user.id, User.version == expected).values(version=User.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise AccountConflict(db.session.get(User, user.id))
+    db.session.expire(user, ["version"])
 
 
 def find_streets(names: list[str]) -> list[Street]:
@@ -216,6 +244,7 @@ def _set_password(user: User, new_password: str, actor: User | None, summary: st
     _check_password(new_password, user.username)
     user.set_password(new_password)
     user.session_token = new_session_token()
+    _claim_version(user, None)
     audit.record(actor, "user", "user", user.id, summary=summary, changes={"password": ("***", "***")})
     _commit()
 
@@ -229,14 +258,18 @@ def update_user(
     district: District | None | object = KEEP,
     organization: Organization | None | object = KEEP,
     email: str | None | object = KEEP,
+    expected_version: int | None = None,
 ) -> dict:
     """Change role, streets, district, display name and e-mail address; returns {field: (old, new)}
     of what changed (`email` KEEP: unchanged; blank: cleared). A branch secretary keeps (or,
     `organization`, changes) their organisation; another role drops it.
 
     `district` KEEP: unchanged, unless new streets are given, which then decide it (as in
-    :func:`create_user`); with no streets the district stays.
+    :func:`create_user`); with no streets the district stays. `expected_version`: the account's
+    version the form was opened at; a save over a newer one raises :class:`AccountConflict`.
     """
+    if expected_version is not None and expected_version != user.version:
+        raise AccountConflict(user)
     if role is not None and role not in ROLES:
         raise AccountError(Message("未知角色：%(role)s", role=role))
     if actor is not None and actor.id == user.id and role is not None and role != user.role:
@@ -278,6 +311,7 @@ def update_user(
         user.email = email
     if not changes:
         return {}
+    _claim_version(user, expected_version)
     audit.record(actor, "user", "user", user.id, summary=f"update {user.username}", changes=changes)
     _commit()
     return changes
@@ -298,6 +332,7 @@ def set_active(user: User, active: bool, actor: User | None = None) -> bool:
         raise AccountError(Message("%(name)s 仍负责组织，请先移交再停用", name=user.label))
     user.active = bool(active)
     user.session_token = new_session_token()
+    _claim_version(user, None)
     audit.record(actor, "user", "user", user.id,
                  summary=f"{'reactivate' if active else 'deactivate'} {user.username}",
                  changes={"active": (not active, bool(active))})

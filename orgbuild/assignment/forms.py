@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired, Optional
 
+from ..web.forms import Form
 
-class BulkAssignForm(FlaskForm):
+
+class BulkAssignForm(Form):
     """Give the ticked organisations, or the whole filter result, to one officer."""
 
     officer_id = SelectField(_l("负责团干"), coerce=int, validators=[DataRequired(message=_l("请选择负责团干"))])
@@ -16,14 +17,14 @@ class BulkAssignForm(FlaskForm):
     submit = SubmitField(_l("分配"))
 
 
-class AutoAssignForm(FlaskForm):
+class AutoAssignForm(Form):
     """Apply the previewed auto-assignment of a street."""
 
     street_id = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("确认自动分配"))
 
 
-class HandoverForm(FlaskForm):
+class HandoverForm(Form):
     """Where a deactivated officer's organisations go."""
 
     to_id = SelectField(_l("接手团干"), coerce=int, default=0, validators=[Optional()])

@@ -531,6 +531,10 @@ def _replay_after_race(org: Organization, request: TransitionRequest, actor: Use
     """The same form was sent twice at once and the other request stored its key first: answer its result."""
     db.session.rollback()
     earlier = earlier_submission(request, org, actor) if request.submission_key else None
+    if earlier is None and request.event == "onboard":
+        code_errors = _platform_code_errors(org, request.platform_code)  # the unique index decided a race
+        if code_errors:
+            raise ServiceError(code_errors)
     if earlier is None:
         raise ServiceError([(None, Message("保存失败：数据与已有记录冲突，请刷新页面后重试"))])
     request.replayed = True

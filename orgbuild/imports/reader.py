@@ -63,7 +63,7 @@ def sha256_of(path: str) -> str:
 
 
 def open_survey(path: str, *, encoding: str = "auto", sheet: str | None = None, max_bytes: int | None = None,
-                scheme=survey_columns) -> SurveySource:
+                scheme=survey_columns, xlsx_limits: XlsxLimits | None = None) -> SurveySource:
     """Open `path` as a survey, or raise :class:`FileRefused` before any data row is read.
 
     `scheme` maps the header: any object with ``map_header(cells)`` and ``recognised_count(cells)``
@@ -84,10 +84,41 @@ def open_survey(path: str, *, encoding: str = "auto", sheet: str | None = None, 
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRefused(Message("这是旧版 Excel（.xls）或其他 Office 文件，请在 Excel 中另存为 .xlsx 或 CSV 后再上传"))
     if head.startswith(b"PK\x03\x04"):
-        return _open_xlsx(path, sheet, scheme)
+        return _open_xlsx(path, sheet, scheme, xlsx_limits)
+    unicode_bom = _unicode_bom(head)
+    if unicode_bom:  # UTF-16 / UTF-32 text (Excel's "Unicode text", some exports): the BOM tells
+        return _open_csv(path, unicode_bom, size, scheme)
     if b"\x00" in head:
+        if _looks_like_utf16(head):
+            raise FileRefused(Message("文件像是没有 BOM 标记的 UTF-16 文本，无法确定字节顺序；请在 Excel 中另存为“CSV UTF-8”后再上传"))
         raise FileRefused(Message("这是二进制文件，不是 CSV 或 Excel 表格"))
     return _open_csv(path, encoding, size, scheme)
+
+
+def _unicode_bom(head: bytes) -> str | None:
+    """The codec a UTF-16 or UTF-32 byte-order mark names (None without one)."""
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            return codec
+    return None
+
+
+def _looks_like_utf16(head: bytes) -> bool:
+    """Whether the first bytes read as UTF-16 text in either byte order: printable characters, tabs and
+    line breaks only (binary data holds NUL characters or control codes once decoded)."""
+    head = head[: len(head) - len(head) % 2]
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            text = head.decode(codec)
+        except UnicodeDecodeError:
+            try:
+                text = head[:-2].decode(codec)  # a character cut at the end of the first bytes
+            except UnicodeDecodeError:
+                continue
+        if len(text) >= 4 and all(c.isprintable() or c in "\t\r\n" for c in text):
+            return True
+    return False
 
 
 #: Header problems named in the refusal (thousands of duplicate columns would overflow the flash cookie).
@@ -120,6 +151,10 @@ def _guess_name(path: str) -> str:
 
 def detect_encoding(path: str, encoding: str = "auto") -> str:
     """The Python codec to read the CSV with: strict UTF-8 (BOM or not), then strict GB18030."""
+    if encoding in ("utf-16", "utf-32"):  # named by the file's byte-order mark (open_survey)
+        if _decodes_as(path, encoding):
+            return encoding
+        raise FileRefused(Message("文件以 %(enc)s 标记开头，但内容不是有效的 %(enc)s 文本", enc=encoding.upper()))
     candidates = {"auto": ("utf-8", "gb18030"), "utf-8": ("utf-8",), "gb18030": ("gb18030",)}[encoding]
     for candidate in candidates:
         if _decodes_as(path, candidate):
@@ -215,13 +250,33 @@ def _find_header(numbered: Iterator[tuple[int, list[object]]], scheme=survey_col
 
 # --- XLSX -------------------------------------------------------------------------------------
 
-#: Bounds checked in the zip directory before openpyxl parses anything (a zip bomb, or millions of
-#: shared strings, would otherwise exhaust a worker's memory or time).
+#: Bounds checked before openpyxl parses anything (a zip bomb, or millions of shared strings, would
+#: otherwise exhaust a worker's memory or time); the rows and columns are checked again while the
+#: sheet is read (its declared dimension may be absent or false). Settings: config.py (ORGBUILD_XLSX_*).
 XLSX_MAX_UNPACKED = 512 << 20  # bytes, all parts together
 XLSX_MAX_SHARED_STRINGS_BYTES = 64 << 20  # openpyxl keeps every shared string in memory
-XLSX_MAX_SHARED_STRINGS = 1_000_000
+XLSX_MAX_SHARED_STRINGS = 500_000  # a 100,000-row survey holds about 300,000; 500,000 stay under 250 MB
 XLSX_MAX_ROWS = 1_048_576  # Excel's own limit
 XLSX_MAX_COLUMNS = 16_384  # Excel's own limit (XFD)
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """How much of a workbook the reader agrees to unpack and parse."""
+
+    unpacked: int = XLSX_MAX_UNPACKED
+    shared_strings_bytes: int = XLSX_MAX_SHARED_STRINGS_BYTES
+    shared_strings: int = XLSX_MAX_SHARED_STRINGS
+    rows: int = XLSX_MAX_ROWS
+    columns: int = XLSX_MAX_COLUMNS
+
+    @classmethod
+    def from_config(cls, config) -> "XlsxLimits":
+        """The limits the settings name (config.py), the defaults for any not set."""
+        defaults = cls()
+        return cls(**{name: int(config.get("XLSX_MAX_" + name.upper(), getattr(defaults, name)))
+                      for name in ("unpacked", "shared_strings_bytes", "shared_strings", "rows", "columns")})
+
 
 _SST_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\buniqueCount="(\d+)"')
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="[A-Z]+\d+:([A-Z]+)(\d+)"')
@@ -231,25 +286,66 @@ def _megabytes(size: int) -> float:
     return round(size / 1048576, 1)
 
 
-def check_xlsx_bounds(archive: zipfile.ZipFile) -> None:
+def _too_many_strings(count: int, limits: XlsxLimits) -> FileRefused:
+    return FileRefused(Message("Excel 文件中的不同文字过多（%(n)d 个，上限为 %(limit)d 个），请另存为 CSV 后再上传",
+                               n=count, limit=limits.shared_strings))
+
+
+_SST_ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?sst\b")
+
+
+def _count_shared_strings(part, limits: XlsxLimits) -> None:
+    """Count the shared strings by streaming the part (the declared count may be absent or false);
+    stop as soon as there are more than the limit. An item opens as <si>, <si/> or <si attr…>, with
+    the root element's namespace prefix if it has one."""
+    head = part.read(4096)
+    root = _SST_ROOT.search(head)
+    prefix = root.group(1) + b":" if root and root.group(1) else b""
+    openings = tuple(b"<" + prefix + b"si" + end for end in (b">", b"/>", b" "))
+    margin = max(len(opening) for opening in openings)
+    count, tail = 0, head
+    for chunk in iter(lambda: part.read(_CHUNK), b""):
+        data = tail + chunk
+        if len(data) <= margin:
+            tail = data
+            continue
+        keep = len(data) - margin  # an opening cut by the chunk boundary is counted with the next chunk
+        count += sum(data.count(opening, 0, keep + len(opening) - 1) for opening in openings)
+        tail = data[keep:]
+        if count > limits.shared_strings:
+            raise _too_many_strings(count, limits)
+    count += sum(tail.count(opening) for opening in openings)
+    if count > limits.shared_strings:
+        raise _too_many_strings(count, limits)
+
+
+def _too_large(rows: int, columns: int, limits: XlsxLimits) -> FileRefused:
+    return FileRefused(Message("工作表过大（%(rows)d 行、%(cols)d 列），上限为 %(max_rows)d 行、%(max_cols)d 列",
+                               rows=rows, cols=columns, max_rows=limits.rows, max_cols=limits.columns))
+
+
+def check_xlsx_bounds(archive: zipfile.ZipFile, limits: XlsxLimits | None = None) -> None:
     """Refuse a workbook whose directory declares more than the bounds (sizes, shared strings, rows,
-    columns); only the directory and the first bytes of two parts are read."""
+    columns); only the directory, the first bytes of the sheets and the shared strings (streamed,
+    never held) are read."""
+    limits = limits or XlsxLimits()
     infos = archive.infolist()
     unpacked = sum(info.file_size for info in infos)
-    if unpacked > XLSX_MAX_UNPACKED:
+    if unpacked > limits.unpacked:
         raise FileRefused(Message("Excel 文件解压后过大（%(size)s MB），上限为 %(limit)s MB；请删除多余的工作表或另存为 CSV",
-                                  size=_megabytes(unpacked), limit=_megabytes(XLSX_MAX_UNPACKED)))
+                                  size=_megabytes(unpacked), limit=_megabytes(limits.unpacked)))
     for info in infos:
         name = info.filename.lower()
         if name.endswith("sharedstrings.xml"):
-            if info.file_size > XLSX_MAX_SHARED_STRINGS_BYTES:
+            if info.file_size > limits.shared_strings_bytes:
                 raise FileRefused(Message("Excel 文件中的文字过多（共享字符串 %(size)s MB，上限为 %(limit)s MB），请另存为 CSV 后再上传",
-                                          size=_megabytes(info.file_size), limit=_megabytes(XLSX_MAX_SHARED_STRINGS_BYTES)))
+                                          size=_megabytes(info.file_size), limit=_megabytes(limits.shared_strings_bytes)))
             with archive.open(info) as part:
                 found = _SST_COUNT.search(part.read(4096))
-            if found and int(found.group(1)) > XLSX_MAX_SHARED_STRINGS:
-                raise FileRefused(Message("Excel 文件中的不同文字过多（%(n)d 个，上限为 %(limit)d 个），请另存为 CSV 后再上传",
-                                          n=int(found.group(1)), limit=XLSX_MAX_SHARED_STRINGS))
+            if found and int(found.group(1)) > limits.shared_strings:
+                raise _too_many_strings(int(found.group(1)), limits)
+            with archive.open(info) as part:
+                _count_shared_strings(part, limits)
         elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
             with archive.open(info) as part:
                 found = _DIMENSION.search(part.read(4096))
@@ -257,21 +353,61 @@ def check_xlsx_bounds(archive: zipfile.ZipFile) -> None:
                 columns = 0
                 for letter in found.group(1).decode():
                     columns = columns * 26 + ord(letter) - 64
-                if int(found.group(2)) > XLSX_MAX_ROWS or columns > XLSX_MAX_COLUMNS:
-                    raise FileRefused(Message("工作表过大（%(rows)d 行、%(cols)d 列），上限为 %(max_rows)d 行、%(max_cols)d 列",
-                                              rows=int(found.group(2)), cols=columns, max_rows=XLSX_MAX_ROWS,
-                                              max_cols=XLSX_MAX_COLUMNS))
+                if int(found.group(2)) > limits.rows or columns > limits.columns:
+                    raise _too_large(int(found.group(2)), columns, limits)
 
 
-def _open_xlsx(path: str, sheet_name: str | None, scheme=survey_columns) -> SurveySource:
+class _FormulaWithoutValue:
+    """A formula cell saved without its result (written by a program, never calculated by Excel)."""
+
+    def __str__(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return "<formula without value>"
+
+
+#: The value the reader gives such a cell; the row checker names it (imports/rows.py).
+FORMULA_WITHOUT_VALUE = _FormulaWithoutValue()
+
+
+def _sheet_rows(workbook, worksheet, limits: XlsxLimits) -> Iterator[tuple[int, list[object]]]:
+    """(row number, values) of every row the sheet holds, parsed as a stream; a formula without a
+    cached value reads as FORMULA_WITHOUT_VALUE, and a row or column beyond the limits refuses the file."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        """openpyxl's own sheet parser, telling a formula without a value from an empty cell."""
+
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = FORMULA_WITHOUT_VALUE
+            return cell
+
+    with worksheet._get_source() as source:  # noqa: SLF001 - the read-only sheet's own XML stream
+        parser = Parser(source, worksheet._shared_strings, data_only=True, epoch=workbook.epoch,  # noqa: SLF001
+                        date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)  # noqa: SLF001
+        for number, cells in parser.parse():
+            width = max((cell["column"] for cell in cells), default=0)
+            if number > limits.rows or width > limits.columns:
+                raise _too_large(number, width, limits)
+            values: list[object] = [None] * width
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            yield number, values
+
+
+def _open_xlsx(path: str, sheet_name: str | None, scheme=survey_columns, limits: XlsxLimits | None = None) -> SurveySource:
     """Open an XLSX in read-only mode (first sheet, or the named one) and find the header."""
     from openpyxl import load_workbook
 
+    limits = limits or XlsxLimits()
     try:
         with zipfile.ZipFile(path) as archive:
             if "xl/workbook.xml" not in archive.namelist():
                 raise FileRefused(Message("这是 ZIP 压缩文件或其他 Office 文件，不是 Excel 工作簿（.xlsx）"))
-            check_xlsx_bounds(archive)
+            check_xlsx_bounds(archive, limits)
         handle = open(path, "rb")  # noqa: SIM115 - a file object: openpyxl would insist on an .xlsx file name
         try:
             workbook = load_workbook(handle, read_only=True, data_only=True)
@@ -297,9 +433,14 @@ def _open_xlsx(path: str, sheet_name: str | None, scheme=survey_columns) -> Surv
 
     def numbered() -> Iterator[tuple[int, list[object]]]:
         """Every row of the sheet with its row number (kept for the progress bar)."""
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            counter[0] = number
-            yield number, list(values)
+        try:
+            for number, values in _sheet_rows(workbook, worksheet, limits):
+                counter[0] = number
+                yield number, values
+        except FileRefused:
+            raise
+        except Exception:  # noqa: BLE001 - a sheet that does not parse is a refusal, never a 500
+            raise FileRefused(Message("无法读取该 Excel 文件，文件可能已损坏")) from None
 
     stream = numbered()
     try:

@@ -14,6 +14,7 @@ from ..campaign.actions import SurveyData, local_today, survey_errors
 from ..domain import rules
 from ..domain.rules import Message
 from .columns import BY_FIELD, HeaderMap, industry_letter
+from .reader import FORMULA_WITHOUT_VALUE
 
 #: Fields an import writes: every survey field. The officer (负责团干) is written only from a cell that
 #: names an active officer of the row's street (``officer_id`` then joins the row's supplied fields).
@@ -77,6 +78,15 @@ def written(raw: object) -> str:
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     return str(raw)
+
+
+def column_letter(position: int) -> str:
+    """The spreadsheet's name of a column: 1 → A, 27 → AA."""
+    letters = ""
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def is_blank(cells: list[object]) -> bool:
@@ -197,6 +207,23 @@ class RowChecker:
         """The column of `field` as written in the file."""
         return self.header.labels.get(field) or BY_FIELD[field].header
 
+    def formula_errors(self, number: int, cells: list[object]) -> list[RowError]:
+        """One error per cell of a read column holding a formula saved without its value (XLSX)."""
+        names = {i: label for label, i in self.positions.items()}
+        return [
+            RowError(number, names[i], "", Message(
+                "单元格 %(cell)s 是公式，但文件中没有保存它的计算结果：请用 Excel 打开该文件后保存，或把公式复制后“选择性粘贴为数值”，再重新上传",
+                cell=f"{column_letter(i + 1)}{number}"))
+            for i, c in enumerate(cells) if c is FORMULA_WITHOUT_VALUE and i in names
+        ]
+
+    def street_of(self, cells: list[object]) -> int | None:
+        """The street a (rejected) row names, when it is one of the district's (None otherwise)."""
+        if len(cells) <= self.street_index:
+            return None
+        text = rules.strip_control_chars(cell_text(cells[self.street_index])).strip()
+        return self.streets.get(rules.street_key(text)) if text else None
+
     def control_errors(self, number: int, cells: list[object]) -> list[RowError]:
         """One error per cell holding a control character or NUL (the row is refused, never shifted)."""
         if self.text_rows:
@@ -231,6 +258,10 @@ class RowChecker:
         control = self.control_errors(number, cells)
         if control:
             return None, control, []
+        if not self.text_rows:
+            formulas = self.formula_errors(number, cells)
+            if formulas:
+                return None, formulas, []
         texts = self.texts(cells)
         for field, index, limit, label in self.text_plan:
             text = texts[index]

@@ -39,7 +39,7 @@ from ..duplicates import matching as duplicates
 from ..duplicates.service import known_names
 from ..extensions import db
 from ..models import AuditEvent, Community, ImportBatch, Organization, Street, User, user_streets
-from .reader import FileRefused, SurveySource, open_survey, sha256_of
+from .reader import FileRefused, SurveySource, XlsxLimits, open_survey, sha256_of
 from .rows import IMPORT_FIELDS, RowChecker, RowError, SurveyRow, is_blank, officer_key, written
 
 __all__ = ["FileRefused", "ImportReport", "run_import", "batches_with_sha", "IMPORT_FIELDS"]
@@ -92,6 +92,10 @@ class ImportReport:
     previous_batches: list[ImportBatch] = field(default_factory=list)
     batch_id: int | None = None
     rejected_csv: bytes | None = None
+    #: the streets of the rows (their own, the one on record, the one a rejected row names) and the
+    #: number of rejected rows naming no known street: who may read the batch (policy.can_see_batch)
+    streets: set[int] = field(default_factory=set)
+    unplaced: int = 0
 
     def as_json(self) -> dict:
         """The object ``import-survey --json`` prints (DESIGN.md: exactly these keys)."""
@@ -196,7 +200,8 @@ def run_import(
     if report is None:
         report = ImportReport(file=filename or path)
     report.file, report.dry_run, report.strict = filename or path, dry_run, strict
-    source = open_survey(path, encoding=encoding, sheet=sheet, max_bytes=max_bytes)
+    source = open_survey(path, encoding=encoding, sheet=sheet, max_bytes=max_bytes,
+                         xlsx_limits=XlsxLimits.from_config(current_app.config))
     try:
         report.sha256 = sha256_of(path)
         report.previous_batches = batches_with_sha(report.sha256)
@@ -258,7 +263,8 @@ class _PlanWriter:
         """The trailer: what the whole file said besides its rows (warnings, columns, reading)."""
         self.dump(("end", {"warnings": report.warnings, "warning_count": report.warning_count,
                            "ignored_columns": report.ignored_columns, "encoding": report.encoding,
-                           "delimiter": report.delimiter, "sheet": report.sheet}))
+                           "delimiter": report.delimiter, "sheet": report.sheet,
+                           "rejected_streets": sorted(report.streets), "unplaced": report.unplaced}))
         self.file.close()
 
 
@@ -294,7 +300,9 @@ def apply_plan(
         while True:
             record = pickle.load(file)
             if record[0] == "end":
-                vars(report).update(record[1])
+                trailer = dict(record[1])
+                report.streets.update(trailer.pop("rejected_streets", ()))
+                vars(report).update(trailer)
                 break
             if record[0] == "rejected":
                 _, number, cells, errors = record
@@ -338,6 +346,7 @@ def _plan_and_apply(source: SurveySource, report: ImportReport, actor: User | No
                 report.warnings.extend(warnings)
         if row is None:
             report.rejected += 1
+            _place(report, checker.street_of(cells))
             report.errors.extend(errors)
             rejected.add(number, cells, errors)
             if plan is not None:
@@ -364,6 +373,14 @@ def _plan_and_apply(source: SurveySource, report: ImportReport, actor: User | No
     if progress is not None:
         progress(max(0, source.total - last_position), source.total)
     _finish(report, actor, rejected, before_commit)
+
+
+def _place(report: ImportReport, street_id: int | None) -> None:
+    """Count a row's street among the batch's streets (None: a row of no known street)."""
+    if street_id is None:
+        report.unplaced += 1
+    else:
+        report.streets.add(street_id)
 
 
 def _finish(report: ImportReport, actor: User | None, rejected: _RejectedWriter,
@@ -395,7 +412,9 @@ def _record_batch(report: ImportReport, actor: User | None) -> None:
         unchanged=report.unchanged,
         rejected=report.rejected,
         rejected_csv=report.rejected_csv,
+        unplaced=report.unplaced,
     )
+    batch.streets = list(db.session.scalars(select(Street).where(Street.id.in_(report.streets)))) if report.streets else []
     db.session.add(batch)
     db.session.flush()
     report.batch_id = batch.id
@@ -477,6 +496,10 @@ class _ChunkWriter:
         assigned: list[tuple[str, int | None, str, int | None, int]] = []  # code, id, name, old, new officer
         for row in chunk:
             old = on_record.get(row.data.credit_code) if on_record else None
+            if row.values.get("street_id") is not None:
+                report.streets.add(row.values["street_id"])
+            if old is not None:
+                report.streets.add(old[street])
             self._warn_duplicates(row, checker, old)
             if old is None:
                 values = dict(self.defaults)
@@ -492,7 +515,7 @@ class _ChunkWriter:
             if allowed is not None and old[street] not in allowed:
                 report.rejected += 1
                 error = RowError(row.number, checker.label("credit_code"), row.data.credit_code,
-                                 Message("该组织已登记在您不负责的街道，无权修改"))
+                                 Message("无法用该统一社会信用代码登记，请联系团区委核实"))  # as the form: never confirm it exists
                 report.errors.append(error)
                 self.rejected.add(row.number, row.cells, [error])
                 if report.strict:

@@ -38,8 +38,10 @@ STREET_COLUMNS = [
 ORG_COLUMNS = [
     N_("单位名称"), N_("统一社会信用代码"), N_("所属街道"), N_("所属社区"), N_("行业类别"), N_("单位类型"),
     N_("从业人员数"), N_("35岁以下青年数"), N_("团员数"), N_("党员数"), N_("是否建立党组织"),
-    N_("是否建立团组织"), N_("状态"), N_("负责团干"), N_("联系人"), N_("联系电话"), N_("地址"),
+    N_("是否建立团组织"), N_("团组织现状"), N_("状态"), N_("负责团干"), N_("联系人"), N_("联系电话"), N_("地址"),
 ]
+#: Organisations whose current league state is looked up at once (two queries per chunk).
+STATE_CHUNK = 500
 
 
 BRANCH_COLUMNS = [
@@ -79,30 +81,50 @@ def street_table(progress: dict[str, Any], translate: Callable[[str], str]) -> t
     return header, rows + [total]
 
 
-def org_table(orgs: Iterable[Organization], translate: Callable[[str], str]) -> tuple[list[str], Iterable[list[Any]]]:
-    """The organisation list as a header and (lazily produced) rows."""
+def org_table(orgs: Iterable[Organization], translate: Callable[[str], str],
+              states_of: Callable[[list[Organization]], dict[int, str]] | None = None,
+              state_labels: dict[str, str] | None = None) -> tuple[list[str], Iterable[list[Any]]]:
+    """The organisation list as a header and (lazily produced) rows. 是否建立团组织 is the survey's
+    finding; 团组织现状 what stands now (`states_of(orgs)` → {id: state key}, `state_labels` key → label:
+    campaign/league.py), looked up a chunk at a time."""
     yes, no = translate(N_("是")), translate(N_("否"))
 
-    def rows():
+    def chunks():
+        chunk: list[Organization] = []
         for org in orgs:
-            yield [
-                org.name,
-                org.credit_code,
-                org.street.name if org.street else "",
-                org.community.name if org.community else "",
-                industry_label(org.industry, translate),
-                org.org_type,
-                org.employees,
-                org.youth_count,
-                org.league_members,
-                org.party_members,
-                yes if org.has_party_org else no,
-                yes if org.has_league_org else no,
-                translate(STATUSES.get(org.status, org.status)),
-                org.officer.label if org.officer else "",
-                org.contact_person,
-                org.contact_phone,
-                org.address,
+            chunk.append(org)
+            if len(chunk) >= STATE_CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def rows():
+        for chunk in chunks():
+            states = states_of(chunk) if states_of is not None else {}
+            for org in chunk:
+                yield row(org, states.get(org.id))
+
+    def row(org: Organization, state: str | None) -> list[Any]:
+        return [
+            org.name,
+            org.credit_code,
+            org.street.name if org.street else "",
+            org.community.name if org.community else "",
+            industry_label(org.industry, translate),
+            org.org_type,
+            org.employees,
+            org.youth_count,
+            org.league_members,
+            org.party_members,
+            yes if org.has_party_org else no,
+            yes if org.has_league_org else no,
+            translate((state_labels or {}).get(state, "")) if state else "",
+            translate(STATUSES.get(org.status, org.status)),
+            org.officer.label if org.officer else "",
+            org.contact_person,
+            org.contact_phone,
+            org.address,
             ]
 
     return [translate(h) for h in ORG_COLUMNS], rows()

@@ -3,7 +3,6 @@ the rules are in domain/quality.py and the service)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -11,12 +10,13 @@ from wtforms.validators import InputRequired, Length, Optional
 from ..campaign.actions import local_today
 from ..campaign.forms import TOO_LARGE, CheckedRange
 from ..domain import quality as rules
+from ..web.forms import Form
 
 
 SCORE = [InputRequired(message=_l("请填写得分")), CheckedRange(min=0, max=100, message=_l("得分须在0到100之间"))]
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     kind = SelectField(_l("活动类型"), choices=[(k, _l(v)) for k, v in rules.ACTIVITY_KINDS.items()],
                        validators=[InputRequired(message=_l("请选择活动类型"))])
     held_on = DateField(_l("活动日期"), default=local_today, validators=[InputRequired(message=_l("请填写活动日期"))])
@@ -28,7 +28,7 @@ class ActivityForm(FlaskForm):
     submit = SubmitField(_l("保存活动"))
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     change_kind = SelectField(_l("变动类型"), choices=[(k, _l(v[0])) for k, v in rules.MEMBERSHIP_KINDS.items()],
                               validators=[InputRequired(message=_l("请选择变动类型"))])
     changed_on = DateField(_l("变动日期"), default=local_today, validators=[InputRequired(message=_l("请填写变动日期"))])
@@ -38,7 +38,7 @@ class MembershipForm(FlaskForm):
     submit_change = SubmitField(_l("保存变动"))
 
 
-class GradingForm(FlaskForm):
+class GradingForm(Form):
     """The five area scores (五评), the veto item and, for a return, the reason."""
 
     leadership = IntegerField(_l("班子建设"), validators=SCORE)
@@ -50,14 +50,14 @@ class GradingForm(FlaskForm):
     reason = TextAreaField(_l("退回原因（退回修改时必填）"), validators=[Optional(), Length(max=2000)])
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(Form):
     """One more evidence file for an activity already logged."""
 
     file = FileField(_l("活动照片或记录（JPEG/PNG/PDF）"))
     submit_file = SubmitField(_l("上传"))
 
 
-class RectificationForm(FlaskForm):
+class RectificationForm(Form):
     """A rectification task (整顿): items one a line, the officer who answers for it, the deadline."""
 
     items = TextAreaField(_l("整顿事项（每行一项）"), validators=[InputRequired(message=_l("请填写整顿事项（每行一项）")),
@@ -67,14 +67,14 @@ class RectificationForm(FlaskForm):
     submit_task = SubmitField(_l("下达整顿任务"))
 
 
-class CloseTaskForm(FlaskForm):
+class CloseTaskForm(Form):
     """Closing a rectification task needs a note of what was done."""
 
     note = TextAreaField(_l("整顿完成情况"), validators=[InputRequired(message=_l("请填写整顿完成情况")), Length(max=4000)])
     submit_close = SubmitField(_l("完成整顿"))
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     """A year's grading round: its date, the cut-off eligibility counts back from, the five-star cap."""
 
     year = IntegerField(_l("年度"), validators=[InputRequired(message=_l("请填写年度")),

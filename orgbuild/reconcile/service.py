@@ -14,12 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 
 from .. import audit, policy
 from ..domain.rules import BRANCH_TYPES, Message, normalize_credit_code, parse_count, parse_date, to_halfwidth
 from ..extensions import db
-from ..imports.reader import open_survey, sha256_of
+from ..imports.reader import XlsxLimits, open_survey, sha256_of
 from ..models import Onboarding, Organization, ReconcileResolution, ReconcileRun, Street, User, local_date
 from . import columns
 
@@ -63,7 +64,8 @@ def _text(cells: list[object], index: int | None) -> str:
 def read_platform_file(path: str, *, encoding: str = "auto", sheet: str | None = None,
                        max_bytes: int | None = None) -> Reading:
     """Read a platform export (raises FileRefused when it is not one); bad cells become row errors."""
-    source = open_survey(path, encoding=encoding, sheet=sheet, max_bytes=max_bytes, scheme=columns)
+    source = open_survey(path, encoding=encoding, sheet=sheet, max_bytes=max_bytes, scheme=columns,
+                         xlsx_limits=XlsxLimits.from_config(current_app.config))
     where = source.header.fields
     labels = source.header.labels
     reading = Reading()

@@ -16,7 +16,7 @@ from ..districts import service as districts
 from ..extensions import db
 from ..i18n import translate_message
 from ..models import Street, User, street_order
-from .helpers import put_errors_on_form
+from .helpers import form_version, put_errors_on_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -113,20 +113,32 @@ def edit_user(user_id: int):
         if has_district:
             form.district_id.data = user.district_id or 0
     form.username.data = user.username  # the user name itself never changes
+    conflict = None
     if form.validate_on_submit():
+        expected = form_version(form)
+        if expected is None:
+            abort(400)  # an edit without the version it was opened at is never applied unchecked
         try:
             changes = accounts.update_user(
                 user, role=form.role.data, streets=_streets(form.street_ids.data),
                 display_name=form.display_name.data or "", actor=current_user,
                 district=_district(form, has_district), organization=_organization(form),
                 email=(form.email.data or "") if form.email.raw_data else accounts.KEEP,
+                expected_version=expected,
             )
+        except accounts.AccountConflict as error:
+            conflict = error
+            user = _user_or_404(user_id)
+            form.version.data = user.version  # saving again now overwrites knowingly what is shown
         except accounts.AccountError as error:
             put_errors_on_form(form, [(error.field or "role", error.message)])
         else:
             flash(_("已保存（%(n)d项修改）", n=len(changes)) if changes else _("没有修改"), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    elif not form.is_submitted():
+        form.version.data = user.version
+    return render_template("admin/user_form.html", form=form, user=user, conflict=conflict, role_labels=ROLE_LABELS,
+                           conflict_message=translate_message(conflict.message) if conflict else ""), 409 if conflict else 200
 
 
 def _set_active(user_id: int, active: bool):

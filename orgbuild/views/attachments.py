@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from .. import policy
@@ -15,6 +14,7 @@ from ..campaign.actions import ServiceError
 from ..extensions import db
 from ..models import Attachment
 from .helpers import org_or_404, put_errors_on_form
+from ..web.forms import Form
 
 bp = Blueprint("attachments", __name__, url_prefix="/orgs")
 
@@ -25,7 +25,7 @@ def upload_accept() -> dict:
     return {"evidence_accept": files.ACCEPT}
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     """One evidence file (JPEG/PNG photo or PDF scan)."""
 
     file = FileField(_l("证明材料（照片或 PDF）"), validators=[FileRequired(message=_l("请选择要上传的文件"))])
@@ -66,7 +66,7 @@ def delete(org_id: int, attachment_id: int):
     try:
         service.delete(org, attachment, current_user)
     except ServiceError as error:
-        put_errors_on_form(FlaskForm(), error.errors)
+        put_errors_on_form(Form(), error.errors)
     else:
         flash(_("已删除：%(name)s", name=name), "success")
     return redirect(url_for("orgs.detail", org_id=org_id))

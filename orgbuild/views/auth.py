@@ -1,5 +1,5 @@
-"""Sign-in (rate-limited per account and per address), sign-out, changing one's own password
-and the language switch."""
+"""Sign-in (failures throttled per address, then per account with a short back-off, counted in the
+database: accounts/throttle.py), sign-out, changing one's own password and the language switch."""
 from __future__ import annotations
 
 import time
@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from .. import policy
 from ..accounts import service as accounts
+from ..accounts import throttle
 from ..accounts.forms import ChangePasswordForm
 from ..campaign.forms import LoginForm
-from ..extensions import db, limiter
+from ..extensions import db
 from ..models import User
-from .helpers import put_errors_on_form, retry_minutes
+from .helpers import put_errors_on_form
 
 bp = Blueprint("auth", __name__)
 
@@ -44,88 +45,79 @@ def start_session(user: User, remember: bool = False) -> None:
     session["_token"] = user.session_token
 
 
-def _account_key() -> str:
-    """Rate-limit key for the account being tried (empty: the limit is skipped)."""
-    name = (request.form.get("username") or "").strip().lower()[:80]
-    return f"account:{name}" if name else ""
+def wait_message(seconds: int) -> str:
+    """"Try again in N seconds / minutes" for a throttled attempt."""
+    if seconds < 60:
+        return _("登录失败次数过多，请 %(n)d 秒后再试", n=seconds)
+    return _("登录失败次数过多，请 %(n)d 分钟后再试", n=-(-seconds // 60))
 
 
-def _attempt_failed(response) -> bool:  # noqa: ARG001
-    """Count only failed attempts (sign-in, password change) against their limits."""
-    return bool(g.get("attempt_failed"))
-
-
-def _signed_in_key() -> str:
-    """Rate-limit key for the signed-in account."""
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else ""
-
-
-def _login_breached(request_limit):
-    """The sign-in page with a clear "try again in N minutes" message (HTTP 429)."""
-    minutes = retry_minutes(request_limit.reset_at)
+def _login_blocked(seconds: int):
+    """The sign-in page with a clear "try again in N seconds/minutes" message (HTTP 429)."""
     form = LoginForm(formdata=None)
-    message = _("登录失败次数过多，请 %(n)d 分钟后再试", n=minutes)
-    response = make_response(render_template("auth/login.html", form=form, blocked_message=message), 429)
-    response.headers["Retry-After"] = str(max(1, int(request_limit.reset_at - time.time())))
+    response = make_response(render_template("auth/login.html", form=form, blocked_message=wait_message(seconds)), 429)
+    response.headers["Retry-After"] = str(seconds)
     return response
 
 
-def _limit(config_key: str, default: str):
-    """A limit string read from the configuration when the request is checked."""
-    return lambda: current_app.config.get(config_key, default)
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _limit("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"), key_func=_account_key, methods=["POST"],
-    deduct_when=_attempt_failed, on_breach=_login_breached, scope="account",
-)
-@limiter.limit(
-    _limit("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"), key_func=get_remote_address, methods=["POST"],
-    deduct_when=_attempt_failed, on_breach=_login_breached, scope="address",
-)
 def login():
-    """Sign in with user name and password."""
+    """Sign in with user name and password; the address, then the account, must not be in a back-off."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
-    g.attempt_failed = request.method == "POST"  # until proven otherwise
+    if request.method == "POST":
+        address = throttle.address_key(get_remote_address())
+        account = throttle.account_key(request.form.get("username"))
+        wait = throttle.wait_seconds(address, account)
+        if wait:
+            return _login_blocked(wait)
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
         if user is None or not user.check_password(form.password.data):
+            throttle.failed(address, throttle.address_rule())
+            throttle.failed(account, throttle.account_rule())
             flash(_("用户名或密码错误"), "danger")
         elif not policy.can_sign_in(user):
             flash(_("该账号已停用，请联系管理员"), "danger")
         else:
             chosen_locale = session.get("locale")
-            g.attempt_failed = False
+            throttle.cleared(account)
             start_session(user, remember=form.remember.data)
             if chosen_locale:
                 session["locale"] = chosen_locale  # keep the language picked on the sign-in page
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+    elif request.method == "POST":
+        throttle.failed(address, throttle.address_rule())  # an incomplete form still costs the address
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(
-    _limit("PASSWORD_CHANGE_LIMIT", "5 per 15 minutes"), key_func=_signed_in_key, methods=["POST"],
-    deduct_when=_attempt_failed, scope="account",
-)
 def change_password():
     """Change one's own password: other sessions end, this one stays signed in.
 
-    Wrong current passwords are limited like sign-ins, so a borrowed session cannot guess it.
+    Wrong current passwords (only those, not form mistakes) get the sign-in back-off, so a borrowed
+    session cannot guess it.
     """
     form = ChangePasswordForm()
-    g.attempt_failed = False  # only a wrong current password counts, not a form mistake
+    key = throttle.password_key(current_user.id)
+    if request.method == "POST":
+        wait = throttle.wait_seconds(key)
+        if wait:
+            form.current_password.errors = [wait_message(wait)]
+            response = make_response(render_template("auth/change_password.html", form=form), 429)
+            response.headers["Retry-After"] = str(wait)
+            return response
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, form.current_password.data, form.new_password.data)
         except accounts.AccountError as error:
-            g.attempt_failed = error.field == "current_password"
+            if error.field == "current_password":
+                throttle.failed(key, throttle.account_rule())
             put_errors_on_form(form, [(error.field, error.message)])
         else:
+            throttle.cleared(key)
             start_session(current_user._get_current_object())
             flash(_("密码已修改，其他设备上的登录已失效"), "success")
             return redirect(url_for("main.home"))

@@ -8,6 +8,7 @@ from sqlalchemy import exists
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
+from ..campaign import league
 from ..campaign import listing as orglist
 from ..extensions import db
 from ..models import Branch, Organization
@@ -60,7 +61,7 @@ def orgs(fmt: str):
     query = orglist.org_query(current_user, f).options(
         joinedload(Organization.street), joinedload(Organization.community), joinedload(Organization.officer)
     )
-    header, rows = exports.org_table(db.session.scalars(query), gettext)
+    header, rows = exports.org_table(db.session.scalars(query), gettext, states_of=league.states, state_labels=league.STATES)
     return download(header, rows, fmt, "organizations", gettext("组织列表"))
 
 

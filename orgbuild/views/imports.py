@@ -20,7 +20,6 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
@@ -32,6 +31,7 @@ from ..imports import columns as survey_columns
 from ..imports import service as survey_import
 from ..jobs import service as jobs
 from ..models import Community, ImportBatch, Job, Street
+from ..web.forms import Form
 from ..web.uploads import upload_dir
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -42,7 +42,7 @@ SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 ENCODING_CHOICES = [("auto", _l("自动识别")), ("utf-8", "UTF-8"), ("gb18030", "GB18030 / GBK")]
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     """The survey file and how to read it."""
 
     file = FileField(_l("摸底表文件（CSV 或 Excel .xlsx）"), validators=[FileRequired(message=_l("请选择文件"))])
@@ -51,7 +51,7 @@ class UploadForm(FlaskForm):
     submit = SubmitField(_l("上传并预览"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Confirm the previewed import, choosing what happens to rejected rows."""
 
     name = HiddenField()
@@ -77,8 +77,12 @@ UPLOAD_PREFIX = jobs.UPLOAD_PREFIX
 
 
 def upload_path(sha256: str) -> str:
-    """The stored upload for a SHA-256 (404 for anything that is not one, or no longer there)."""
+    """The stored upload for a SHA-256 (404 for anything that is not one, no longer there, or uploaded
+    by someone else whose rows the user may not read: ``policy.can_read_upload``)."""
     if not SHA_RE.match(sha256 or ""):
+        abort(404)
+    uploaders = set(db.session.scalars(select(Job.user_id).where(Job.sha256 == sha256)))
+    if not policy.can_read_upload(current_user, uploaders):
         abort(404)
     path = os.path.join(upload_dir(), sha256)
     if not os.path.isfile(path):
@@ -156,7 +160,7 @@ def index():
         job = jobs.start_preview(current_user, "", options["filename"], options["encoding"], options["sheet"],
                                  upload=upload)
         return redirect(url_for("jobs.show", job_id=job.id))
-    page = db.paginate(select(ImportBatch).order_by(ImportBatch.id.desc()), per_page=20, max_per_page=100)
+    page = db.paginate(policy.scope_batches(current_user).order_by(ImportBatch.id.desc()), per_page=20, max_per_page=100)
     recent = db.session.scalars(select(Job).where(Job.user_id == current_user.id).order_by(Job.id.desc()).limit(10))
     return render_template("imports/index.html", form=form, page=page, recent_jobs=list(recent))
 
@@ -234,17 +238,24 @@ def confirm(sha256: str):
     return _preview_as_job(sha256, request.form)
 
 
+def _batch(batch_id: int) -> ImportBatch:
+    """An applied import the user may read (404 otherwise, as for an unknown one)."""
+    found = db.session.get(ImportBatch, batch_id)
+    if found is None or not policy.can_see_batch(current_user, found):
+        abort(404)
+    return found
+
+
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int):
     """One applied import: who, when, which file, what it did."""
-    found = db.session.get(ImportBatch, batch_id) or abort(404)
-    return render_template("imports/batch.html", batch=found)
+    return render_template("imports/batch.html", batch=_batch(batch_id))
 
 
 @bp.get("/batches/<int:batch_id>/rejected.csv")
 def batch_rejected(batch_id: int):
     """The rejected rows of an applied import, with an error column."""
-    found = db.session.get(ImportBatch, batch_id) or abort(404)
+    found = _batch(batch_id)
     if not found.rejected_csv:
         abort(404)
     return _csv_download(found.rejected_csv, f"rejected-batch-{found.id}.csv")

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
@@ -18,19 +17,20 @@ from ..duplicates import service as duplicate_service
 from ..extensions import db
 from ..i18n import translate_message
 from ..models import OrgMerge, Organization
+from ..web.forms import Form
 from .helpers import org_or_404
 
 bp = Blueprint("merge", __name__)
 
 
-class FindForm(FlaskForm):
+class FindForm(Form):
     """Which organisation to merge with this one."""
 
     other = StringField(_l("另一条记录的统一社会信用代码"), validators=[DataRequired(), Length(max=40)])
     find = SubmitField(_l("查找"))
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     """The confirmation: which record survives, the versions seen, why."""
 
     other_id = HiddenField(validators=[DataRequired()])
@@ -43,7 +43,7 @@ class MergeForm(FlaskForm):
     submit = SubmitField(_l("合并"))
 
 
-class UndoForm(FlaskForm):
+class UndoForm(Form):
     """The undo of a merge (CSRF only)."""
 
     submit = SubmitField(_l("撤销合并"))

@@ -21,7 +21,8 @@ from ..quality import rectification, roster, service
 from ..quality.forms import (ActivityForm, CloseTaskForm, EvidenceForm, GradingForm, MembershipForm, RectificationForm,
                              RoundForm)
 from ..i18n import translate_message
-from .helpers import put_errors_on_form
+from ..web import params
+from .helpers import org_or_404, put_errors_on_form
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
 
@@ -115,11 +116,10 @@ def requested_date(name: str) -> date | None:
     text = (request.args.get(name) or "").strip()
     if not text:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
+    value = params.parse_date(text)  # YYYY-MM-DD in ASCII digits, within the dates arithmetic can hold
+    if value is None:
         flash(_("日期“%(text)s”无法识别，请按YYYY-MM-DD填写；已按今天显示", text=text[:20]), "warning")
-        return None
+    return value
 
 
 @bp.get("/warnings")
@@ -155,8 +155,9 @@ def grading(org_id: int):
     org, away = _org_with_branch(org_id)
     if away:
         return away
-    year = request.args.get("year", type=int) or local_today().year
-    if not 2000 <= year <= 2100:
+    text = request.args.get("year")
+    year = local_today().year if text is None or not text.strip() else params.parse_int(text, 2000, 2100)
+    if year is None:  # not a year in ASCII digits within the campaign's (², ٢٠٢٦, 99999…)
         abort(404)
     record = grading_service.grading_of(org, year)
     form = GradingForm(obj=record) if request.method == "GET" else GradingForm()

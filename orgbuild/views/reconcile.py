@@ -10,7 +10,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -21,6 +20,7 @@ from ..i18n import translate_message
 from ..imports.reader import FileRefused
 from ..models import Street, street_order
 from ..reconcile import columns, resolutions, service
+from ..web.forms import Form
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 
@@ -33,7 +33,7 @@ FIELD_LABELS = {
 }
 
 
-class ReconcileForm(FlaskForm):
+class ReconcileForm(Form):
     """The platform export and how to read it."""
 
     file = FileField(_l("智慧团建导出的组织列表（CSV 或 Excel .xlsx）"), validators=[FileRequired(message=_l("请选择文件"))])
@@ -42,7 +42,7 @@ class ReconcileForm(FlaskForm):
     submit = SubmitField(_l("上传并比对"))
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(Form):
     """One difference's resolution: which, how, and what the action needs."""
 
     item = HiddenField()

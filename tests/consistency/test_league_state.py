@@ -56,3 +56,28 @@ def test_industry_is_shown_by_its_section_name(client, make_user, make_org):
     sheet = load_workbook(io.BytesIO(client.get("/exports/orgs.xlsx").data)).active
     header = [c.value for c in sheet[1]]
     assert sheet.cell(row=2, column=header.index("行业类别") + 1).value == "I 信息传输、软件和信息技术服务业"
+
+
+def test_the_organisation_export_carries_the_current_state_beside_the_survey_finding(client, make_user, make_org):
+    """导出组织: 是否建立团组织 stays the survey's finding; 团组织现状 says what stands now (own branch,
+    joint branch, already at the survey, none), in CSV and XLSX."""
+    user = _signed_in_officer(client, make_user)
+    founded = make_org(name="新建团导出有限公司", has_league_org=False)
+    already = make_org(name="原有团导出有限公司", has_league_org=True)
+    none = make_org(name="未建团导出有限公司", has_league_org=False)
+    visit(founded, user)
+    establish(founded, user)
+    db.session.commit()
+    sheet = load_workbook(io.BytesIO(client.get("/exports/orgs.xlsx").data)).active
+    header = [c.value for c in sheet[1]]
+    assert header.index("团组织现状") == header.index("是否建立团组织") + 1
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    survey, now = header.index("是否建立团组织"), header.index("团组织现状")
+    assert (rows[founded.name][survey], rows[founded.name][now]) == ("否", "已建团（本单位团组织）")
+    assert (rows[already.name][survey], rows[already.name][now]) == ("是", "已建团（摸排时已有）")
+    assert (rows[none.name][survey], rows[none.name][now]) == ("否", "未建团")
+    csv_text = client.get("/exports/orgs.csv").data.decode("utf-8-sig")
+    assert "团组织现状" in csv_text.splitlines()[0] and "已建团（本单位团组织）" in csv_text
+    client.post("/language/en")
+    english = load_workbook(io.BytesIO(client.get("/exports/orgs.xlsx").data)).active
+    assert any(c.value and "league" in c.value.lower() for c in english[1])

@@ -59,3 +59,46 @@ def test_a_setting_tightens_length_and_characters(client, founded):
     assert "智慧团建组织编码应为11至11位，实为10位" in _post(client, founded, "4403030001").text
     assert "智慧团建组织编码含有不允许的字符（允许：0-9）" in _post(client, founded, "4403030000A").text
     assert _post(client, founded, "44030300001").status_code == 302
+
+
+def test_the_database_refuses_a_second_holder_of_a_code(founded, make_org):
+    """The unique index (migration harden_0001): two live onboardings never share a code; reverted
+    onboardings and blank codes are left out of it."""
+    from sqlalchemy.exc import IntegrityError
+
+    from orgbuild.models import Onboarding
+
+    other = make_org(has_league_org=True)
+    db.session.add(Onboarding(organization_id=other.id, onboarded_on=TODAY, platform_code="44030300077"))
+    db.session.commit()
+    db.session.add(Onboarding(organization_id=founded.id, onboarded_on=TODAY, platform_code="44030300077"))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.add(Onboarding(organization_id=founded.id, onboarded_on=TODAY, platform_code="44030300077", reverted=True))
+    db.session.add(Onboarding(organization_id=founded.id, onboarded_on=TODAY, platform_code=""))
+    db.session.add(Onboarding(organization_id=other.id, onboarded_on=TODAY, platform_code=""))
+    db.session.commit()
+
+
+def test_a_race_past_the_service_check_creates_no_second_holder(client, founded, make_org, make_user, monkeypatch):
+    """Two onboardings with one code at once: both pass the service's check, the index refuses the
+    second, which is told why and writes nothing."""
+    from orgbuild.campaign import actions
+
+    other = make_org(has_league_org=True)
+    onboard(other, make_user("boss", role="supervisor"))
+    taken = other.onboarding.platform_code
+    real = actions._platform_code_errors
+    calls = []
+
+    def racing(org, raw):
+        """The first check (before writing) sees no holder yet: the other request commits after it."""
+        calls.append(raw)
+        return [] if len(calls) == 1 else real(org, raw)
+
+    monkeypatch.setattr(actions, "_platform_code_errors", racing)
+    before = snapshot(founded.id)
+    response = _post(client, founded, taken)
+    assert "该智慧团建组织编码已登记在另一个组织，请核对" in response.text
+    assert len(calls) == 2 and snapshot(founded.id) == before

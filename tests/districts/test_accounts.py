@@ -90,12 +90,14 @@ def test_the_admin_form_sets_the_district(two, client, make_user):
     assert "福田区" in client.get("/admin/users").get_data(as_text=True)
     target = user("ft")
     refused = client.post(f"/admin/users/{target.id}", data={"role": "supervisor", "district_id": str(district("luohu").id),
-                                                            "street_ids": [street("园岭").id]})
+                                                            "street_ids": [street("园岭").id],
+                                                            "version": str(target.version)})
     assert refused.status_code == 200 and "街道不属于罗湖区：园岭街道" in refused.get_data(as_text=True)
     assert user("ft").district.code == "futian" and user("ft").streets == []
-    to_city = client.post(f"/admin/users/{target.id}", data={"role": "supervisor", "district_id": "0"})
+    to_city = client.post(f"/admin/users/{target.id}", data={"role": "supervisor", "district_id": "0",
+                                                             "version": str(user("ft").version)})
     assert to_city.status_code == 302 and user("ft").district is None
-    untouched = client.post(f"/admin/users/{target.id}", data={"role": "officer"})  # no district field sent: kept
+    untouched = client.post(f"/admin/users/{target.id}", data={"role": "officer", "version": str(user("ft").version)})  # no district field sent: kept
     assert untouched.status_code == 302 and user("ft").district is None and user("ft").role == "officer"
 
 

@@ -159,9 +159,30 @@ def test_supervisor_limited_to_streets_cannot_import_elsewhere(write_csv, run, m
     rows = [row(credit_code()), row(credit_code(), street="桂园"), row(other.credit_code, name="改名", street="翠竹")]
     report = run(write_csv(rows), actor=supervisor)
     assert (report.created, report.rejected) == (1, 2)
-    assert [e.message for e in report.errors] == ["您不负责该街道", "该组织已登记在您不负责的街道，无权修改"]
+    assert [e.message for e in report.errors] == ["您不负责该街道", "无法用该统一社会信用代码登记，请联系团区委核实"]
     db.session.refresh(other)
     assert other.name == "笋岗公司"
+
+
+def test_an_import_does_not_confirm_that_another_streets_organisation_exists(write_csv, run, make_user, make_org):
+    """A code registered in a street the importer does not see gets the create form's answer (ask the
+    district committee), word for word: nothing in the report or the rejected rows says it exists,
+    where it is or what it is called."""
+    from orgbuild.campaign import actions
+    from orgbuild.campaign.actions import SurveyData, ServiceError
+
+    supervisor = make_user("sup1", role="supervisor", streets=["翠竹"])
+    other = make_org("笋岗", name="笋岗隐藏公司")
+    report = run(write_csv([row(other.credit_code, name="随便", street="翠竹")]), actor=supervisor)
+    [error] = report.errors
+    text = report.rejected_csv.decode("utf-8-sig") + str(error.message)
+    assert "已登记" not in text and "不负责的街道" not in text and "笋岗" not in text
+    try:
+        actions.create_organization(SurveyData(name="随便", credit_code=other.credit_code, street_id=supervisor.streets[0].id,
+                                               has_party_org=True), supervisor)
+    except ServiceError as refused:
+        form_answer = dict(refused.errors)["credit_code"]
+    assert str(error.message) == str(form_answer)
 
 
 def test_many_chunks_insert_and_update_together(write_csv, run, make_org):

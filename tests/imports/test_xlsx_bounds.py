@@ -20,8 +20,8 @@ def padded(path: str, size: int) -> str:
     return path
 
 
-def test_a_zip_bomb_is_refused_by_the_cli_with_exit_2(runner, write_xlsx, monkeypatch):
-    monkeypatch.setattr(reader, "XLSX_MAX_UNPACKED", 1 << 20)
+def test_a_zip_bomb_is_refused_by_the_cli_with_exit_2(app, runner, write_xlsx):
+    app.config["XLSX_MAX_UNPACKED"] = 1 << 20  # ORGBUILD_XLSX_MAX_UNPACKED_MB=1
     path = padded(write_xlsx({"摸排": [HEADER, row(credit_code())]}), 2 << 20)
     code, out = invoke(runner, path)
     assert code == 2 and "Excel 文件解压后过大" in out
@@ -50,7 +50,7 @@ def test_too_many_shared_strings_are_refused_before_parsing(runner, write_xlsx):
 
 def test_a_zip_bomb_upload_gets_the_message_not_a_500(app, tmp_path, client, make_user, write_xlsx, monkeypatch):
     app.instance_path = str(tmp_path / "instance")
-    monkeypatch.setattr(reader, "XLSX_MAX_UNPACKED", 1 << 20)
+    app.config["XLSX_MAX_UNPACKED"] = 1 << 20
     make_user("sup", role="supervisor")
     login(client, "sup")
     path = padded(write_xlsx({"摸排": [HEADER, row(credit_code())]}), 2 << 20)
@@ -71,3 +71,36 @@ def test_declared_dimensions_beyond_excel_are_refused(tmp_path, write_xlsx):
     with pytest.raises(reader.FileRefused) as refused:
         reader.open_survey(str(source))
     assert "工作表过大" in refused.value.message
+
+
+def test_the_bounds_are_settings(monkeypatch, tmp_path):
+    """ORGBUILD_XLSX_* name the bounds; the reader applies what the configuration says."""
+    from orgbuild.config import from_environment
+
+    for name, value in (("UNPACKED_MB", "2"), ("SHARED_STRINGS_MB", "3"), ("SHARED_STRINGS", "1000"),
+                        ("ROWS", "5000"), ("COLUMNS", "50")):
+        monkeypatch.setenv("ORGBUILD_XLSX_MAX_" + name, value)
+    limits = reader.XlsxLimits.from_config(from_environment(str(tmp_path)))
+    assert limits == reader.XlsxLimits(unpacked=2 << 20, shared_strings_bytes=3 << 20, shared_strings=1000, rows=5000,
+                                       columns=50)
+
+
+def test_rows_and_columns_beyond_the_limits_are_refused_while_reading(tmp_path):
+    """A sheet without a dimension (or a false one) is bounded as it is read: a cell in column 51 or a
+    row numbered 5001 refuses the file."""
+    from tests.imports import bombs
+
+    limits = reader.XlsxLimits(rows=5000, columns=50)
+    wide = bombs.sheet_xml(bombs.valid_rows(), extra='<row r="3"><c r="AY3" t="inlineStr"><is><t>x</t></is></c></row>')
+    long = bombs.sheet_xml(bombs.valid_rows(), extra='<row r="5001"><c r="A5001" t="inlineStr"><is><t>x</t></is></c></row>')
+    for name, sheet in (("wide", wide), ("long", long)):
+        path = bombs.write_zip(str(tmp_path / f"{name}.xlsx"), bombs.parts(sheet))
+        source = reader.open_survey(path, xlsx_limits=limits)
+        with pytest.raises(reader.FileRefused) as refused:
+            list(source.rows)
+        source.close()
+        assert "工作表过大" in refused.value.message, name
+    fine = bombs.write_zip(str(tmp_path / "fine.xlsx"), bombs.parts(bombs.sheet_xml(bombs.valid_rows())))
+    source = reader.open_survey(fine, xlsx_limits=limits)
+    assert [cells[0] for _n, cells in source.rows] == ["炸弹测试有限公司"]
+    source.close()

@@ -56,7 +56,7 @@ def test_admin_changes_role_and_streets_old_to_new(people, signed_in):
     admin = signed_in("admin")
     target = people["officer_a"]
     response = admin.post(f"/admin/users/{target.id}", data={
-        "username": "ignored", "display_name": "officer_a", "role": "supervisor",
+        "username": "ignored", "display_name": "officer_a", "role": "supervisor", "version": str(target.version),
         "street_ids": [street("桂园").id, street("翠竹").id]})
     assert response.status_code == 302
     changed = user("officer_a")
@@ -72,7 +72,8 @@ def test_officer_scope_follows_the_streets_assigned(people, signed_in, make_org)
     officer = signed_in("officer_a")
     assert officer.get(f"/orgs/{org.id}").status_code == 200
     signed_in("admin").post(f"/admin/users/{people['officer_a'].id}", data={
-        "display_name": "officer_a", "role": "officer", "street_ids": [street("桂园").id]})
+        "display_name": "officer_a", "role": "officer", "street_ids": [street("桂园").id],
+        "version": str(people["officer_a"].version)})
     assert officer.get(f"/orgs/{org.id}").status_code == 404
 
 
@@ -150,3 +151,56 @@ def test_cli_cannot_deactivate_the_last_admin(runner, people):
     """The last active admin stays."""
     result = runner.invoke(args=["user", "deactivate", "admin"])
     assert result.exit_code == 1 and "至少需要保留一个启用的管理员" in result.output
+
+
+def _version_on(page: str) -> str:
+    """The account version the edit form carries (its hidden field)."""
+    import re
+
+    field = re.search(r'<input[^>]*name="version"[^>]*>', page).group(0)
+    return re.search(r'value="([0-9]+)"', field).group(1)
+
+
+def test_two_admins_saving_one_account_the_second_is_told_it_changed(people, signed_in):
+    """Optimistic locking as for organisations: both open the form at one version; the first saves the
+    name, the second the role; the second gets 409 with what is on record now, nothing of it is written,
+    and the first's change is kept. Saving again from that page (the new version) goes through."""
+    first, second = signed_in("admin"), signed_in("admin")
+    target = people["officer_a"]
+    url = f"/admin/users/{target.id}"
+    seen_first, seen_second = _version_on(first.get(url).text), _version_on(second.get(url).text)
+    assert seen_first == seen_second == str(target.version)
+    saved = first.post(url, data={"display_name": "新名字", "role": "officer", "street_ids": [street("翠竹").id],
+                                  "version": seen_first})
+    assert saved.status_code == 302
+    refused = second.post(url, data={"display_name": "officer_a", "role": "supervisor", "street_ids": [street("翠竹").id],
+                                     "version": seen_second})
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "已被他人修改" in page and "新名字" in page
+    now = user("officer_a")
+    assert now.display_name == "新名字" and now.role == "officer"
+    again = second.post(url, data={"display_name": "新名字", "role": "supervisor", "street_ids": [street("翠竹").id],
+                                   "version": _version_on(page)})
+    assert again.status_code == 302 and user("officer_a").role == "supervisor"
+
+
+def test_an_edit_without_its_version_is_refused(people, signed_in):
+    admin = signed_in("admin")
+    target = people["officer_a"]
+    for version in ("", "²", "abc", "99999999999999999999"):
+        response = admin.post(f"/admin/users/{target.id}", data={"display_name": "x", "role": "officer", "version": version})
+        assert response.status_code in (400, 409), version
+    assert user("officer_a").display_name == "officer_a"
+
+
+def test_a_deactivation_meanwhile_makes_an_open_form_stale(people, signed_in):
+    """Deactivating the account changes its version too: a form opened before is refused (409)."""
+    editor = signed_in("admin")
+    target = people["officer_b"]
+    url = f"/admin/users/{target.id}"
+    seen = _version_on(editor.get(url).text)
+    assert signed_in("admin").post(f"/admin/users/{target.id}/deactivate").status_code == 302
+    response = editor.post(url, data={"display_name": "改名", "role": "officer", "street_ids": [street("桂园").id], "version": seen})
+    assert response.status_code == 409
+    assert user("officer_b").display_name == "officer_b"
