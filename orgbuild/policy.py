@@ -43,6 +43,9 @@ SECRETARY_ENDPOINTS = frozenset({
     "static", "bootstrap.static", "health.healthz", "auth.login", "auth.logout", "auth.set_language",
     "auth.change_password", "main.home", "quality.life", "quality.membership", "quality.grading",
     "quality.evidence_upload", "quality.evidence", "quality.evidence_thumbnail",
+    # public files every signed-in phone may fetch: the web app's manifest, service worker and
+    # offline page, and the API's description
+    "offline.service_worker", "offline.manifest", "offline.page", "api-docs.openapi_json",
 })
 
 

@@ -189,9 +189,9 @@ MATRIX: dict[str, Entry] = {
     "imports.template_csv":    Entry(GET=SUPERVISORS()),
     "imports.template_xlsx":   Entry(GET=SUPERVISORS()),
     "reconcile.index":         Entry(GET=SUPERVISORS(), POST=SUPERVISORS()),
-    # a run made city-wide by "supervisor": seen by the city-wide roles only (a district's supervisor: 404)
-    "reconcile.run":           Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404), args={"run_id": RUN}),
-    "reconcile.resolve":       Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404), args={"run_id": RUN}),
+    # a run made city-wide by "supervisor": seen by the city-wide roles only (a district's or a street's supervisor: 404)
+    "reconcile.run":           Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404, supervisor_street=404), args={"run_id": RUN}),
+    "reconcile.resolve":       Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404, supervisor_street=404), args={"run_id": RUN}),
     "merge.start":             Entry(GET=expect(302, 403, 404, 200, 200), POST=expect(302, 403, 404, 200, 200),
                                      args={"org_id": ORG_A}),
     # a merge of two street-A records: the first supervisor's undo goes through, the next is refused (302 both)
