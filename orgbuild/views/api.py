@@ -121,6 +121,8 @@ def authenticate():
         return problems.problem(401, refused.message, headers={"WWW-Authenticate": BEARER + ', error="invalid_token"'})
     if token is not None:
         g._login_user = token.user  # Flask-Login's current user for this request only
+        if not policy.secretary_may_open(token.user, request.endpoint):  # as views.secretary_gate for sessions
+            return problems.problem(403, problems.detail(403))
     elif not current_user.is_authenticated:
         return problems.problem(401, problems.detail(401), headers={"WWW-Authenticate": BEARER})
     if request.method not in SAFE_METHODS and not policy.can_write_through_api(current_token()):
