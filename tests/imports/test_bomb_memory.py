@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
+import tempfile
 import sys
 
 import pytest
@@ -22,20 +22,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 GUARD = 2 << 30
 
 
-def _guard() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (GUARD, GUARD))
+RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peak_runner.py")
 
 
 def _run(args: list[str], env: dict) -> tuple[int, str, float]:
-    """Run a child; (exit code, its output, its peak resident memory in MB)."""
-    with open(os.devnull, "rb") as stdin:
-        child = subprocess.Popen(args, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                                 cwd=ROOT, preexec_fn=_guard)
-    output = child.stdout.read().decode()
-    _pid, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    child.stdout.close()
-    return child.returncode, output, usage.ru_maxrss / 1024
+    """Run a child under the guard; (exit code, its output, its own peak resident memory in MB),
+    measured by a small launcher (peak_runner.py: a child forked from this large test process would
+    start its peak at this process's size)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".peak") as peak, open(os.devnull, "rb") as stdin:
+        child = subprocess.run([sys.executable, RUNNER, str(GUARD), peak.name, *args], stdin=stdin,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        return child.returncode, child.stdout.decode(), int(peak.read() or 0) / 1024
 
 
 def _env(app) -> dict:
