@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-import pytest
 from PIL import Image
 from sqlalchemy import select
 
@@ -16,22 +15,10 @@ from orgbuild.extensions import db
 from orgbuild.models import BranchActivity, Grading, Organization, RectificationTask, Street, User
 from orgbuild.progress.scope import Scope
 from orgbuild.quality import grading, roster
-from tests.browser.conftest import (DESKTOP, PHONE, LiveServer, make_demo_app, new_page, no_horizontal_scroll, screenshot,
+from tests.browser.conftest import (DESKTOP, PHONE, new_page, no_horizontal_scroll, screenshot,
                                     sign_in)
 
 SECRETARY_PASSWORD = "Shuji2022a"
-
-
-@pytest.fixture(scope="module")
-def quality_app(tmp_path_factory):
-    """The demo district on a server of its own (these tests change the data)."""
-    return make_demo_app(tmp_path_factory.mktemp("quality") / "quality.sqlite")
-
-
-@pytest.fixture(scope="module")
-def quality_server(quality_app):
-    with LiveServer(quality_app) as server:
-        yield server
 
 
 def _branches_of(app, street_name: str):
@@ -48,12 +35,12 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
-def test_a_secretary_logs_a_theme_day_on_a_phone(browser, quality_app, quality_server):
-    org_id, name, _ = _branches_of(quality_app, "翠竹")[0]
-    with quality_app.app_context():
+def test_a_secretary_logs_a_theme_day_on_a_phone(browser, demo_app, demo_server):
+    org_id, name, _ = _branches_of(demo_app, "翠竹")[0]
+    with demo_app.app_context():
         org = db.session.get(Organization, org_id)
         accounts.create_user("shuji-cuizhu", SECRETARY_PASSWORD, "secretary", organization=org, display_name="翠竹支部书记")
-    url = quality_server.url
+    url = demo_server.url
     page = new_page(browser, viewport=PHONE)
     sign_in(page, url, "shuji-cuizhu", SECRETARY_PASSWORD)
     assert page.url.endswith(f"/quality/orgs/{org_id}/life")  # straight to the branch's life
@@ -75,24 +62,24 @@ def test_a_secretary_logs_a_theme_day_on_a_phone(browser, quality_app, quality_s
     screenshot(page, "secretary-life-phone")
     # nothing else: the dashboard is refused, another branch is not found
     assert page.goto(f"{url}/dashboard/").status == 403
-    other_id = _branches_of(quality_app, "桂园")[0][0]
+    other_id = _branches_of(demo_app, "桂园")[0][0]
     assert page.goto(f"{url}/quality/orgs/{other_id}/life").status == 404
-    with quality_app.app_context():
+    with demo_app.app_context():
         activity = db.session.scalar(select(BranchActivity).order_by(BranchActivity.id.desc()))
         secretary = db.session.scalar(select(User).where(User.username == "shuji-cuizhu"))
         assert activity.organization_id == org_id and activity.created_by_id == secretary.id
 
 
-def test_a_supervisor_confirms_a_grading_and_opens_a_rectification(browser, quality_app, quality_server):
-    with quality_app.app_context():
+def test_a_supervisor_confirms_a_grading_and_opens_a_rectification(browser, demo_app, demo_server):
+    with demo_app.app_context():
         year, today = local_today().year, local_today()
         cutoff = grading.cutoff(year)
-        org_id, name, _ = next(b for b in _branches_of(quality_app, "笋岗") if b[2] <= cutoff)
+        org_id, name, _ = next(b for b in _branches_of(demo_app, "笋岗") if b[2] <= cutoff)
         org = db.session.get(Organization, org_id)
         officer = db.session.scalar(select(User).where(User.username == "officer-sungang"))
         weak = Scores(12, 11, 10, 12, 10)  # 55: 软弱涣散
         grading.apply_grading(org, year, grading.GradingRequest("self_assess", weak), officer)
-    url = quality_server.url
+    url = demo_server.url
     page = new_page(browser, viewport=DESKTOP)
     sign_in(page, url, "supervisor")
     page.goto(f"{url}/quality/orgs/{org_id}/grading?year={year}")
@@ -112,7 +99,7 @@ def test_a_supervisor_confirms_a_grading_and_opens_a_rectification(browser, qual
     assert "已下达整顿任务" in page.content()
     assert page.locator(".task-items li").count() == 3
     screenshot(page, "rectification-desktop")
-    with quality_app.app_context():
+    with demo_app.app_context():
         confirmed = db.session.scalar(select(Grading).where(Grading.organization_id == org_id, Grading.year == year))
         task = db.session.scalar(select(RectificationTask).where(RectificationTask.organization_id == org_id))
         assert confirmed.state == "confirmed" and confirmed.level == "weak"
