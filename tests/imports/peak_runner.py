@@ -9,12 +9,18 @@ import os
 import resource
 import sys
 
-limit, peak_file, *command = sys.argv[1:]
-pid = os.fork()
-if pid == 0:
-    resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
-    os.execv(command[0], command)
-_pid, status, usage = os.wait4(pid, 0)
-with open(peak_file, "w") as out:
-    out.write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status))
+
+def main():
+    limit, peak_file, *command = sys.argv[1:]
+    pid = os.fork()
+    if pid == 0:
+        resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+        os.execv(command[0], command)
+    _pid, status, usage = os.wait4(pid, 0)
+    with open(peak_file, "w") as out:
+        out.write(str(usage.ru_maxrss))
+    sys.exit(os.waitstatus_to_exitcode(status))
+
+
+if __name__ == "__main__":
+    main()
