@@ -13,7 +13,7 @@ from .. import audit
 from ..districts import service as districts
 from ..domain.rules import Message, normalize_credit_code, street_key
 from ..extensions import commit_or_rollback, db
-from ..models import ROLES, District, Organization, Street, User
+from ..models import ROLES, District, Organization, RectificationTask, Street, User
 
 #: ``update_user(district=KEEP)`` leaves the district as it is (None means the whole city).
 KEEP = object()
@@ -330,6 +330,9 @@ def set_active(user: User, active: bool, actor: User | None = None) -> bool:
         raise AccountError(Message("至少需要保留一个启用的管理员"))
     if not active and db.session.scalar(select(func.count()).where(Organization.officer_id == user.id)):
         raise AccountError(Message("%(name)s 仍负责组织，请先移交再停用", name=user.label))
+    if not active and db.session.scalar(select(func.count()).where(RectificationTask.officer_id == user.id,
+                                                                   RectificationTask.closed_on.is_(None))):
+        raise AccountError(Message("%(name)s 仍负责未完成的整顿任务，请先移交再停用", name=user.label))
     user.active = bool(active)
     user.session_token = new_session_token()
     _claim_version(user, None)

@@ -3,8 +3,9 @@
 - :func:`assign` gives organisations to one officer (a selection or a whole filter result);
 - :func:`plan_auto` / :func:`auto_assign` spread a street's unassigned organisations over its active
   officers, each to the one with the least open work at that moment;
-- :func:`handover` reassigns a departing officer's organisations, then deactivates the account, in
-  one transaction (``accounts.set_active`` refuses to deactivate an officer who still has some).
+- :func:`handover` reassigns a departing officer's organisations and open rectification tasks (整顿),
+  then deactivates the account, in one transaction (``accounts.set_active`` refuses to deactivate an
+  officer who still has either).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from .. import audit, policy
 from ..accounts import service as accounts
 from ..domain.rules import Message
 from ..extensions import commit_or_rollback, db
-from ..models import Organization, Street, User, local_date, user_streets
+from ..models import Organization, RectificationTask, Street, User, local_date, user_streets
 
 #: statuses that are no longer open work (DOMAIN: onboarded, ineligible or closed)
 DONE_STATUSES = ("onboarded", "ineligible", "closed")
@@ -174,19 +175,39 @@ def assigned_orgs(officer: User) -> list[Organization]:
                                    .order_by(Organization.street_id, Organization.name)))
 
 
+def open_tasks_of(officer: User) -> list[RectificationTask]:
+    """The open rectification tasks (整顿) the officer answers for, nearest deadline first."""
+    return list(db.session.scalars(select(RectificationTask).where(RectificationTask.officer_id == officer.id,
+                                                                   RectificationTask.closed_on.is_(None))
+                                   .order_by(RectificationTask.deadline, RectificationTask.id)))
+
+
+def _give_task(task: RectificationTask, officer: User | None, actor: User | None) -> None:
+    """Make `officer` (or nobody) answer for an open rectification task, audited."""
+    old = task.officer
+    task.officer = officer
+    audit.record(actor, "update", "rectification", task.id, organization_id=task.organization_id,
+                 summary=f"handover rectification {task.organization.name}",
+                 changes={"officer": (old.username if old else None, officer.username if officer else None)})
+
+
 def handover(officer: User, to: User | None, actor: User | None, unassign: bool = False,
              on: date | None = None) -> int:
-    """Give `officer`'s organisations to `to` (or, with ``unassign`` chosen explicitly, leave them
-    without an officer), then deactivate `officer`; one transaction. Returns how many moved."""
+    """Give `officer`'s organisations and open rectification tasks to `to` (or, with ``unassign``
+    chosen explicitly, leave them without an officer), then deactivate `officer`; one transaction,
+    every move audited. Returns how many organisations moved."""
     orgs = assigned_orgs(officer)
-    if to is None and not unassign and orgs:
+    tasks = open_tasks_of(officer)
+    if to is None and not unassign and (orgs or tasks):
         raise AssignmentError(Message("请选择接手的团干，或明确选择“暂不分配”"))
     if to is not None and to.id == officer.id:
         raise AssignmentError(Message("接手的团干不能是被停用的本人"))
     on = on or local_date()
     if to is not None:
-        _check_officer(to, orgs)
+        _check_officer(to, orgs + [t.organization for t in tasks])
     moved = sum(_give(o, to, actor, on, "handover") for o in orgs)
+    for task in tasks:
+        _give_task(task, to, actor)
     db.session.flush()
     try:
         accounts.set_active(officer, False, actor=actor)  # commits the moves with the deactivation

@@ -147,7 +147,7 @@ def _set_active(user_id: int, active: bool):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    if not active and assignment.assigned_orgs(user):
+    if not active and (assignment.assigned_orgs(user) or assignment.open_tasks_of(user)):
         flash(_("%(name)s 仍负责组织：请选择接手的团干", name=user.label), "warning")
         return redirect(url_for("admin.handover", user_id=user.id))
     try:
@@ -190,11 +190,12 @@ def reset_password(user_id: int):
 
 @bp.route("/users/<int:user_id>/handover", methods=["GET", "POST"])
 def handover(user_id: int):
-    """Deactivate an officer who still has organisations: ask who takes them over (or, chosen
-    explicitly, leave them unassigned), then move them and deactivate in one step."""
+    """Deactivate an officer who still has organisations or open rectification tasks: ask who takes
+    them over (or, chosen explicitly, leave them unassigned), then move them and deactivate in one step."""
     user = _user_or_404(user_id)
     orgs = assignment.assigned_orgs(user)
-    street_ids = {o.street_id for o in orgs}
+    tasks = assignment.open_tasks_of(user)
+    street_ids = {o.street_id for o in orgs} | {t.organization.street_id for t in tasks}
     candidates = [u for u in db.session.scalars(select(User).where(User.active.is_(True), User.role == "officer",
                                                                    User.id != user.id).order_by(User.username))
                   if street_ids <= {s.id for s in u.streets}]
@@ -209,4 +210,4 @@ def handover(user_id: int):
         else:
             flash(_("已停用 %(name)s，移交 %(n)d 家组织", name=user.username, n=moved), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/handover.html", form=form, user=user, orgs=orgs, candidates=candidates)
+    return render_template("admin/handover.html", form=form, user=user, orgs=orgs, tasks=tasks, candidates=candidates)

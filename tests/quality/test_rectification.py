@@ -134,3 +134,62 @@ def test_the_web_pages(app, quiet):
     login(other, "officer_b")
     assert other.get(f"/quality/rectifications/{task.id}").status_code == 404
     assert other.get(f"/quality/orgs/{org.id}/rectification").status_code == 404
+
+
+def test_an_officer_handover_moves_their_open_rectification_tasks_audited(quiet, make_user, make_org):
+    from orgbuild.assignment import service as assignment
+    org, officer, supervisor = quiet
+    heir = make_user("officer_heir", "officer", ["翠竹"])
+    task = rectification.open_task(org, _data(officer), supervisor)
+    other = make_org("翠竹", name="翠竹已整顿商贸有限公司")
+    visit(other, officer)
+    establish(other, officer, founded_on=TODAY - timedelta(days=200), secretary="王书记")
+    done = rectification.open_task(other, _data(officer), supervisor)
+    rectification.close_task(done, "已整顿", officer)
+    assert assignment.open_tasks_of(officer) == [task]
+    assignment.handover(officer, heir, actor=supervisor)
+    db.session.expire_all()
+    assert not officer.active
+    assert task.officer_id == heir.id and done.officer_id == officer.id  # a closed task keeps its record
+    row = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "rectification",
+                                                     AuditEvent.object_id == task.id, AuditEvent.action == "update"))
+    assert row.changes["officer"] == ["officer_a", "officer_heir"] and row.user_id == supervisor.id
+    assert [t.id for t in rectification.overdue_tasks(heir, today=TODAY + timedelta(days=31))] == [task.id]
+    rectification.close_task(task, "接手后已整顿", heir)
+    assert task.closed_by_id == heir.id
+
+
+def test_an_officer_with_an_open_task_is_not_deactivated_without_a_handover(quiet, make_user):
+    from orgbuild.accounts import service as accounts
+    from orgbuild.assignment import service as assignment
+    org, officer, supervisor = quiet
+    elsewhere = db.session.scalar(select(type(officer)).where(type(officer).username == "officer_b"))
+    task = rectification.open_task(org, _data(officer), supervisor)
+    with pytest.raises(accounts.AccountError, match="整顿任务"):
+        accounts.set_active(officer, False, actor=supervisor)
+    with pytest.raises(assignment.AssignmentError, match="暂不分配"):
+        assignment.handover(officer, None, actor=supervisor)
+    with pytest.raises(assignment.AssignmentError, match="不负责"):
+        assignment.handover(officer, elsewhere, actor=supervisor)  # another street's officer cannot take it
+    db.session.expire_all()
+    assert officer.active and task.officer_id == officer.id
+    assert assignment.handover(officer, None, actor=supervisor, unassign=True) == 0
+    db.session.expire_all()
+    assert not officer.active and task.officer_id is None and task.closed_on is None
+    assert task in rectification.open_tasks(supervisor)  # still followed up by the district
+
+
+def test_deactivating_an_officer_with_only_an_open_task_goes_through_the_handover_page(quiet, client, make_user):
+    org, officer, supervisor = quiet
+    make_user("admin", "admin")
+    heir = make_user("officer_heir", "officer", ["翠竹"])
+    task = rectification.open_task(org, _data(officer), supervisor)
+    login(client, "admin")
+    answer = client.post(f"/admin/users/{officer.id}/deactivate", data={})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/admin/users/{officer.id}/handover")
+    page = client.get(f"/admin/users/{officer.id}/handover").get_data(as_text=True)
+    assert "1 项未完成的整顿任务" in page and "翠竹沉寂科技有限公司" in page and "officer_heir" in page
+    assert "officer_b" not in page
+    assert client.post(f"/admin/users/{officer.id}/handover", data={"to_id": heir.id}).status_code == 302
+    db.session.expire_all()
+    assert not officer.active and task.officer_id == heir.id
