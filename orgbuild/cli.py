@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 
 from .accounts import service as accounts
 from .accounts.cli import token_group
-from .attachments.service import folder as attachment_folder
+from .attachments.service import storage as attachment_storage
 from .attachments.service import stored_names as evidence_file_names
 from .assignment.cli import assign_command
 from .reminders.cli import digest_command
@@ -261,5 +261,5 @@ def backup_command(path: str) -> None:
     names = evidence_file_names()
     if names:
         folder = target.with_name(target.name + "-attachments")
-        kept = backup.backup_files(names, attachment_folder(), folder)
+        kept = backup.backup_files(names, attachment_storage(), folder)
         click.echo(f"Copied {kept} evidence file(s) to {folder}.")

@@ -39,6 +39,29 @@ def _evidence_steps(text: str) -> frozenset[str]:
     return steps
 
 
+ATTACHMENT_STORAGES = ("local", "s3")
+
+
+def _attachment_storage(env) -> dict:
+    """The evidence files' storage settings; "s3" needs a bucket (the keys may come from boto3's own
+    sources: AWS_ACCESS_KEY_ID, ~/.aws, an instance role)."""
+    kind = env.get("ORGBUILD_ATTACHMENT_STORAGE", "local").strip().lower() or "local"
+    if kind not in ATTACHMENT_STORAGES:
+        raise ConfigError(f"ORGBUILD_ATTACHMENT_STORAGE must be one of {', '.join(ATTACHMENT_STORAGES)}, not {kind!r}")
+    settings = {
+        "ATTACHMENT_STORAGE": kind,
+        "S3_ENDPOINT_URL": env.get("ORGBUILD_S3_ENDPOINT_URL") or None,  # unset: AWS itself
+        "S3_BUCKET": env.get("ORGBUILD_S3_BUCKET", ""),
+        "S3_PREFIX": env.get("ORGBUILD_S3_PREFIX", "attachments/"),
+        "S3_REGION": env.get("ORGBUILD_S3_REGION") or None,
+        "S3_ACCESS_KEY_ID": env.get("ORGBUILD_S3_ACCESS_KEY_ID") or None,
+        "S3_SECRET_ACCESS_KEY": env.get("ORGBUILD_S3_SECRET_ACCESS_KEY") or None,
+    }
+    if kind == "s3" and not settings["S3_BUCKET"]:
+        raise ConfigError("ORGBUILD_ATTACHMENT_STORAGE=s3 needs ORGBUILD_S3_BUCKET (the bucket's name)")
+    return settings
+
+
 def from_environment(instance_path: str) -> dict:
     """Read the settings from environment variables."""
     env = os.environ
@@ -57,6 +80,8 @@ def from_environment(instance_path: str) -> dict:
         # evidence files (photos, PDF scans): the folder they are kept in, and the largest one accepted
         "ATTACHMENTS_DIR": env.get("ORGBUILD_ATTACHMENTS_DIR", os.path.join(instance_path, "attachments")),
         "ATTACHMENT_MAX_BYTES": int(env.get("ORGBUILD_ATTACHMENT_MAX_MB", "10")) * 1024 * 1024,
+        # where their bytes are kept: "local" (ATTACHMENTS_DIR) or "s3" (an S3-compatible bucket; README)
+        **_attachment_storage(env),
         # steps refused without an evidence file sent with them, e.g. "establish" (the 批复 document)
         "EVIDENCE_REQUIRED": _evidence_steps(env.get("ORGBUILD_EVIDENCE_REQUIRED", "")),
         "IMPORT_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_MAX_MB", "512")) * 1024 * 1024,  # command-line imports

@@ -1,7 +1,8 @@
 """Attach an evidence file to a record of an organisation, and find the file to serve.
 
-The bytes are written first (to a new, unguessable name), then the row and its audit line are
-committed; when the commit fails the file is removed again, so nothing half-written stays behind.
+The bytes are written first (to a new, unguessable name, in the configured storage: storage.py),
+then the row and its audit line are committed; when the commit fails the bytes are removed again,
+so nothing half-written stays behind.
 """
 from __future__ import annotations
 
@@ -17,13 +18,20 @@ from ..campaign.actions import ServiceError, TransitionRequest
 from ..domain.rules import Message
 from ..extensions import db
 from ..models import Attachment, Branch, BranchActivity, Onboarding, Organization, StatusEvent, User, Visit
+from . import storage as storages
 from .files import Checked, Refused, check_upload
 
 RECORDS = {"visit": Visit, "branch": Branch, "onboarding": Onboarding, "activity": BranchActivity}
 
 
+def storage() -> storages.Storage:
+    """Where the files' bytes are kept (ORGBUILD_ATTACHMENT_STORAGE: the instance folder or a bucket)."""
+    return storages.current()
+
+
 def folder() -> Path:
-    """The attachments folder (``ORGBUILD_ATTACHMENTS_DIR``, default instance/attachments), created on first use."""
+    """The attachments folder of the local storage (``ORGBUILD_ATTACHMENTS_DIR``, default
+    instance/attachments), created on first use."""
     path = Path(current_app.config["ATTACHMENTS_DIR"])
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -33,10 +41,36 @@ def _thumbnail_name(stored_name: str) -> str:
     return stored_name.rsplit(".", 1)[0] + ".thumb.jpg"
 
 
+def stored_name(attachment: Attachment, thumbnail: bool = False) -> str:
+    """The name the attachment's bytes (or its thumbnail) are kept under, in any storage."""
+    return _thumbnail_name(attachment.stored_name) if thumbnail else attachment.stored_name
+
+
 def file_path(attachment: Attachment, thumbnail: bool = False) -> Path:
-    """Where the attachment's bytes (or its thumbnail) are kept."""
-    name = attachment.stored_name
-    return folder() / (_thumbnail_name(name) if thumbnail else name)
+    """Where the local storage keeps the attachment's bytes (or its thumbnail)."""
+    return folder() / stored_name(attachment, thumbnail)
+
+
+def read_bytes(attachment: Attachment, thumbnail: bool = False) -> bytes | None:
+    """The attachment's bytes (or its thumbnail's) from the storage; None when they are missing."""
+    return storage().read(stored_name(attachment, thumbnail))
+
+
+def response(attachment: Attachment, thumbnail: bool = False):
+    """The file (or its thumbnail) as a response, for a caller that checked who asks; None when missing."""
+    if thumbnail:
+        return storage().response(stored_name(attachment, True), "image/jpeg", "")
+    return storage().response(stored_name(attachment), attachment.content_type, attachment.original_name)
+
+
+def _remove(names: list[str]) -> None:
+    """Remove written bytes again (a failed or replayed transaction); a storage error here is logged,
+    not raised over the error that brought us here."""
+    for name in names:
+        try:
+            storage().delete(name)
+        except Exception:  # noqa: BLE001 - the first error is the one to report
+            current_app.logger.exception("could not remove the evidence file %s", name)
 
 
 def stored_names() -> list[str]:
@@ -56,10 +90,21 @@ def record_of(org: Organization, kind: str, record_id: int):
     return record if record is not None and record.organization_id == org.id else None
 
 
+def _put(written: list[str], name: str, data: bytes, content_type: str) -> None:
+    """Write bytes to the storage, noting the name first (a half-finished write is removed too); a
+    storage that cannot be reached refuses the upload with a message, not a server error."""
+    written.append(name)
+    try:
+        storage().put(name, data, content_type)
+    except Exception:  # noqa: BLE001 - boto3/botocore or OS errors: the storage is not available
+        current_app.logger.exception("could not store the evidence file %s", name)
+        raise ServiceError([(None, Message("证明材料暂时无法保存（文件存储不可用），请稍后再试；本次未保存"))]) from None
+
+
 def _stage(org: Organization, kind: str, record, checked: Checked, filename: str, actor: User,
-           written: list[Path]) -> Attachment:
+           written: list[str]) -> Attachment:
     """Write one checked file (and its thumbnail) and add its row and audit line, without committing;
-    the paths written are appended to ``written`` so that a failed transaction can remove them."""
+    the names written are appended to ``written`` so that a failed transaction can remove them."""
     stored = f"{uuid.uuid4().hex}.{checked.suffix}"
     attachment = Attachment(
         organization_id=org.id,
@@ -71,13 +116,9 @@ def _stage(org: Organization, kind: str, record, checked: Checked, filename: str
         uploaded_by_id=actor.id,
         **{f"{kind}_id": record.id},
     )
-    path = file_path(attachment)
-    written.append(path)
-    path.write_bytes(checked.data)
+    _put(written, stored, checked.data, checked.content_type)
     if checked.thumbnail is not None:
-        thumb = file_path(attachment, thumbnail=True)
-        written.append(thumb)
-        thumb.write_bytes(checked.thumbnail)
+        _put(written, stored_name(attachment, thumbnail=True), checked.thumbnail, "image/jpeg")
     db.session.add(attachment)
     db.session.flush()
     audit.record(actor, "create", "attachment", attachment.id, organization_id=org.id,
@@ -98,14 +139,13 @@ def attach(org: Organization, kind: str, record, data: bytes, filename: str, act
     if not allowed:
         raise ServiceError([(None, Message("您无权修改该组织"))])
     checked = _check(data, filename)
-    written: list[Path] = []
+    written: list[str] = []
     try:
         attachment = _stage(org, kind, record, checked, filename, actor, written)
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
+        _remove(written)
         raise
     return attachment
 
@@ -130,7 +170,7 @@ def apply_with_evidence(org: Organization, request: TransitionRequest, actor: Us
         except ServiceError as error:
             raise ServiceError([("evidence", Message("%(name)s：%(reason)s", name=os.path.basename(filename or ""),
                                                      reason=error.errors[0][1]))]) from None
-    written: list[Path] = []
+    written: list[str] = []
     kind = STEP_RECORDS.get(request.event)
     if checked and kind is not None:
         request.evidence_files = len(checked)
@@ -139,12 +179,10 @@ def apply_with_evidence(org: Organization, request: TransitionRequest, actor: Us
     try:
         event = actions.apply_transition(org, request, actor)
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        _remove(written)
         raise
     if request.replayed:  # the first submission was applied already: these copies are not kept
-        for path in written:
-            path.unlink(missing_ok=True)
+        _remove(written)
     return event
 
 
@@ -153,7 +191,7 @@ def delete(org: Organization, attachment: Attachment, actor: User) -> None:
     row goes first, in one commit with its audit line; the bytes are removed once that committed."""
     if not policy.can_edit_org(actor, org) or attachment.organization_id != org.id:
         raise ServiceError([(None, Message("您无权修改该组织"))])
-    paths = [file_path(attachment)] + ([file_path(attachment, thumbnail=True)] if attachment.has_thumbnail else [])
+    names = [stored_name(attachment)] + ([stored_name(attachment, thumbnail=True)] if attachment.has_thumbnail else [])
     record = next((f"{kind} {getattr(attachment, f'{kind}_id')}" for kind in RECORDS
                    if getattr(attachment, f"{kind}_id") is not None), "")
     try:
@@ -165,8 +203,7 @@ def delete(org: Organization, attachment: Attachment, actor: User) -> None:
     except BaseException:
         db.session.rollback()
         raise
-    for path in paths:
-        path.unlink(missing_ok=True)
+    _remove(names)
 
 
 def attachments_of(org: Organization) -> dict[tuple[str, int], list[Attachment]]:

@@ -62,17 +62,26 @@ def backup_sqlite(engine: Engine, path: str | os.PathLike) -> Path:
     return target
 
 
-def backup_files(names: list[str], source: Path, target: Path) -> int:
-    """Copy the named files (evidence files the database refers to) from `source` into the folder
-    `target`, skipping those already copied (stored names are unique and never rewritten); return
-    how many files the backup folder holds for these names."""
+def backup_files(names: list[str], source, target: Path) -> int:
+    """Copy the named files (evidence files the database refers to) from `source` (a folder, or an
+    attachment storage: attachments/storage.py, e.g. an S3 bucket) into the folder `target`,
+    skipping those already copied (stored names are unique and never rewritten); return how many
+    files the backup folder holds for these names."""
     target.mkdir(parents=True, exist_ok=True)
+    folder = Path(source) if isinstance(source, (str, os.PathLike)) else getattr(source, "folder", None)
     kept = 0
     for name in names:
-        origin, copy = source / name, target / name
-        if not origin.is_file():
-            continue
-        if not copy.is_file() or copy.stat().st_size != origin.stat().st_size:
-            shutil.copy2(origin, copy)
+        copy = target / name
+        if folder is not None:
+            origin = Path(folder) / name
+            if not origin.is_file():
+                continue
+            if not copy.is_file() or copy.stat().st_size != origin.stat().st_size:
+                shutil.copy2(origin, copy)
+        elif not copy.is_file():
+            data = source.read(name)
+            if data is None:
+                continue
+            copy.write_bytes(data)
         kept += 1
     return kept

@@ -2,7 +2,7 @@
 (only to those who may see the organisation; anyone else gets 404)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -85,11 +85,9 @@ def _attachment_or_404(org_id: int, attachment_id: int) -> Attachment:
 def download(org_id: int, attachment_id: int):
     """The file itself (images shown in the browser, PDFs too; never sniffed as anything else)."""
     attachment = _attachment_or_404(org_id, attachment_id)
-    path = service.file_path(attachment)
-    if not path.is_file():
+    response = service.response(attachment)
+    if response is None:
         abort(404)
-    response = send_file(path, mimetype=attachment.content_type, download_name=attachment.original_name or path.name,
-                         as_attachment=False, conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
@@ -100,10 +98,9 @@ def download(org_id: int, attachment_id: int):
 def thumbnail(org_id: int, attachment_id: int):
     """The small JPEG shown on the timeline (images only)."""
     attachment = _attachment_or_404(org_id, attachment_id)
-    path = service.file_path(attachment, thumbnail=True)
-    if not attachment.has_thumbnail or not path.is_file():
+    response = service.response(attachment, thumbnail=True) if attachment.has_thumbnail else None
+    if response is None:
         abort(404)
-    response = send_file(path, mimetype="image/jpeg", conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

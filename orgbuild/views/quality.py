@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -221,11 +221,10 @@ def evidence_upload(org_id: int, activity_id: int):
     return redirect(url_for("quality.life", org_id=org.id))
 
 
-def _send(path, mimetype: str, name: str | None = None):
-    if not path.is_file():
+def _send(row, thumbnail: bool = False):
+    response = attachment_files.response(row, thumbnail=thumbnail)
+    if response is None:
         abort(404)
-    response = send_file(path, mimetype=mimetype, download_name=name or path.name, as_attachment=False,
-                         conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
@@ -239,7 +238,7 @@ def evidence(org_id: int, attachment_id: int):
     row = service.activity_evidence(org, attachment_id)
     if row is None:
         abort(404)
-    return _send(attachment_files.file_path(row), row.content_type, row.original_name)
+    return _send(row)
 
 
 @bp.get("/orgs/<int:org_id>/evidence/<int:attachment_id>/thumbnail")
@@ -250,7 +249,7 @@ def evidence_thumbnail(org_id: int, attachment_id: int):
     row = service.activity_evidence(org, attachment_id)
     if row is None or not row.has_thumbnail:
         abort(404)
-    return _send(attachment_files.file_path(row, thumbnail=True), "image/jpeg")
+    return _send(row, thumbnail=True)
 
 
 # --- rectification (整顿) -------------------------------------------------------------------------
