@@ -128,12 +128,23 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": env.get("ORGBUILD_TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_CN", "en"],
+        "CLI_LANGUAGE": cli_language(env.get("ORGBUILD_LANG")),  # what the command line speaks (clitext.py)
         "PER_PAGE": 50,
         # a pooled connection idle for longer than this is pinged before use (web/setup.py); one
         # used more recently is not, so that a busy worker's requests cost no extra round trip
         "DB_PING_IDLE_SECONDS": float(env.get("ORGBUILD_DB_PING_IDLE_SECONDS", "5")),
         **({"DEBUG": False} if production else {}),
     }
+
+
+def cli_language(value: str | None) -> str:
+    """The command line's language for an ``ORGBUILD_LANG`` value: ``en``, ``en_US.UTF-8``, ``EN`` …
+    are English; anything else (unset, ``zh``, ``zh_CN.UTF-8``, unknown) is Chinese.
+
+    >>> cli_language(None), cli_language("en_US.UTF-8"), cli_language("EN"), cli_language("zh-CN"), cli_language("fr")
+    ('zh_CN', 'en', 'en', 'zh_CN', 'zh_CN')
+    """
+    return "en" if (value or "").strip().lower()[:2] == "en" else "zh_CN"
 
 
 def check_production(config: dict) -> None:

@@ -26,7 +26,7 @@ def test_init_db_creates_the_schema_and_streets_idempotently(empty_app):
     with empty_app.app_context():  # `flask` pushes one for every command; the test runner does not
         first = runner.invoke(args=["init-db"])
     assert first.exit_code == 0, first.output
-    assert "reference rows added: 28" in first.output
+    assert "新增参考数据 28 条。" in first.output
     with empty_app.app_context():
         assert {"organizations", "status_events", "alembic_version"} <= set(inspect(db.engine).get_table_names())
         assert db.session.scalar(select(db.func.count(Street.id))) == 10
@@ -34,7 +34,7 @@ def test_init_db_creates_the_schema_and_streets_idempotently(empty_app):
     with empty_app.app_context():
         second = runner.invoke(args=["init-db"])
     assert second.exit_code == 0, second.output
-    assert "reference rows added: 0" in second.output
+    assert "新增参考数据 0 条。" in second.output
 
 
 def user(name: str) -> User | None:
@@ -46,7 +46,7 @@ def user(name: str) -> User | None:
 def test_create_officer(runner):
     result = runner.invoke(args=["create-user", "wang", "--role", "officer", "--street", "翠竹", "--street", "笋岗街道", "--password", "Cuizhu2022"])
     assert result.exit_code == 0, result.output
-    assert "Created officer wang for 翠竹街道, 笋岗街道" in result.output
+    assert "已创建街道团干 wang" in result.output and "负责街道：翠竹街道、笋岗街道" in result.output
     created = user("wang")
     assert created.role == "officer" and created.check_password("Cuizhu2022")
     assert created.password_hash != "Cuizhu2022"
@@ -110,7 +110,7 @@ def test_init_db_then_demo(empty_app):
     with empty_app.app_context():
         result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    assert "Demo district loaded: 1942 organisations" in result.output and "officer-guiyuan" in result.output
+    assert "已载入演示区：组织 1942 家" in result.output and "officer-guiyuan" in result.output
 
 
 @pytest.mark.parametrize("args", [["progress", "--json"], ["user", "list"], ["create-user", "x", "--role", "admin", "--password", "abc12345"],
@@ -132,4 +132,4 @@ def test_commands_are_wrapped_once_however_many_apps(tmp_path):
     depth, function = 0, create_user_command.callback
     while hasattr(function, "__wrapped__"):
         depth, function = depth + 1, function.__wrapped__
-    assert depth == 2  # with_appcontext → the schema check → the command itself
+    assert depth == 3  # with_appcontext → the language (clitext.speaking) → the schema check → the command itself

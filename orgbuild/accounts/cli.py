@@ -9,6 +9,7 @@ import json
 
 import click
 
+from .. import clitext
 from ..domain.rules import Message
 from . import service as accounts
 from . import tokens
@@ -19,7 +20,7 @@ def _call(func, *args, **kwargs):
     try:
         return func(*args, **kwargs)
     except (accounts.AccountError, tokens.TokenError) as error:
-        raise click.ClickException(str(error)) from None
+        raise clitext.refusal(error.args[0] if error.args else error) from None
 
 
 @click.group("token")
@@ -38,9 +39,9 @@ def token_create_command(username: str, name: str, write: bool, expires_days: in
     user = _call(accounts.find_user, username)
     new = _call(tokens.create_token, user, name, write=write, expires_days=expires_days)
     click.echo(new.secret)
-    click.echo(Message("令牌 %(id)d（%(mode)s，%(date)s 到期）已创建。它只显示这一次，请妥善保存。",
+    clitext.say(Message("令牌 %(id)d（%(mode)s，%(date)s 到期）已创建。它只显示这一次，请妥善保存。",
                        id=new.token.id, mode=Message("读写") if write else Message("只读"),
-                       date=new.token.expires_at.date().isoformat()), err=True)
+                       date=clitext.local_time(new.token.expires_at)), err=True)
 
 
 @token_group.command("list")
@@ -54,9 +55,15 @@ def token_list_command(username: str | None, as_json: bool) -> None:
         click.echo(json.dumps({"items": rows}, ensure_ascii=False))
         return
     for row in rows:
-        mode = "read-write" if row["write"] else "read-only"
-        click.echo(f"{row['id']}\t{row['user']}\t{row['prefix']}…\t{mode}\t{row['state']}\t"
-                   f"expires {row['expires_at'][:10]}\tlast used {(row['last_used_at'] or '-')[:16]}\t{row['name']}")
+        mode = clitext.text(Message("读写") if row["write"] else Message("只读"))
+        state = clitext.text(TOKEN_STATES.get(row["state"], row["state"]))
+        expires = clitext.text(Message("%(date)s 到期", date=clitext.local_time(row["expires_at"])))
+        used = clitext.text(Message("最近使用 %(date)s", date=clitext.local_time(row["last_used_at"])))
+        click.echo(f"{row['id']}\t{row['user']}\t{row['prefix']}…\t{mode}\t{state}\t{expires}\t{used}\t{row['name']}")
+
+
+#: A token's state (tokens.as_json's ``state``), as the command line names it.
+TOKEN_STATES = {"active": Message("有效"), "expired": Message("已过期"), "revoked": Message("已作废")}
 
 
 @token_group.command("revoke")
@@ -65,6 +72,7 @@ def token_revoke_command(token_id: int) -> None:
     """Revoke the token with this id, at once."""
     token = tokens.find_token(token_id)
     if token is None:
-        raise click.ClickException(str(Message("令牌不存在")))
+        raise clitext.refusal(Message("令牌不存在"))
     changed = tokens.revoke_token(token)
-    click.echo(f"Revoked token {token.id} ({token.prefix}…)" if changed else f"Token {token.id} was already revoked")
+    clitext.say(Message("已撤销令牌 %(id)d（%(prefix)s…）", id=token.id, prefix=token.prefix) if changed
+                else Message("令牌 %(id)d 原已撤销", id=token.id))

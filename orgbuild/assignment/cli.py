@@ -10,16 +10,15 @@ import json
 
 import click
 
+from .. import clitext
 from ..accounts import service as accounts
 from ..domain.rules import Message
 from . import service as assignment
 
 
 def _refusal(message: str) -> click.ClickException:
-    """A refusal that exits 2 with the (Chinese) message and no traceback."""
-    error = click.ClickException(str(message))
-    error.exit_code = 2
-    return error
+    """A refusal that exits 2 with the message and no traceback."""
+    return clitext.refusal(message, 2)
 
 
 @click.command("assign")
@@ -42,14 +41,16 @@ def assign_command(street_name: str | None, auto: bool, dry_run: bool, as_json: 
             if as_json:
                 click.echo(json.dumps(result, ensure_ascii=False))
                 return
-            click.echo(f"{result['street']}: {len(plan.pairs)} organisations" + (" (dry run)" if dry_run else ""))
+            clitext.say(Message("%(street)s：分配 %(n)d 家组织（试运行，未写入）", street=result["street"], n=len(plan.pairs))
+                        if dry_run else Message("%(street)s：分配 %(n)d 家组织", street=result["street"], n=len(plan.pairs)))
             for name, n in result["assigned"].items():
-                click.echo(f"  {name}\t+{n}\topen work after {result['open_work_after'][name]}")
+                clitext.say(Message("  %(name)s\t+%(n)d\t分配后在办 %(open)d 家", name=name, n=n,
+                                    open=result["open_work_after"][name]))
             return
         if not username or not credit_codes:
             raise _refusal(Message("请给出 --street NAME --auto，或 --officer USERNAME 及信用代码"))
         officer = accounts.find_user(username)
         changed = assignment.assign(assignment.find_orgs(list(credit_codes)), officer, actor=None)
-        click.echo(f"Assigned {changed} organisations to {officer.username}")
+        clitext.say(Message("已将 %(n)d 家组织分配给 %(name)s", n=changed, name=officer.username))
     except (accounts.AccountError, assignment.AssignmentError) as error:
         raise _refusal(error.message) from None

@@ -12,8 +12,10 @@ import sys
 
 import click
 
+from .. import clitext
 from ..domain.rules import Message
 from . import service as survey_import
+from .columns import BY_FIELD
 from .reader import ENCODINGS, FileRefused
 
 EXIT_OK, EXIT_REJECTED, EXIT_REFUSED = 0, 1, 2
@@ -34,7 +36,7 @@ def import_survey_command(file: str, dry_run: bool, strict: bool, as_json: bool,
         """Move the progress bar (created on the first call, once the total is known)."""
         nonlocal bar
         if bar is None:
-            bar = click.progressbar(length=max(total, 1), label="Importing", file=sys.stderr)
+            bar = click.progressbar(length=max(total, 1), label=clitext.text(Message("导入中")), file=sys.stderr)
             bar.__enter__()
         bar.update(units)
 
@@ -46,7 +48,7 @@ def import_survey_command(file: str, dry_run: bool, strict: bool, as_json: bool,
             progress=advance if not as_json and sys.stderr.isatty() else None,
         )
     except FileRefused as refused:
-        _refused(file, str(refused.message), as_json)
+        _refused(file, refused.message, as_json)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -58,40 +60,51 @@ def import_survey_command(file: str, dry_run: bool, strict: bool, as_json: bool,
 
 
 def _refused(file: str, message: str, as_json: bool) -> None:
-    """Report a refused file and exit 2."""
+    """Report a refused file and exit 2 (the JSON carries the message in Chinese, as stored)."""
     if as_json:
         click.echo(json.dumps({
             "file": file, "rows": 0, "created": 0, "updated": 0, "unchanged": 0, "rejected": 0,
-            "committed": False, "errors": [{"row": None, "column": "", "value": "", "message": message}],
+            "committed": False, "errors": [{"row": None, "column": "", "value": "", "message": str(message)}],
         }, ensure_ascii=False))
     else:
-        click.echo(f"Refused: {message}", err=True)
+        clitext.say(Message("文件被拒绝：%(message)s", message=message), err=True)
     sys.exit(EXIT_REFUSED)
+
+
+def _heading(field: str) -> str:
+    """The survey column a field is read from (its heading in the template), for a change line."""
+    column = BY_FIELD.get(field)
+    return column.header if column is not None else field
 
 
 def _print_text(report: survey_import.ImportReport) -> None:
     """The human-readable summary: counts, what was written, warnings, errors and field changes."""
-    source = f"sheet {report.sheet}" if report.sheet else f"encoding {report.encoding}, delimiter {report.delimiter!r}"
-    click.echo(f"{report.file} ({source})")
+    say = clitext.say
+    source = (Message("工作表 %(sheet)s", sheet=report.sheet) if report.sheet else
+              Message("编码 %(encoding)s，分隔符 %(delimiter)r", encoding=report.encoding, delimiter=report.delimiter))
+    click.echo(f"{report.file}（{clitext.text(source)}）")
     for batch in report.previous_batches:
-        click.echo(f"Warning: this file (SHA-256 {report.sha256[:12]}…) was already imported on "
-                   f"{batch.created_at:%Y-%m-%d %H:%M} (batch #{batch.id}).", err=True)
-    click.echo(f"rows {report.rows}: created {report.created}, updated {report.updated}, "
-               f"unchanged {report.unchanged}, rejected {report.rejected}")
+        say(Message("注意：此文件（SHA-256 %(sha)s…）已于 %(when)s 导入过（批次 #%(batch)d）。", sha=report.sha256[:12],
+                    when=clitext.local_time(batch.created_at), batch=batch.id), err=True)
+    say(Message("共 %(rows)d 行：新增 %(created)d，更新 %(updated)d，未变 %(unchanged)d，拒绝 %(rejected)d",
+                rows=report.rows, created=report.created, updated=report.updated, unchanged=report.unchanged,
+                rejected=report.rejected))
     if report.dry_run:
-        click.echo("Dry run: nothing written.")
+        say(Message("试运行：未写入任何数据。"))
     elif report.committed:
-        click.echo(f"Committed (batch #{report.batch_id}).")
+        say(Message("已写入（批次 #%(batch)d）。", batch=report.batch_id))
     else:
-        click.echo("Strict mode and some rows were rejected: nothing written.")
+        say(Message("严格模式下有行被拒绝：未写入任何数据。"))
     if report.ignored_columns:
-        click.echo("Ignored columns: " + ", ".join(report.ignored_columns))
+        say(Message("未识别的列（已忽略）：%(columns)s", columns="、".join(report.ignored_columns)))
     for warning in report.warnings:
-        click.echo(f"  warning row {warning.row}, {warning.column} = {warning.value!r}: {warning.message}")
+        say(Message("  提醒 第 %(row)s 行，%(column)s = %(value)r：%(message)s", row=warning.row, column=warning.column,
+                    value=warning.value, message=warning.message))
     for error in report.errors:
-        click.echo(f"  row {error.row}, {error.column} = {error.value!r}: {error.message}")
+        say(Message("  第 %(row)s 行，%(column)s = %(value)r：%(message)s", row=error.row, column=error.column,
+                    value=error.value, message=error.message))
     for change in report.changes:
-        fields = "; ".join(f"{name}: {old!r} → {new!r}" for name, (old, new) in change.changes.items())
-        click.echo(f"  update row {change.row} {change.credit_code}: {fields}")
+        fields = "；".join(f"{_heading(name)}：{old!r} → {new!r}" for name, (old, new) in change.changes.items())
+        say(Message("  更新 第 %(row)s 行 %(code)s：%(fields)s", row=change.row, code=change.credit_code, fields=fields))
     if report.updated > len(report.changes):
-        click.echo(f"  … and {report.updated - len(report.changes)} more updated rows")
+        say(Message("  …另有 %(n)d 行更新", n=report.updated - len(report.changes)))

@@ -15,6 +15,9 @@ from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import Huey
 from huey.consumer import Consumer
 
+from .. import clitext
+from ..domain.rules import Message
+
 QUEUE_NAME = "orgbuild"
 
 
@@ -61,5 +64,5 @@ def worker_command(workers: int) -> None:
     """Run the background jobs (survey import preview and apply) until stopped."""
     huey = queue()
     if huey.immediate:
-        raise click.ClickException("JOBS_IMMEDIATE is set: jobs run inside the web request, no worker needed.")
+        raise clitext.refusal(Message("已设置 JOBS_IMMEDIATE：任务在网页请求中直接运行，无需后台进程。"))
     Consumer(huey, workers=workers, worker_type="thread").run()

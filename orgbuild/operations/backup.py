@@ -11,10 +11,12 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-PG_DUMP_HINT = (
-    "This database is PostgreSQL: back it up with pg_dump, e.g. "
+from ..domain.rules import Message
+
+PG_DUMP_HINT = Message(
+    "这是 PostgreSQL 数据库：请用 pg_dump 备份，例如 "
     "pg_dump --format=custom --file=orgbuild.dump \"postgresql://USER@HOST:5432/DBNAME\" "
-    "(restore with pg_restore). The backup command copies SQLite databases only."
+    "（用 pg_restore 恢复）。backup 命令只复制 SQLite 数据库。"
 )
 
 
@@ -29,15 +31,15 @@ def backup_sqlite(engine: Engine, path: str | os.PathLike) -> Path:
     """
     if engine.dialect.name != "sqlite":
         raise BackupRefused(PG_DUMP_HINT if engine.dialect.name == "postgresql" else
-                            f"Cannot back up a {engine.dialect.name} database; use that database's own dump tool.")
+                            Message("无法备份 %(dialect)s 数据库，请用该数据库自带的导出工具。", dialect=engine.dialect.name))
     target = Path(path).expanduser().resolve()
     if target.is_dir():
-        raise BackupRefused(f"{target} is a directory; give the path of the backup file to write.")
+        raise BackupRefused(Message("%(target)s 是一个目录，请给出要写入的备份文件路径。", target=str(target)))
     if not target.parent.is_dir():
-        raise BackupRefused(f"The directory {target.parent} does not exist.")
+        raise BackupRefused(Message("目录 %(folder)s 不存在。", folder=str(target.parent)))
     source_file = engine.url.database
     if source_file and source_file != ":memory:" and Path(source_file).resolve() == target:
-        raise BackupRefused("The backup path is the database itself; choose another file.")
+        raise BackupRefused(Message("备份路径就是数据库本身，请另选一个文件。"))
     fd, temp_name = tempfile.mkstemp(prefix=".orgbuild-backup-", suffix=".sqlite", dir=target.parent)
     os.close(fd)
     try:
@@ -53,7 +55,7 @@ def backup_sqlite(engine: Engine, path: str | os.PathLike) -> Path:
         finally:
             raw.close()
         if result != "ok":
-            raise BackupRefused(f"The copy failed its integrity check: {result}")
+            raise BackupRefused(Message("备份副本未通过完整性检查：%(result)s", result=result))
         os.replace(temp_name, target)
     except BaseException:
         if os.path.exists(temp_name):

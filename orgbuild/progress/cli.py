@@ -14,9 +14,12 @@ from datetime import date
 
 import click
 
+from .. import clitext
 from ..campaign.actions import ServiceError, local_today
+from ..districts import service as districts
 from . import bulletins, documents, snapshots
 from . import figures as progress
+from ..domain.rules import Message
 
 
 def _cell(value) -> str:
@@ -30,27 +33,43 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(width - used, 0)
 
 
+def scope_text(p: dict) -> object:
+    """Whose figures these are, for people: the whole city, a district's name, or the streets' names."""
+    if p["scope"] == "city":
+        return Message("全市")
+    if p["scope"] == "district":
+        found = districts.find_district(p.get("district"))
+        return found.name if found is not None else Message("全区")
+    return p["scope"]
+
+
 def format_table(p: dict) -> str:
     """The progress object as plain text: the headline figures, then one line per street."""
+    t = clitext.text
     lines = [
-        f"Progress {p['year']} ({p['scope']}), as of {p['as_of']}",
-        f"  surveyed {p['surveyed']}, party orgs {p['party_orgs']} "
-        f"(with league {p['party_and_league']}, without {p['party_no_league']}), ineligible {p['ineligible']}",
-        f"  visited {p['visited']} / {p['party_no_league']} = {_cell(p['visit_coverage_pct'])} %",
-        f"  established {p['established']} / target {_cell(p['new_branch_target'])} = {_cell(p['new_branch_pct'])} %",
-        f"  onboarded {p['onboarded']} / target {_cell(p['onboarding_target'])}"
-        f"{' (derived)' if p['onboarding_target_derived'] else ''} = {_cell(p['onboarding_pct'])} %",
-        f"  overdue follow-ups today {_cell(p.get('overdue_followups'))}",
+        t(Message("%(year)s 年进度（%(scope)s），截至 %(as_of)s", year=p["year"], scope=scope_text(p), as_of=p["as_of"])),
+        t(Message("  摸排 %(surveyed)d 家，有党组织 %(party)d 家（已有团组织 %(league)d 家，未建团 %(no_league)d 家），"
+                  "不符合建团条件 %(ineligible)d 家", surveyed=p["surveyed"], party=p["party_orgs"],
+                  league=p["party_and_league"], no_league=p["party_no_league"], ineligible=p["ineligible"])),
+        t(Message("  走访 %(visited)d / %(base)d = %(pct)s %%", visited=p["visited"], base=p["party_no_league"],
+                  pct=_cell(p["visit_coverage_pct"]))),
+        t(Message("  建团 %(n)d / 目标 %(target)s = %(pct)s %%", n=p["established"], target=_cell(p["new_branch_target"]),
+                  pct=_cell(p["new_branch_pct"]))),
+        t(Message("  入驻 %(n)d / 目标 %(target)s%(derived)s = %(pct)s %%", n=p["onboarded"],
+                  target=_cell(p["onboarding_target"]),
+                  derived=Message("（推算）") if p["onboarding_target_derived"] else "", pct=_cell(p["onboarding_pct"]))),
+        t(Message("  今日逾期未跟进 %(n)s 家", n=_cell(p.get("overdue_followups")))),
         "",
     ]
     columns = [("street", 12), ("surveyed", 8), ("party_orgs", 10), ("visited", 8), ("visit_coverage_pct", 8),
                ("established", 11), ("new_branch_target", 7), ("new_branch_pct", 8), ("onboarded", 9),
                ("onboarding_pct", 8)]
-    titles = ["street", "surveyed", "party", "visited", "visit%", "established", "target", "branch%", "onboarded",
-              "onboard%"]
-    header = "  ".join(pad(t, w) for t, (_, w) in zip(titles, columns)).rstrip()
+    titles = [t(m) for m in (Message("街道"), Message("摸排"), Message("党组织"), Message("走访"), Message("走访%"),
+                             Message("建团"), Message("目标"), Message("建团%"), Message("入驻"), Message("入驻%"))]
+    header = "  ".join(pad(title, w) for title, (_, w) in zip(titles, columns)).rstrip()
     if len(p.get("by_district", [])) > 1:  # a city: one line per district first
-        lines.append(header.replace("street  ", "district", 1))
+        lines.append("  ".join(pad(t(Message("区")) if i == 0 else title, w)
+                               for i, (title, (_, w)) in enumerate(zip(titles, columns))).rstrip())
         for row in p["by_district"]:
             lines.append("  ".join(pad(_cell(row["district_name"] if k == "street" else row[k]), w) for k, w in columns).rstrip())
         lines.append("")
@@ -82,9 +101,9 @@ def progress_command(as_json: bool, year: int | None, as_of, district: str | Non
     try:
         data = progress.progress_for(None, year=year, street=street, district=district, as_of=as_date(as_of))
     except progress.ScopeError as error:
-        raise click.BadParameter(str(error.message), param_hint="'--street'" if street else "'--district'") from None
+        raise clitext.bad_parameter(error.message, "'--street'" if street else "'--district'") from None
     except progress.AsOfError as error:
-        raise click.BadParameter(str(error.message), param_hint="'--as-of'") from None
+        raise clitext.bad_parameter(error.message, "'--as-of'") from None
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -93,10 +112,10 @@ def progress_command(as_json: bool, year: int | None, as_of, district: str | Non
 
 def _refusal(error: ServiceError) -> click.ClickException:
     """A service's refusal as a command-line error: a bad date is a usage error (exit 2), the rest exit 1."""
-    message = "；".join(str(m) for m in error.messages)
+    message = "；".join(clitext.text(m) for m in error.messages)
     if any(field == "as_of" for field, _ in error.errors):
-        return click.BadParameter(message, param_hint="'--as-of'")
-    return click.ClickException(message)
+        return clitext.bad_parameter(message, "--as-of")
+    return clitext.refusal(message)
 
 
 @click.group("snapshot")
@@ -133,7 +152,7 @@ def _snapshot(snapshot_id: int):
     """The snapshot with this id, or a usage error (exit 2)."""
     snapshot = snapshots.find(None, snapshot_id)
     if snapshot is None:
-        raise click.BadParameter(f"no snapshot {snapshot_id}", param_hint="'ID'")
+        raise clitext.bad_parameter(Message("没有编号为 %(id)d 的快照", id=snapshot_id), "'ID'")
     return snapshot
 
 
@@ -147,10 +166,13 @@ def snapshot_show_command(snapshot_id: int, as_json: bool) -> None:
         click.echo(json.dumps(snapshots.as_json(snapshot), ensure_ascii=False, indent=2))
         return
     s = snapshots.summary(snapshot)
-    click.echo(f"Snapshot {s['id']}: {s['title']} (created {s['created_at']} by {s['created_by'] or 'command line'})")
+    clitext.say(Message("快照 %(id)d：%(title)s（%(when)s 由 %(who)s 创建）", id=s["id"], title=s["title"],
+                        when=clitext.local_time(s["created_at"]), who=s["created_by"] or Message("命令行")))
     click.echo(format_table(snapshots.figures_of(snapshot)["progress"]))
     for c in snapshots.drift(snapshot):
-        click.echo(f"  corrected since: {c['street'] or 'district'} {c['figure']} {c['reported']} -> {c['now']}")
+        clitext.say(Message("  此后更正：%(where)s %(figure)s %(reported)s -> %(now)s", where=c["street"] or Message("全区"),
+                            figure=Message(bulletins.FIGURE_NAMES.get(c["figure"], c["figure"])),
+                            reported=c["reported"], now=c["now"]))
 
 
 @click.command("bulletin")
@@ -162,18 +184,19 @@ def snapshot_show_command(snapshot_id: int, as_json: bool) -> None:
 def bulletin_command(year: int, as_of, snapshot_id: int | None, fmt: str, output: str) -> None:
     """Write the ranked street bulletin (进度通报) as a Word document, a printable HTML page or JSON."""
     if as_of is not None and snapshot_id is not None:
-        raise click.UsageError("give either --as-of or --snapshot, not both")
+        raise clitext.refusal(Message("--as-of 与 --snapshot 只能给出其一"), 2)
     if snapshot_id is not None:
         snapshot = _snapshot(snapshot_id)
         if snapshot.year != year:
-            raise click.BadParameter(f"snapshot {snapshot_id} is of {snapshot.year}, not {year}", param_hint="'--year'")
+            raise clitext.bad_parameter(Message("快照 %(id)d 属于 %(year)d 年，不是 %(asked)d 年", id=snapshot_id,
+                                                year=snapshot.year, asked=year), "'--year'")
         bulletin = bulletins.for_snapshot(snapshot)
     else:
         try:
             bulletin = bulletins.for_date(None, year, as_date(as_of), local_today())
         except progress.AsOfError as error:
-            raise click.BadParameter(str(error.message), param_hint="'--as-of'") from None
+            raise clitext.bad_parameter(error.message, "'--as-of'") from None
     data = documents.render(bulletin, fmt)
     with open(output, "wb") as handle:
         handle.write(data)
-    click.echo(f"Wrote {output} ({len(data)} bytes).")
+    clitext.say(Message("已写入 %(file)s（%(size)d 字节）。", file=output, size=len(data)))

@@ -6,24 +6,37 @@ import json
 
 import click
 
+from .. import clitext
 from ..campaign.actions import local_today
+from ..domain.quality import LEVEL_LABELS
+from ..domain.rules import Message
 from ..progress import figures as progress
 from ..progress.cli import DATE, YEAR, as_date
 from .grading import quality_figures
+from .roster import WARNING_LABELS
 
 
 def format_table(q: dict) -> str:
     """The quality object as plain text."""
-    lines = [f"Quality {q['year']}, as of {q['as_of']} (graded: founded by {q['cutoff']})",
-             f"  branches {q['branches']}, eligible {q['eligible']}, graded {q['graded']}",
-             "  levels " + ", ".join(f"{k} {v}" for k, v in q["levels"].items()),
-             "  warnings " + ", ".join(f"{k} {v}" for k, v in q["warnings"].items())]
-    lines.append(f"  rectifications open {q['rectifications_open']}, overdue {q['rectifications_overdue']}")
+    t = clitext.text
+
+    def counts(found: dict, labels: dict) -> str:
+        return "，".join(f"{t(Message(labels.get(k, k)))} {v}" for k, v in found.items())
+
+    lines = [t(Message("%(year)s 年团组织质量，截至 %(as_of)s（参加定级：%(cutoff)s 前成立）", year=q["year"],
+                       as_of=q["as_of"], cutoff=q["cutoff"])),
+             t(Message("  团组织 %(branches)d 个，应参加定级 %(eligible)d 个，已定级 %(graded)d 个", branches=q["branches"],
+                       eligible=q["eligible"], graded=q["graded"])),
+             t(Message("  定级：%(levels)s", levels=counts(q["levels"], LEVEL_LABELS))),
+             t(Message("  预警：%(warnings)s", warnings=counts(q["warnings"], WARNING_LABELS))),
+             t(Message("  整改任务：未完成 %(open)d 个，逾期 %(overdue)d 个", open=q["rectifications_open"],
+                       overdue=q["rectifications_overdue"]))]
     if q["five_star_over_cap"]:
-        lines.append(f"  five-star share {q['five_star_pct']} % is above the cap of {q['five_star_cap_pct']} %")
+        lines.append(t(Message("  五星级占比 %(pct)s %% 超过上限 %(cap)s %%", pct=q["five_star_pct"], cap=q["five_star_cap_pct"])))
     for s in q["by_street"]:
-        lines.append(f"  {s['street']}: branches {s['branches']}, eligible {s['eligible']}, graded {s['graded']}, "
-                     f"warned " + ", ".join(f"{k} {v}" for k, v in s["warnings"].items()))
+        lines.append(t(Message("  %(street)s：团组织 %(branches)d 个，应参加定级 %(eligible)d 个，已定级 %(graded)d 个，预警 %(warnings)s",
+                               street=s["street"], branches=s["branches"], eligible=s["eligible"], graded=s["graded"],
+                               warnings=counts(s["warnings"], WARNING_LABELS))))
     return "\n".join(lines)
 
 
@@ -40,6 +53,6 @@ def quality_command(as_json: bool, year: int | None, as_of, street: str | None) 
     try:
         scope = progress.scope_for(None, street_name=street)
     except progress.ScopeError as error:
-        raise click.BadParameter(str(error.message), param_hint="'--street'") from None
+        raise clitext.bad_parameter(error.message, "'--street'") from None
     data = quality_figures(scope, year, day)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_table(data))

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from .. import clitext
 from ..domain.rules import Message
 from ..imports.reader import ENCODINGS, FileRefused
 from . import service
@@ -36,7 +37,7 @@ def reconcile_command(file: str, as_json: bool, encoding: str, sheet: str | None
                                    "mismatched": [], "errors": [{"row": None, "column": "", "value": "",
                                                                  "message": str(refused.message)}]}, ensure_ascii=False))
         else:
-            click.echo(f"Refused: {refused.message}", err=True)
+            clitext.say(Message("文件被拒绝：%(message)s", message=refused.message), err=True)
         sys.exit(EXIT_REFUSED)
     result = run.result
     if as_json:
@@ -48,15 +49,21 @@ def reconcile_command(file: str, as_json: bool, encoding: str, sheet: str | None
 
 def _print_text(result: dict) -> None:
     """The human-readable report."""
-    click.echo(f"{result['file']}: rows {result['rows']}, matched {result['matched']}, "
-               f"only in the platform {len(result['only_in_platform'])}, only here {len(result['only_here'])}, "
-               f"differing fields {len(result['mismatched'])} (run #{result['run']}, {result['run_on']})")
+    say = clitext.say
+    say(Message("%(file)s：共 %(rows)d 行，一致 %(matched)d，仅在智慧团建 %(platform)d，仅在本系统 %(here)d，"
+                "字段不一致 %(mismatched)d（第 %(run)d 次核对，%(day)s）", file=result["file"], rows=result["rows"],
+                matched=result["matched"], platform=len(result["only_in_platform"]), here=len(result["only_here"]),
+                mismatched=len(result["mismatched"]), run=result["run"], day=result["run_on"]))
     for item in result["only_in_platform"]:
-        click.echo(f"  only in the platform, row {item['row']}: {item['name']} ({item['category']})")
+        say(Message("  仅在智慧团建，第 %(row)s 行：%(name)s（%(category)s）", row=item["row"], name=item["name"],
+                    category=item["category"]))
     for item in result["only_here"]:
-        click.echo(f"  only here: {item['credit_code']} {item['name']} ({item['street']}, onboarded {item['onboarded_on']})")
+        say(Message("  仅在本系统：%(code)s %(name)s（%(street)s，%(day)s 入驻）", code=item["credit_code"],
+                    name=item["name"], street=item["street"], day=item["onboarded_on"]))
     for item in result["mismatched"]:
-        click.echo(f"  row {item['row']} {item['credit_code']} {item['name']}: {item['field']} "
-                   f"here {item['here']!r}, platform {item['platform']!r}")
+        say(Message("  第 %(row)s 行 %(code)s %(name)s：%(field)s 本系统 %(here)r，智慧团建 %(platform)r", row=item["row"],
+                    code=item["credit_code"], name=item["name"], field=str(service.FIELD_LABELS.get(item["field"], item["field"])), here=item["here"],
+                    platform=item["platform"]))
     for item in result["errors"]:
-        click.echo(f"  row {item['row']}, {item['column']} = {item['value']!r}: {item['message']}")
+        say(Message("  第 %(row)s 行，%(column)s = %(value)r：%(message)s", row=item["row"], column=item["column"],
+                    value=item["value"], message=item["message"]))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit, policy
@@ -49,6 +50,14 @@ class Reading:
     rows: list[PlatformRow] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     total: int = 0  # non-blank data rows
+
+
+#: The compared fields (a difference's ``field``), as pages and the command line name them.
+FIELD_LABELS = {
+    "onboarded": _l("本系统已入驻"), "credit_code": _l("统一社会信用代码"),
+    "name": _l("组织全称"), "branch_type": _l("组织类别"), "secretary": _l("书记姓名"),
+    "member_count": _l("团员数"), "founded_on": _l("成立时间"),
+}
 
 
 def _text(cells: list[object], index: int | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .. import clitext
 from ..domain.rules import Message
 from . import service as reminders
 from . import weekly as weekly_service
@@ -30,12 +31,10 @@ def digest_command(username: str | None, weekly: bool, street_name: str | None, 
             return
         skipped = reminders.send(digests)
     except reminders.ReminderError as error:
-        failure = click.ClickException(str(error.message))
-        failure.exit_code = 2
-        raise failure from None
+        raise clitext.refusal(error.message, 2) from None
     sent = [d for d in digests if not d.empty and d.officer.username not in skipped]
-    click.echo(f"Sent {len(sent)} digests; empty {sum(d.empty for d in digests)}; "
-               f"without an e-mail address: {', '.join(skipped) or '-'}")
+    clitext.say(Message("已发送每日提醒 %(sent)d 份；无事项 %(empty)d 份；没有电子邮箱：%(skipped)s", sent=len(sent),
+                        empty=sum(d.empty for d in digests), skipped="、".join(skipped) or "-"))
 
 
 def _weekly(street_name: str | None, send: bool) -> None:
@@ -46,5 +45,5 @@ def _weekly(street_name: str | None, send: bool) -> None:
             click.echo(week.text())
         return
     sent, skipped = weekly_service.send_weekly(weeks)
-    click.echo(f"Sent {sent} weekly summaries ({len(weeks)} streets); "
-               f"without an e-mail address: {', '.join(skipped) or '-'}")
+    clitext.say(Message("已发送每周汇总 %(sent)d 份（%(streets)d 个街道）；没有电子邮箱：%(skipped)s", sent=sent,
+                        streets=len(weeks), skipped="、".join(skipped) or "-"))

@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, select
 
 from ..domain.rules import Message
 from ..extensions import db
+from ..i18n import translate_message
 from ..models import Organization, User, local_date
 from ..progress.queries import OPEN_STATUSES, latest_follow_up
 
@@ -43,13 +44,13 @@ class Digest:
         return not self.overdue and not self.assigned
 
     def text(self) -> str:
-        """The digest as plain text (Chinese, like the other command-line messages)."""
-        lines = [str(Message("%(name)s 的每日提醒（%(day)s）", name=self.officer.label, day=self.day.isoformat()))]
-        lines.append(str(Message("逾期未跟进：%(n)d 家", n=len(self.overdue))))
+        """The digest as plain text (in the language of the moment: the command line's, or the page's)."""
+        lines = [translate_message(Message("%(name)s 的每日提醒（%(day)s）", name=self.officer.label, day=self.day.isoformat()))]
+        lines.append(translate_message(Message("逾期未跟进：%(n)d 家", n=len(self.overdue))))
         for org, due in self.overdue:
-            lines.append(str(Message("  %(name)s（%(street)s）应于 %(due)s 跟进，已逾期 %(days)d 天", name=org.name,
+            lines.append(translate_message(Message("  %(name)s（%(street)s）应于 %(due)s 跟进，已逾期 %(days)d 天", name=org.name,
                                      street=org.street.short_name, due=due.isoformat(), days=(self.day - due).days)))
-        lines.append(str(Message("新分配给您：%(n)d 家", n=len(self.assigned))))
+        lines.append(translate_message(Message("新分配给您：%(n)d 家", n=len(self.assigned))))
         for org in self.assigned:
             lines.append(f"  {org.name}（{org.street.short_name}）")
         return "\n".join(lines) + "\n"
@@ -162,7 +163,7 @@ def send(digests: list[Digest]) -> list[str]:
     skipped for want of an address. Raises ReminderError when SMTP_URL is missing or unreachable."""
     skipped = [d.officer.username for d in digests if not d.empty and not d.officer.email]
     send_mails([(d.officer.email,
-                 str(Message("每日提醒：逾期 %(overdue)d 家，新分配 %(assigned)d 家",
+                 translate_message(Message("每日提醒：逾期 %(overdue)d 家，新分配 %(assigned)d 家",
                              overdue=len(d.overdue), assigned=len(d.assigned))),
                  d.text()) for d in digests if not d.empty and d.officer.email])
     return skipped

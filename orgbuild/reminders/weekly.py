@@ -19,6 +19,7 @@ from ..board.service import OPEN_COLUMNS, stale_days
 from ..domain.rules import Message, street_key
 from ..domain.workflow import STATUSES
 from ..extensions import db
+from ..i18n import translate_message
 from ..models import Branch, Onboarding, Organization, Street, User, Visit, local_date, street_order
 from ..progress.queries import OPEN_STATUSES, latest_follow_up
 from .service import ReminderError, send_mails
@@ -56,21 +57,21 @@ class StreetWeek:
         return sum(self.statuses.values())
 
     def text(self) -> str:
-        """The summary as plain text (Chinese, like the other command-line messages)."""
-        lines = [str(Message("%(street)s 每周汇总（%(start)s 至 %(day)s）", street=self.street.name,
+        """The summary as plain text (in the language of the moment: the command line's, or the page's)."""
+        lines = [translate_message(Message("%(street)s 每周汇总（%(start)s 至 %(day)s）", street=self.street.name,
                              start=self.start.isoformat(), day=self.day.isoformat()))]
-        lines.append(str(Message("组织 %(n)d 家：", n=self.total)) + "，".join(
-            f"{label} {self.statuses.get(status, 0)}" for status, label in STATUSES.items()))
-        lines.append(str(Message("本周：走访 %(visits)d 次，建团 %(established)d 个，入驻 %(onboarded)d 家",
+        lines.append(translate_message(Message("组织 %(n)d 家：", n=self.total)) + "，".join(
+            f"{translate_message(Message(label))} {self.statuses.get(status, 0)}" for status, label in STATUSES.items()))
+        lines.append(translate_message(Message("本周：走访 %(visits)d 次，建团 %(established)d 个，入驻 %(onboarded)d 家",
                                  visits=self.visits, established=self.established, onboarded=self.onboarded)))
-        lines.append(str(Message("逾期未跟进 %(overdue)d 家；超过 %(days)d 天未推进 %(stale)d 家；未分配团干 %(unassigned)d 家",
+        lines.append(translate_message(Message("逾期未跟进 %(overdue)d 家；超过 %(days)d 天未推进 %(stale)d 家；未分配团干 %(unassigned)d 家",
                                  overdue=self.overdue, days=self.stale_after, stale=self.stale,
                                  unassigned=self.unassigned)))
         for o in self.officers:
-            lines.append(str(Message("  %(name)s：在办 %(open)d 家，逾期 %(overdue)d 家，本周走访 %(visits)d 次",
+            lines.append(translate_message(Message("  %(name)s：在办 %(open)d 家，逾期 %(overdue)d 家，本周走访 %(visits)d 次",
                                      name=o.officer.label, open=o.open_work, overdue=o.overdue, visits=o.visits)))
         if not self.officers:
-            lines.append(str(Message("  该街道没有启用的团干")))
+            lines.append(translate_message(Message("  该街道没有启用的团干")))
         return "\n".join(lines) + "\n"
 
 
@@ -154,7 +155,7 @@ def mails_for(weeks: list[StreetWeek], people: list[User]) -> tuple[list[tuple[s
         if not person.email:
             skipped.append(person.username)
             continue
-        subject = str(Message("每周街道汇总（%(start)s 至 %(day)s）：%(n)d 个街道",
+        subject = translate_message(Message("每周街道汇总（%(start)s 至 %(day)s）：%(n)d 个街道",
                               start=mine[0].start.isoformat(), day=mine[0].day.isoformat(), n=len(mine)))
         mails.append((person.email, subject, "\n".join(w.text() for w in mine)))
     return mails, skipped

@@ -26,11 +26,6 @@ bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 
 ENCODING_CHOICES = [("auto", _l("自动识别")), ("utf-8", "UTF-8"), ("gb18030", "GB18030 / GBK")]
 
-FIELD_LABELS = {
-    "onboarded": _l("本系统已入驻"), "credit_code": _l("统一社会信用代码"), "name": _l("组织全称"),
-    "branch_type": _l("组织类别"), "secretary": _l("书记姓名"), "member_count": _l("团员数"),
-    "founded_on": _l("成立时间"),
-}
 
 
 class ReconcileForm(Form):
@@ -87,7 +82,7 @@ def index():
             os.unlink(path)
     runs = service.latest_runs(current_user)
     return render_template("reconcile/index.html", form=form, runs=runs, last=runs[0] if runs else None,
-                           field_labels=FIELD_LABELS)
+                           field_labels=service.FIELD_LABELS)
 
 
 def _visible_streets() -> list[Street]:
@@ -108,7 +103,7 @@ def run(run_id: int):
     items = resolutions.items(found)
     form = ResolveForm()
     form.street_id.choices = [(s.id, s.name) for s in _visible_streets()]
-    return render_template("reconcile/run.html", run=found, items=items, form=form, field_labels=FIELD_LABELS,
+    return render_template("reconcile/run.html", run=found, items=items, form=form, field_labels=service.FIELD_LABELS,
                            action_labels=ACTION_LABELS, resolved=sum(1 for i in items if i.resolution),
                            unit_name=columns.unit_name)
 

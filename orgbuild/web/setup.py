@@ -8,7 +8,7 @@ import time
 from datetime import date
 
 import flask_babel
-from flask import Flask, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import event, exc
@@ -104,7 +104,10 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
 
 
 def select_locale() -> str:
-    """The user's chosen language, else the one chosen this session, else zh_CN."""
+    """The user's chosen language, else the one chosen this session, else zh_CN; outside a request
+    (a command, a background job) the command line's language (``ORGBUILD_LANG``)."""
+    if not has_request_context():
+        return current_app.config.get("CLI_LANGUAGE") or "zh_CN"
     languages = ["zh_CN", "en"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

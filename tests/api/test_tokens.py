@@ -55,12 +55,12 @@ def test_cli_create_list_revoke(runner, client, streets):
     assert [(i["name"], i["write"], i["state"]) for i in items] == [("sync", True, "active")]
     assert secret not in listed.output and secret.startswith(items[0]["prefix"])
     plain = runner.invoke(args=["token", "list"])
-    assert plain.exit_code == 0 and "officer_a" in plain.output and "read-write" in plain.output
+    assert plain.exit_code == 0 and "officer_a" in plain.output and "读写" in plain.output
     assert client.get("/api/v1/progress", headers=bearer(secret)).status_code == 200
     revoked = runner.invoke(args=["token", "revoke", str(items[0]["id"])])
-    assert revoked.exit_code == 0 and "Revoked" in revoked.output
+    assert revoked.exit_code == 0 and "已撤销令牌" in revoked.output
     assert client.get("/api/v1/progress", headers=bearer(secret)).status_code == 401
-    assert "already" in runner.invoke(args=["token", "revoke", str(items[0]["id"])]).output
+    assert "原已撤销" in runner.invoke(args=["token", "revoke", str(items[0]["id"])]).output
 
 
 def test_cli_refusals(runner, streets):

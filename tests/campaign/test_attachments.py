@@ -133,7 +133,7 @@ def test_the_backup_command_copies_the_evidence_files(client, visited, app, tmp_
         return
     assert result.exit_code == 0, result.output
     copied = tmp_path / "copy.sqlite-attachments"
-    assert "Copied 3 evidence file(s)" in result.output  # the photo, its thumbnail and the PDF
+    assert "已复制 3 个佐证文件" in result.output  # the photo, its thumbnail and the PDF
     for attachment in db.session.scalars(select(Attachment)):
         assert (copied / attachment.stored_name).read_bytes() == service.file_path(attachment).read_bytes()
 

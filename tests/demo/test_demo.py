@@ -151,12 +151,12 @@ def test_small_district_has_varied_names(app):
 def test_demo_command_is_idempotent_and_prints_the_accounts(runner):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    assert "Demo district loaded: 1942 organisations" in first.output
+    assert "已载入演示区：组织 1942 家" in first.output
     assert "officer-cuizhu" in first.output and demo.DEMO_PASSWORD in first.output
     before = (count(Organization), scalar("SELECT COUNT(*) FROM visits"), scalar("SELECT COUNT(*) FROM status_events"), count(User))
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
-    assert "already loaded" in second.output and "officer-cuizhu" in second.output and demo.DEMO_PASSWORD in second.output
+    assert "演示区已载入" in second.output and "officer-cuizhu" in second.output and demo.DEMO_PASSWORD in second.output
     assert (count(Organization), scalar("SELECT COUNT(*) FROM visits"), scalar("SELECT COUNT(*) FROM status_events"), count(User)) == before
 
 

@@ -28,7 +28,7 @@ def test_backup_copies_the_sqlite_database(sqlite_app, tmp_path):
     with db.engine.connect():  # a connection stays open: the backup is online
         result = sqlite_app.test_cli_runner().invoke(args=["backup", str(target)])
     assert result.exit_code == 0, result.output
-    assert "Backed up" in result.output and str(target) in result.output
+    assert "已将" in result.output and str(target) in result.output
     copy = sqlite3.connect(target)
     try:
         assert copy.execute("SELECT count(*) FROM organizations").fetchone()[0] == 25
@@ -53,9 +53,9 @@ def test_backup_replaces_an_older_copy(sqlite_app, tmp_path):
 def test_backup_refuses_a_missing_directory_and_the_database_itself(sqlite_app, tmp_path):
     runner = sqlite_app.test_cli_runner()
     result = runner.invoke(args=["backup", str(tmp_path / "missing" / "b.sqlite")])
-    assert result.exit_code == 1 and "does not exist" in result.output
+    assert result.exit_code == 1 and "不存在" in result.output
     result = runner.invoke(args=["backup", db.engine.url.database])
-    assert result.exit_code == 1 and "the database itself" in result.output
+    assert result.exit_code == 1 and "就是数据库本身" in result.output
 
 
 def test_backup_of_postgresql_points_to_pg_dump(tmp_path):

@@ -62,9 +62,9 @@ def test_set_district_and_list(two, runner, make_user):
     make_user("boss", "supervisor")
     assert runner.invoke(args=["user", "set-district", "boss", "--district", "福田区"]).exit_code == 0
     assert user("boss").district.code == "futian"
-    assert "boss\tsupervisor\tactive\t-\tfutian" in runner.invoke(args=["user", "list"]).output
+    assert "boss\tsupervisor\t使用中\t-\tfutian" in runner.invoke(args=["user", "list"]).output
     result = runner.invoke(args=["user", "set-district", "boss"])
-    assert result.exit_code == 0 and "boss: 全市" in result.output and user("boss").district is None
+    assert result.exit_code == 0 and "boss：全市" in result.output and user("boss").district is None
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.summary == "update boss").order_by(AuditEvent.id))
     assert [e.changes for e in events] == [{"district": [None, "福田区"]}, {"district": ["福田区", None]}]
     make_user("yl", "officer", ["园岭"])

@@ -37,7 +37,7 @@ def test_a_second_demo_district_leaves_luohus_figures_alone(runner, client):
 
     second = runner.invoke(args=["demo", "--district", "futian"])
     assert second.exit_code == 0, second.output
-    assert "Demo district loaded: 1200 organisations" in second.output and "1942" not in second.output
+    assert "组织 1200 家" in second.output and "1942" not in second.output
     for name in ("supervisor-futian", "officer-yuanling", "officer-huaqiangbei", "city-supervisor"):
         assert name in second.output
     luohu = progress(runner, "--district", "luohu")
@@ -56,7 +56,7 @@ def test_a_second_demo_district_leaves_luohus_figures_alone(runner, client):
     assert futian["new_branch_target"] is not None and city["new_branch_target"] == 56 + futian["new_branch_target"]
 
     again = runner.invoke(args=["demo", "--district", "futian"])
-    assert again.exit_code == 0 and "already loaded" in again.output
+    assert again.exit_code == 0 and "演示区已载入" in again.output
     assert db.session.scalar(select(func.count(Organization.id))) == 1942 + 1200
 
     users = {u.username: u for u in db.session.scalars(select(User))}

@@ -121,10 +121,10 @@ def test_init_db_loads_two_districts_idempotently(fresh_app):
     app, run = fresh_app
     first = run("init-db", "--district", "luohu", "--district", "futian")
     assert first.exit_code == 0, first.output
-    assert "reference rows added: 38" in first.output
+    assert "新增参考数据 38 条。" in first.output
     assert "罗湖区（luohu）：新增参考数据 28 条" in first.output and "福田区（futian）：新增参考数据 10 条" in first.output
     again = run("init-db", "--district", "futian", "--district", "luohu")
-    assert again.exit_code == 0 and "reference rows added: 0" in again.output
+    assert again.exit_code == 0 and "新增参考数据 0 条。" in again.output
     with app.app_context():
         assert count(District) == 2 and count(Street) == 20 and count(Community) == 18
 

@@ -156,7 +156,7 @@ def test_progress_command_by_district(city, runner):
     assert result.exit_code == 0, result.output
     assert figures_of(json.loads(result.output)) == ("district", "futian", 2, 2, 1, 4, 25.0, 0, 0)
     table = runner.invoke(args=["progress", "--year", "2022"]).output
-    assert "Progress 2022 (city)" in table and "罗湖区" in table and "福田区" in table and "园岭街道" in table
+    assert "2022 年进度（全市）" in table and "罗湖区" in table and "福田区" in table and "园岭街道" in table
     refused = runner.invoke(args=["progress", "--district", "nanshan"])
     assert refused.exit_code == 2 and "未知的区：nanshan" in refused.output and "Traceback" not in refused.output
 

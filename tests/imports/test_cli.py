@@ -62,8 +62,8 @@ def test_reimport_is_all_unchanged_and_warns(runner):
     invoke(runner, path)
     code, out = invoke(runner, path)
     assert code == 0
-    assert "created 0, updated 0, unchanged 3, rejected 0" in out
-    assert "was already imported on" in out
+    assert "新增 0，更新 0，未变 3，拒绝 0" in out
+    assert "导入过" in out
 
 
 def test_refused_files_exit_2(runner, tmp_path):
@@ -98,10 +98,10 @@ def test_text_output_lists_ignored_columns_errors_and_changes(runner, write_csv,
     path = write_csv([[*row(org.credit_code, name="新名"), "x"], [*row("bad"), ""]], header=header)
     code, text = invoke(runner, path, "--dry-run")
     assert code == 1
-    assert "Ignored columns: 备注" in text
-    assert "row 3, 统一社会信用代码 = 'bad'" in text
-    assert "update row 2" in text and "name: '旧名' → '新名'" in text
-    assert "Dry run: nothing written." in text
+    assert "未识别的列（已忽略）：备注" in text
+    assert "第 3 行，统一社会信用代码 = 'bad'" in text
+    assert "更新 第 2 行" in text and "单位名称：'旧名' → '新名'" in text
+    assert "试运行：未写入任何数据。" in text
 
 
 def test_no_progress_bar_with_json(runner, write_csv):

@@ -65,10 +65,10 @@ def test_cli_assigns_matched_rows_and_warns_of_the_others(runner, write_csv, off
     ], header=OFFICER_HEADER)
     result = runner.invoke(args=["import-survey", path])
     assert result.exit_code == 0, result.output  # warnings are not rejections
-    assert "rejected 0" in result.output
-    assert "warning row 4, 负责团干 = '赵敏'" in result.output and "不是该街道启用的团干" in result.output
-    assert "warning row 5, 负责团干 = '李强'" in result.output and "多名团干" in result.output
-    assert "warning row 6, 负责团干 = 'gone'" in result.output
+    assert "拒绝 0" in result.output
+    assert "提醒 第 4 行，负责团干 = '赵敏'" in result.output and "不是该街道启用的团干" in result.output
+    assert "提醒 第 5 行，负责团干 = '李强'" in result.output and "多名团干" in result.output
+    assert "提醒 第 6 行，负责团干 = 'gone'" in result.output
     today = local_date()
     assert (org(codes[0]).officer_id, org(codes[0]).assigned_on) == (wang.id, today)
     assert org(codes[1]).officer_id == wang.id

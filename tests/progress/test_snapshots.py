@@ -62,7 +62,7 @@ def test_snapshot_is_frozen_and_later_bulletins_show_corrections(demo_district, 
     assert any(n.startswith("更正：上期通报东门街道新建团组织数为") for n in b["notes"])
     assert builds(second) == builds(second)
     result = runner.invoke(args=["snapshot", "show", str(first.id)])
-    assert result.exit_code == 0 and "corrected since: 东门街道 established" in result.output
+    assert result.exit_code == 0 and "此后更正：东门街道 新建团组织数" in result.output
 
 
 def test_bulletin_ranking_lights_and_comparisons(app):

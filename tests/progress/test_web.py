@@ -181,7 +181,7 @@ def test_api_officer_scope(district, client):
 def test_cli_table_and_errors(district, runner):
     result = runner.invoke(args=["progress", "--year", "2022"])
     assert result.exit_code == 0
-    assert "established 2 / target 2 = 100.0 %" in result.output and "笋岗街道" in result.output
+    assert "建团 2 / 目标 2 = 100.0 %" in result.output and "笋岗街道" in result.output
     result = runner.invoke(args=["progress", "--street", "火星"])
     assert result.exit_code != 0 and "没有名为“火星”的街道" in result.output
 

@@ -92,7 +92,7 @@ def test_digest_send_mails_a_local_smtp_server(work, app, runner):
     finally:
         controller.stop()
     assert result.exit_code == 0, result.output
-    assert "without an e-mail address: other" in result.output
+    assert "没有电子邮箱：other" in result.output
     assert len(inbox.messages) == 1
     recipients, message = inbox.messages[0]
     assert recipients == ["mine@example.org"]

@@ -95,7 +95,7 @@ def test_digest_weekly_send_mails_each_supervisor_their_streets(week, app, runne
     finally:
         controller.stop()
     assert result.exit_code == 0, result.output
-    assert "Sent 2 weekly summaries (2 streets)" in result.output and "without an e-mail address: nomail_sup" in result.output
+    assert "已发送每周汇总 2 份（2 个街道）" in result.output and "没有电子邮箱：nomail_sup" in result.output
     by_recipient = {tuple(rcpt): message for rcpt, message in inbox.messages}
     assert set(by_recipient) == {("city_sup@example.org",), ("gy_sup@example.org",)}
 

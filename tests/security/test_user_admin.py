@@ -115,7 +115,7 @@ def test_cli_create_user_contract_unchanged(runner):
     result = runner.invoke(args=["create-user", "cli_officer", "--role", "officer", "--street", "翠竹",
                                  "--street", "桂园街道", "--password", "Harbour2026"])
     assert result.exit_code == 0, result.output
-    assert "Created officer cli_officer for " in result.output and "翠竹街道" in result.output
+    assert "已创建街道团干 cli_officer" in result.output and "翠竹街道" in result.output
     weak = runner.invoke(args=["create-user", "weak_one", "--role", "officer", "--password", "abc"])
     assert weak.exit_code == 1 and "密码至少8位" in weak.output
     unknown = runner.invoke(args=["create-user", "x1", "--role", "officer", "--street", "火星", "--password", "Harbour2026"])
@@ -127,7 +127,7 @@ def test_cli_user_commands(runner, people):
     assert runner.invoke(args=["user", "deactivate", "officer_a"]).exit_code == 0
     assert user("officer_a").active is False
     result = runner.invoke(args=["user", "list"])
-    assert "officer_a\tofficer\tinactive\t翠竹" in result.output
+    assert "officer_a\tofficer\t已停用\t翠竹" in result.output
     assert runner.invoke(args=["user", "reactivate", "officer_a"]).exit_code == 0
     assert user("officer_a").active is True
     weak = runner.invoke(args=["user", "reset-password", "officer_a", "--password", "weak"])
