@@ -186,6 +186,9 @@ MATRIX: dict[str, Entry] = {
     # a batch whose rows are all in street B (桂园): 404 for district B's and street A's supervisors
     "imports.batch":           Entry(GET=expect(302, 403, 403, 200, 200, 404, 404), args={"batch_id": BATCH}),
     "imports.batch_rejected":  Entry(GET=expect(302, 403, 403, 200, 200, 404, 404), args={"batch_id": BATCH}),
+    "imports.sliced_start":    Entry(POST=SUPERVISORS(400)),  # an empty form: no size
+    "imports.sliced_slice":    Entry(POST=SUPERVISORS(404), args={"token": "0" * 32}),  # no such upload
+    "imports.sliced_finish":   Entry(POST=SUPERVISORS(404), args={"token": "0" * 32}),
     "imports.template_csv":    Entry(GET=SUPERVISORS()),
     "imports.template_xlsx":   Entry(GET=SUPERVISORS()),
     "reconcile.index":         Entry(GET=SUPERVISORS(), POST=SUPERVISORS()),

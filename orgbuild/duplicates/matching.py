@@ -10,7 +10,9 @@ Python loop; ``benchmarks/bench_duplicates.py`` measures the difference.
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
+from typing import Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -92,6 +94,68 @@ class NameIndex:
             found.extend(Candidate(other_code, other_name, round(score, 1), org_id)
                          for other_code, other_name, org_id in block.entries[other_key] if other_code != credit_code)
         return sorted(found, key=lambda c: (-c.score, c.credit_code))
+
+
+class SpilledNameIndex:
+    """A :class:`NameIndex` too large to hold (a file of a million new organisations): its entries wait
+    in a private temporary SQLite database on disk (deleted when closed; its page cache is the only
+    memory it takes), and each chunk of rows to check gets a small in-memory :class:`NameIndex` of the
+    blocks its names fall in (:meth:`window`). Within a block, entries come back in the order added,
+    so that a window answers exactly as one index holding everything would."""
+
+    FLUSH_EVERY = 5000
+    BLOCKS_PER_QUERY = 500
+
+    def __init__(self, cache_kib: int = 8192) -> None:
+        """An empty index (the temporary database is created on first use)."""
+        self._db = sqlite3.connect("", isolation_level=None)
+        for pragma in (f"cache_size=-{int(cache_kib)}", "journal_mode=OFF", "synchronous=OFF", "temp_store=FILE"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE names (seq INTEGER PRIMARY KEY, block TEXT NOT NULL, code TEXT NOT NULL,"
+                         " name TEXT NOT NULL, org_id INTEGER)")
+        self._db.execute("CREATE INDEX names_block ON names (block, seq)")
+        self._pending: list[tuple[str, str, str, int | None]] = []
+        self.count = 0
+
+    def add(self, credit_code: str, name: str, org_id: int | None = None) -> None:
+        """Know one more organisation (written to disk in batches)."""
+        self._pending.append((_block_text(name_key(name)), credit_code, name, org_id))
+        self.count += 1
+        if len(self._pending) >= self.FLUSH_EVERY:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT INTO names (block, code, name, org_id) VALUES (?, ?, ?, ?)", self._pending)
+            self._db.execute("COMMIT")
+            self._pending = []
+
+    def window(self, names: Iterable[str]) -> NameIndex:
+        """An in-memory index of every known organisation in the blocks of these names (in the order added)."""
+        self._flush()
+        blocks = sorted({_block_text(name_key(name)) for name in names})
+        index = NameIndex()
+        found: list[tuple[int, str, str, int | None]] = []
+        for start in range(0, len(blocks), self.BLOCKS_PER_QUERY):
+            part = blocks[start:start + self.BLOCKS_PER_QUERY]
+            found.extend(self._db.execute(
+                f"SELECT seq, code, name, org_id FROM names WHERE block IN ({', '.join('?' * len(part))})", part))
+        found.sort()
+        for _seq, code, name, org_id in found:
+            index.add(code, name, org_id)
+        return index
+
+    def close(self) -> None:
+        """Drop the temporary database."""
+        self._pending = []
+        self._db.close()
+
+
+def _block_text(key: str) -> str:
+    """A block (:func:`_block_of`) as one string: the temporary database's key."""
+    first, numerals = _block_of(key)
+    return "\x1f".join((first, *numerals))
 
 
 def _block_of(key: str) -> tuple[str, tuple[str, ...]]:

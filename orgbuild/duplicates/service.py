@@ -8,7 +8,7 @@ from .. import policy
 from ..domain.rules import name_key, normalize_credit_code
 from ..extensions import db
 from ..models import Organization, User
-from .matching import Candidate, NameIndex
+from .matching import Candidate, NameIndex, SpilledNameIndex
 
 
 def known_names(actor: User | None, near: str | None = None) -> NameIndex:
@@ -23,6 +23,20 @@ def known_names(actor: User | None, near: str | None = None) -> NameIndex:
     index = NameIndex()
     for org_id, code, name in db.session.execute(query):
         index.add(code, name, org_id)
+    return index
+
+
+def spilled_known_names(actor: User | None) -> SpilledNameIndex:
+    """The organisations the actor may see (all from the command line) in a :class:`SpilledNameIndex`:
+    read from the database a few thousand at a time, kept on disk, so that an import of a district of
+    a million organisations does not hold their names in memory."""
+    query = select(Organization.id, Organization.credit_code, Organization.name).order_by(Organization.id)
+    if actor is not None:
+        query = policy.scope_orgs(actor, query)
+    index = SpilledNameIndex()
+    for partition in db.session.execute(query.execution_options(yield_per=5000)).partitions():
+        for org_id, code, name in partition:
+            index.add(code, name, org_id)
     return index
 
 

@@ -36,7 +36,7 @@ from ..campaign.actions import SurveyData, local_today
 from ..domain import rules
 from ..domain.rules import N_, Message
 from ..duplicates import matching as duplicates
-from ..duplicates.service import known_names
+from ..duplicates.service import spilled_known_names
 from ..extensions import db
 from ..models import AuditEvent, Community, ImportBatch, Organization, Street, User, user_streets
 from .reader import FileRefused, SurveySource, XlsxLimits, open_survey, sha256_of
@@ -318,6 +318,7 @@ def apply_plan(
             writer.plan_chunk(chunk, checker)
             if progress is not None:
                 progress(len(chunk))
+        writer.close()
         _finish(report, actor, rejected, before_commit)
     return report
 
@@ -372,6 +373,7 @@ def _plan_and_apply(source: SurveySource, report: ImportReport, actor: User | No
         plan.close(report)
     if progress is not None:
         progress(max(0, source.total - last_position), source.total)
+    writer.close()  # (on an error, the temporary name index goes with the writer: SQLite deletes it)
     _finish(report, actor, rejected, before_commit)
 
 
@@ -462,7 +464,9 @@ class _ChunkWriter:
         self.position = {column.name: index for index, column in enumerate(self.columns)}
         self._getters: dict[tuple[str, ...], tuple[Callable, Callable]] = {}
         self._insert_sql: tuple[str, list[str] | None] | None = None
-        self.names: duplicates.NameIndex | None = None  # likely duplicates: built on the first chunk
+        #: likely duplicates: the organisations on record and the file's new rows so far, spilled to a
+        #: temporary database on disk (built on the first chunk; each chunk reads back its blocks)
+        self.names: duplicates.SpilledNameIndex | None = None
         self._usernames: dict[int, tuple[str, str]] | None = None  # officer id → (username, label)
 
     def stop_writing(self) -> None:
@@ -492,7 +496,9 @@ class _ChunkWriter:
         allowed = checker.allowed_streets
         street = self.position["street_id"]
         if self.names is None:
-            self.names = known_names(self.actor)
+            self.names = spilled_known_names(self.actor)
+        window = self.names.window(
+            [row.data.name for row in chunk if not on_record or row.data.credit_code not in on_record])
         assigned: list[tuple[str, int | None, str, int | None, int]] = []  # code, id, name, old, new officer
         for row in chunk:
             old = on_record.get(row.data.credit_code) if on_record else None
@@ -500,7 +506,7 @@ class _ChunkWriter:
                 report.streets.add(row.values["street_id"])
             if old is not None:
                 report.streets.add(old[street])
-            self._warn_duplicates(row, checker, old)
+            self._warn_duplicates(row, checker, old, window)
             if old is None:
                 values = dict(self.defaults)
                 values.update(row.values)
@@ -576,12 +582,21 @@ class _ChunkWriter:
                                      "assigned_on": [None, self.today.isoformat()]}})
         db.session.execute(insert(AuditEvent.__table__), rows)
 
-    def _warn_duplicates(self, row: SurveyRow, checker: RowChecker, old: tuple | None) -> None:
+    def close(self) -> None:
+        """Drop the temporary name index."""
+        if self.names is not None:
+            self.names.close()
+            self.names = None
+
+    def _warn_duplicates(self, row: SurveyRow, checker: RowChecker, old: tuple | None,
+                         window: duplicates.NameIndex) -> None:
         """Warn of a likely duplicate (a new row named like another organisation, here or earlier in
-        the file) or of a credit code whose name changes beyond recognition."""
+        the file) or of a credit code whose name changes beyond recognition. `window`: the known
+        organisations in the blocks of this chunk's new names (the row joins it and the whole index)."""
         found: list[Message] = []
         if old is None:
-            found = [duplicates.duplicate_message(c) for c in self.names.candidates(row.data.credit_code, row.data.name)[:3]]
+            found = [duplicates.duplicate_message(c) for c in window.candidates(row.data.credit_code, row.data.name)[:3]]
+            window.add(row.data.credit_code, row.data.name)
             self.names.add(row.data.credit_code, row.data.name)
         elif "name" in row.supplied:
             renamed = duplicates.renamed_message(old[self.position["name"]], row.values["name"])

@@ -16,7 +16,7 @@ import secrets
 import shutil
 import time
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -26,12 +26,15 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitFie
 from wtforms.validators import Length, Optional
 
 from .. import policy
+from ..domain.rules import Message
 from ..extensions import db
+from ..i18n import translate_message
 from ..imports import columns as survey_columns
 from ..imports import service as survey_import
 from ..jobs import service as jobs
 from ..models import Community, ImportBatch, Job, Street
 from ..web.forms import Form
+from ..web import uploads as sliced
 from ..web.uploads import upload_dir
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -163,6 +166,63 @@ def index():
     page = db.paginate(policy.scope_batches(current_user).order_by(ImportBatch.id.desc()), per_page=20, max_per_page=100)
     recent = db.session.scalars(select(Job).where(Job.user_id == current_user.id).order_by(Job.id.desc()).limit(10))
     return render_template("imports/index.html", form=form, page=page, recent_jobs=list(recent))
+
+
+def _refused(refusal: sliced.SliceRefused) -> tuple[Response, int]:
+    """A refused step of a sliced upload, as the script reads it: the reason and the size held."""
+    return jsonify({"error": translate_message(refusal.message), "size": refusal.size}), refusal.status
+
+
+@bp.post("/uploads")
+def sliced_start():
+    """Begin a sliced upload (the import page's script, for a file of any size): name, size, encoding
+    and sheet as on the form; answers the upload's URL and the slice size."""
+    form = request.form
+    if form.get("encoding", "auto") not in dict(ENCODING_CHOICES) or len(form.get("sheet") or "") > 100:
+        return _refused(sliced.SliceRefused(Message("上传参数有误")))
+    try:
+        size = int(form.get("size", ""))
+    except ValueError:
+        return _refused(sliced.SliceRefused(Message("文件大小有误")))
+    options = _options(form)
+    try:
+        token = sliced.start_sliced(current_user.id, size, options)
+    except sliced.SliceRefused as refusal:
+        return _refused(refusal)
+    return jsonify({"upload": token, "slice_bytes": sliced.SLICE_BYTES, "size": 0,
+                    "slice_url": url_for("imports.sliced_slice", token=token),
+                    "finish_url": url_for("imports.sliced_finish", token=token)}), 201
+
+
+@bp.post("/uploads/<token>")
+def sliced_slice(token: str):
+    """One slice of a sliced upload: the raw bytes at ``?offset=``, with the SHA-256 of the slice in
+    ``X-Slice-SHA256`` when the browser can compute it; answers the size the server holds."""
+    try:
+        sliced.sliced_meta(token, current_user.id)  # someone else's, or none: 404 whatever was sent
+        offset = int(request.args.get("offset", ""))
+    except sliced.SliceRefused as refusal:
+        return _refused(refusal)
+    except ValueError:
+        return _refused(sliced.SliceRefused(Message("分片位置有误")))
+    try:
+        held = sliced.append_slice(token, current_user.id, offset, request.stream, request.content_length,
+                                   request.headers.get("X-Slice-SHA256"))
+    except sliced.SliceRefused as refusal:
+        return _refused(refusal)
+    return jsonify({"size": held})
+
+
+@bp.post("/uploads/<token>/finish")
+def sliced_finish(token: str):
+    """The last step of a sliced upload: every byte is there, the preview job is queued (as by the form)."""
+    name = f"{UPLOAD_PREFIX}{secrets.token_hex(16)}"
+    try:
+        options = sliced.finish_sliced(token, current_user.id, name)
+    except sliced.SliceRefused as refusal:
+        return _refused(refusal)
+    job = jobs.start_preview(current_user, "", options["filename"], options["encoding"], options["sheet"], upload=name)
+    return jsonify({"job_url": url_for("jobs.show", job_id=job.id)})
 
 
 def _preview_job(job_id: int) -> tuple[Job, survey_import.ImportReport]:
