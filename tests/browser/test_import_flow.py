@@ -79,7 +79,7 @@ def test_supervisor_imports_a_messy_gb18030_file(browser, import_server, tmp_pat
     phone.goto(import_server.url + "/imports/")
     phone.set_input_files("input[type=file]", str(upload))
     phone.click("form[enctype='multipart/form-data'] button[type=submit]")
-    phone.wait_for_load_state()
+    phone.wait_for_url("**/jobs/*")  # the script sends the slices, then opens the preview job's page
     _follow_preview_job(phone)
     assert phone.locator("table.import-errors tbody tr").count() == 2
     assert no_horizontal_scroll(phone) and not overflowing(phone), overflowing(phone)
@@ -91,9 +91,15 @@ def test_supervisor_imports_a_messy_gb18030_file(browser, import_server, tmp_pat
     before = _surveyed(page, import_server.url)
 
     page.click("#nav a[href='/imports/']")
+    sent = []
+    page.on("request", lambda request: sent.append((request.method, request.url, request.headers)))
     page.set_input_files("input[type=file]", str(upload))
     page.click("form[enctype='multipart/form-data'] button[type=submit]")
-    page.wait_for_load_state()
+    page.wait_for_url("**/jobs/*")
+    # the page's script sent the file in slices, each with its SHA-256 (127.0.0.1 is a secure context)
+    slices = [(url, headers) for method, url, headers in sent if method == "POST" and "/imports/uploads/" in url and "offset=" in url]
+    assert slices and all(len(headers.get("x-slice-sha256", "")) == 64 for _url, headers in slices), sent
+    assert not [url for method, url, _h in sent if method == "POST" and url.endswith("/imports/")]
     _follow_preview_job(page)
     assert "/imports/jobs/" in page.url and page.url.endswith("/preview")
     assert "GB18030" in page.locator("main p.text-muted").first.inner_text().upper()
@@ -119,6 +125,16 @@ def test_supervisor_imports_a_messy_gb18030_file(browser, import_server, tmp_pat
     assert sorted(listed) == sorted(names)
     page.context.close()
 
+    # Without JavaScript the form posts the file in one request, and the same preview job follows.
+    plain = browser.new_context(viewport=DESKTOP, locale="zh-CN", java_script_enabled=False).new_page()
+    sign_in(plain, import_server.url, "supervisor")
+    plain.goto(import_server.url + "/imports/")
+    plain.set_input_files("input[type=file]", str(upload))
+    with plain.expect_request(lambda request: request.method == "POST" and request.url.endswith("/imports/")):
+        plain.click("form[enctype='multipart/form-data'] button[type=submit]")
+    plain.wait_for_load_state()
+    assert "/jobs/" in plain.url and plain.locator("#job-progress").count() == 1
+    plain.context.close()
 
 
 def _is_utf8(data: bytes) -> bool:
