@@ -169,12 +169,12 @@ class Organization(db.Model):
 
     __tablename__ = "organizations"
     __table_args__ = (
-        Index("ix_org_street_status", "street_id", "status"),
         Index("ix_org_party_league", "has_party_org", "has_league_org"),
         # covering index of the progress scan as of a date (GROUP BY street, officer): progress/queries.py
         Index("ix_org_asof", "street_id", "officer_id", "has_party_org", "has_league_org", "surveyed_on", "closed_on",
               "first_visited_on"),
-        # covering index of the stage board's columns, longest in the stage first (board/service.py)
+        # covering index of the stage board's columns, longest in the stage first (board/service.py); it serves
+        # every (street, status) lookup too (ix_org_street_status, its prefix, was dropped: board_0001)
         Index("ix_org_board", "street_id", "status", "stage_since", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

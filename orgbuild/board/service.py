@@ -4,7 +4,13 @@ Days in a stage are counted from the effective date of the step that brought the
 its status (``Organization.stage_since``, kept by the transitions; its survey date while it is still in
 the status it was surveyed in); a card is stale when that is more than ``STALE_DAYS`` days ago while
 the organisation is still open work. A column's page is read in the order of the index
-``ix_org_board`` (street, status, stage_since, id): no sort of the column.
+``ix_org_board`` (street, status, stage_since, id): no sort of the column. That index also serves the
+column counts (its first two columns are the street and the status); a second index on (street, status)
+alone, dropped by migration board_0001, led PostgreSQL without statistics (after a bulk load, before
+autovacuum's ANALYZE) to read a whole column and sort it for each page.
+
+A card carries only what it shows (name, street, officer, days, follow-up, the next step), read with
+the page in one query: no Organization, Street or User objects are built for the board.
 """
 from __future__ import annotations
 
@@ -13,12 +19,11 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import Select, func, select, union_all
-from sqlalchemy.orm import joinedload
 
 from .. import policy
 from ..domain.workflow import STATUSES
 from ..extensions import db
-from ..models import Organization, User, local_date
+from ..models import Organization, Street, User, local_date
 from ..progress.queries import latest_follow_up
 
 #: the columns shown side by side, then those folded away
@@ -51,7 +56,13 @@ class BoardFilter:
 
 @dataclass
 class Card:
-    org: Organization
+    """One organisation on the board: what its card shows."""
+
+    id: int
+    name: str
+    street: str
+    #: the responsible officer's label (display name, else username); None when unassigned
+    officer: str | None
     since: date
     days: int
     follow_up: date | None
@@ -113,29 +124,29 @@ def column_cards(user: User, f: BoardFilter, status: str, page: int, per_page: i
 
 def cards_of_pages(user: User, f: BoardFilter, pages: dict[str, int], per_page: int,
                    today: date | None = None) -> dict[str, list[Card]]:
-    """{status: its cards} for one page of each column asked for, in two queries whatever the number
-    of columns: one picks every page (ids and stage dates, the columns' index-ordered pages joined by
-    UNION ALL), a second loads those organisations with their street, officer and next follow-up."""
+    """{status: its cards} for one page of each column asked for, in one query whatever the number of
+    columns: the columns' index-ordered pages (ids and stage dates, joined by UNION ALL) joined to the
+    few columns a card shows (name, street, officer) and its next follow-up."""
     today = today or local_date()
     limit_days = stale_days()
     queries = [column_page_query(user, f, status, page, per_page) for status, page in pages.items()]
-    if len(queries) == 1:
-        picked = db.session.execute(queries[0]).all()
-    else:
-        picked = db.session.execute(union_all(*[select(q.subquery()) for q in queries])).all()
+    picked = (queries[0] if len(queries) == 1 else union_all(*[select(q.subquery()) for q in queries])).subquery()
+    rows = db.session.execute(
+        select(picked.c.id, picked.c.stage_since, picked.c.status, Organization.name, Organization.has_party_org,
+               Street.short_name, User.display_name, User.username, latest_follow_up())
+        .select_from(picked)
+        .join(Organization, Organization.id == picked.c.id)
+        .join(Street, Street.id == Organization.street_id)
+        .outerjoin(User, User.id == Organization.officer_id)).all()
     cards: dict[str, list[Card]] = {status: [] for status in pages}
-    if not picked:
-        return cards
-    loaded = {org.id: (org, follow_up) for org, follow_up in db.session.execute(
-        select(Organization, latest_follow_up()).where(Organization.id.in_([row[0] for row in picked]))
-        .options(joinedload(Organization.street), joinedload(Organization.officer)))}
-    for org_id, entered, status in sorted(picked, key=lambda r: (r[2], r[1] or date.min, r[0])):
-        org, follow_up = loaded[org_id]
+    for (org_id, entered, status, name, has_party_org, street, display_name, username,
+         follow_up) in sorted(rows, key=lambda r: (r[2], r[1] or date.min, r[0])):
         days = (today - entered).days if entered else 0
         step = NEXT_STEP.get(status)
-        if step == "record_visit" and not org.has_party_org:
+        if step == "record_visit" and not has_party_org:
             step = None  # a visit is only for organisations with a party organisation
-        cards[status].append(Card(org=org, since=entered, days=days, follow_up=follow_up, step=step,
+        cards[status].append(Card(id=org_id, name=name, street=street, officer=display_name or username,
+                                  since=entered, days=days, follow_up=follow_up, step=step,
                                   stale=status in OPEN_COLUMNS and days > limit_days))
     return cards
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -27,8 +28,11 @@ def index():
     # the cards' texts and links, translated and built once for the page rather than once per card
     texts = {"days": _("本阶段 %(n)d 天"), "follow_up": _("下次跟进 %(day)s"), "unassigned": _("未分配"),
              "stale": _("停滞"), "steps": {step: _(EVENTS[step]) for step in set(board.NEXT_STEP.values())}}
+    # the industry filter's labels through one catalogue lookup (each _() in the template looks it up again)
+    catalogue = get_translations()
+    industries = [(code, catalogue.gettext(label)) for code, label in INDUSTRIES]
     links = {"detail": url_for("orgs.detail", org_id=ID_MARK),
              "steps": {step: url_for("orgs.step", org_id=ID_MARK, event=step) for step in set(board.NEXT_STEP.values())}}
     return render_template("board/index.html", columns=columns, f=f, column=column, streets=visible_streets(),
-                           officers=officers_in_scope(), industries=INDUSTRIES, stale_days=board.stale_days(),
+                           officers=officers_in_scope(), industries=industries, stale_days=board.stale_days(),
                            folded=board.FOLDED_COLUMNS, texts=texts, links=links, id_mark=str(ID_MARK))

@@ -45,10 +45,10 @@ def test_column_counts_equal_the_progress_figures(app, orgs):
 def test_days_in_stage_and_the_stale_flag(app, orgs):
     boss, _officer, made = orgs
     columns = {c.status: c for c in board.board(boss, board.BoardFilter())}
-    surveyed = {card.org.id: card for card in columns["surveyed"].cards}
+    surveyed = {card.id: card for card in columns["surveyed"].cards}
     assert surveyed[made["old"].id].days == 90 and surveyed[made["old"].id].stale
     assert surveyed[made["fresh"].id].days == 2 and not surveyed[made["fresh"].id].stale
-    assert [c.org.id for c in columns["surveyed"].cards] == [made["old"].id, made["fresh"].id]  # longest first
+    assert [c.id for c in columns["surveyed"].cards] == [made["old"].id, made["fresh"].id]  # longest first
     visited = columns["visited"].cards[0]
     assert visited.days == 5 and not visited.stale and visited.step == "establish"
     assert surveyed[made["old"].id].step == "record_visit"
@@ -57,7 +57,7 @@ def test_days_in_stage_and_the_stale_flag(app, orgs):
 @pytest.mark.app_config(STALE_DAYS=1)
 def test_the_stale_limit_is_a_setting(app, orgs):
     boss, _officer, made = orgs
-    surveyed = {c.org.id: c for c in board.board(boss, board.BoardFilter(), column="surveyed")[0].cards}
+    surveyed = {c.id: c for c in board.board(boss, board.BoardFilter(), column="surveyed")[0].cards}
     assert surveyed[made["fresh"].id].stale
 
 
@@ -72,7 +72,7 @@ def test_filters_scope_and_pagination(app, orgs, make_user, make_org):
     first = board.board(boss, board.BoardFilter(), column="surveyed", page=1)[0]
     second = board.board(boss, board.BoardFilter(), column="surveyed", page=2)[0]
     assert (first.count, first.pages, len(first.cards), len(second.cards)) == (27, 2, 20, 7)
-    assert not {c.org.id for c in first.cards} & {c.org.id for c in second.cards}
+    assert not {c.id for c in first.cards} & {c.id for c in second.cards}
 
 
 def test_board_page_renders_columns_and_links_to_the_step_forms(app, client, orgs):
@@ -101,3 +101,36 @@ def test_a_step_dates_the_stage_and_a_revert_restores_the_earlier_date(app, make
     assert org.status == "surveyed" and org.stage_since == org.surveyed_on
     card = board.board(boss, board.BoardFilter(), column="surveyed")[0].cards[0]
     assert card.days == 40 and card.stale
+
+
+def test_a_card_shows_name_street_officer_and_the_latest_visits_follow_up(app, client, make_user, make_org):
+    from orgbuild.models import Visit
+
+    boss = make_user("boss", "supervisor")
+    named = make_user("wang", "officer", ["翠竹"])
+    named.display_name = "王团干"
+    plain = make_user("li", "officer", ["翠竹"])
+    plain.display_name = ""  # no display name: the username
+    today = local_date()
+    seen = make_org("翠竹", status="visited", officer=named, name="走访过有限公司")
+    db.session.add_all([
+        Visit(organization_id=seen.id, officer_id=named.id, visit_date=today - timedelta(days=9), outcome="willing",
+              next_follow_up=today + timedelta(days=1)),
+        Visit(organization_id=seen.id, officer_id=named.id, visit_date=today - timedelta(days=3), outcome="willing",
+              next_follow_up=today + timedelta(days=12)),  # the latest visit names the next follow-up
+    ])
+    make_org("桂园", officer=plain, name="无党组织有限公司", has_party_org=False)
+    make_org("翠竹", name="无人负责有限公司")
+    db.session.commit()
+    columns = {c.status: c for c in board.board(boss, board.BoardFilter())}
+    visited = columns["visited"].cards[0]
+    assert (visited.id, visited.name, visited.street, visited.officer, visited.follow_up, visited.step) == (
+        seen.id, "走访过有限公司", "翠竹", "王团干", today + timedelta(days=12), "establish")
+    surveyed = {c.name: c for c in columns["surveyed"].cards}
+    no_party = surveyed["无党组织有限公司"]
+    assert (no_party.street, no_party.officer, no_party.step, no_party.follow_up) == ("桂园", "li", None, None)
+    assert surveyed["无人负责有限公司"].officer is None
+    login(client, "boss")
+    page = client.get("/board/").get_data(as_text=True)
+    assert "翠竹 · 王团干" in page and "桂园 · li" in page and "翠竹 · 未分配" in page
+    assert f"下次跟进 {today + timedelta(days=12)}" in page

@@ -71,3 +71,14 @@ def test_the_page_folds_ineligible_and_closed_into_counts_with_a_link(app, make_
     assert 'class="nav nav-pills' in page and 'href="#col-visited"' in page  # the phone's tabs
     one = client.get("/board/?column=ineligible").get_data(as_text=True)
     assert one.count("不符合有限公司") == 3
+
+
+def test_no_index_of_organizations_is_a_prefix_of_another():
+    """A shorter index on the board index's leading columns (street, status) tempted PostgreSQL without
+    statistics (right after a bulk load) to read a whole column and sort it for every page: each
+    (street, status) lookup is served by ix_org_board itself."""
+    indexes = {ix.name: tuple(c.name for c in ix.columns) for ix in Organization.__table__.indexes}
+    assert indexes["ix_org_board"] == ("street_id", "status", "stage_since", "id")
+    prefixes = [(a, b) for a, cols in indexes.items() for b, other in indexes.items()
+                if a != b and other[:len(cols)] == cols]
+    assert prefixes == []
