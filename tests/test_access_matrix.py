@@ -169,6 +169,7 @@ MATRIX: dict[str, Entry] = {
     "admin.deactivate":        Entry(POST=ADMINS(302), args={"user_id": TARGET_USER}),
     "admin.handover":          Entry(GET=ADMINS(), POST=ADMINS(302), args={"user_id": TARGET_USER}),
     "board.index":             Entry(GET=SIGNED_IN()),
+    "board.weekly":            Entry(GET=SIGNED_IN()),
     "assignment.index":        Entry(GET=SUPERVISORS(), POST=SUPERVISORS(302)),
     "assignment.auto":         Entry(GET=SUPERVISORS()),
     "assignment.auto_apply":   Entry(POST=SUPERVISORS(302)),

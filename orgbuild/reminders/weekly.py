@@ -4,7 +4,8 @@ not moved for longer than the board's ``ORGBUILD_STALE_DAYS``, what was done in 
 (visits, foundings, onboardings, by their dates), and a line per officer of the street.
 
 Printed by ``digest --weekly [--street NAME]``, e-mailed by ``--send`` to each active supervisor
-(with an address) for the streets of their scope (``policy.street_ids``), like the daily digest.
+(with an address) for the streets of their scope (``policy.street_ids``), like the daily digest, and
+shown on the page 每周汇总 (``/board/weekly``) for the streets of the reader's scope (``weekly_for``).
 """
 from __future__ import annotations
 
@@ -135,6 +136,20 @@ def weekly(street_name: str | None = None, today: date | None = None) -> list[St
     """The summaries of the street named, or of every street holding organisations."""
     streets = [find_street(street_name)] if street_name else streets_with_orgs()
     return [street_week(s, today) for s in streets]
+
+
+def weekly_for(user: User, street_id: int | None = None, today: date | None = None) -> list[StreetWeek] | None:
+    """The summaries the CLI prints, for the streets of `user`'s scope that hold organisations (a
+    street-limited supervisor: theirs; an officer: their own streets), or for the one street asked
+    for. None when that street is outside the scope (the page answers 404); an id no street has is
+    ignored, like any list filter."""
+    scope = policy.street_ids(user)
+    street = db.session.get(Street, street_id) if street_id is not None else None
+    if street is not None:
+        if scope is not None and street.id not in scope:
+            return None
+        return [street_week(street, today)]
+    return [street_week(s, today) for s in streets_with_orgs() if scope is None or s.id in scope]
 
 
 def supervisors() -> list[User]:

@@ -1,14 +1,17 @@
-"""The board by stage (阶段看板): columns per status with cards; moving a card opens the step's form."""
+"""The board by stage (阶段看板): columns per status with cards; moving a card opens the step's form.
+Beside it, the weekly summary per street (每周汇总), the one ``digest --weekly`` prints."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..board import service as board
 from ..domain.rules import INDUSTRIES
-from ..domain.workflow import EVENTS
+from ..domain.workflow import EVENTS, STATUSES
+from ..reminders import weekly as weekly_service
+from ..web import params
 from .orgs import officers_in_scope, visible_streets
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -36,3 +39,17 @@ def index():
     return render_template("board/index.html", columns=columns, f=f, column=column, streets=visible_streets(),
                            officers=officers_in_scope(), industries=industries, stale_days=board.stale_days(),
                            folded=board.FOLDED_COLUMNS, texts=texts, links=links, id_mark=str(ID_MARK))
+
+
+@bp.get("/weekly")
+@login_required
+def weekly():
+    """The weekly summary of each street of the reader's scope (an officer: their own streets), or
+    of the one street chosen (``street=``; outside the scope: 404), computed by the service that
+    ``digest --weekly`` prints and e-mails."""
+    chosen = params.parse_int(request.args.get("street"), 1)
+    weeks = weekly_service.weekly_for(current_user, chosen)
+    if weeks is None:
+        abort(404)
+    return render_template("board/weekly.html", weeks=weeks, streets=visible_streets(), chosen=chosen,
+                           statuses=STATUSES)

@@ -93,6 +93,8 @@ PAGES = [
     ("edit user form", "adm", lambda d: f"/admin/users/{d.officer.id}", "Edit user", "编辑用户"),
     ("reset password", "adm", lambda d: f"/admin/users/{d.officer.id}/password", "Reset password", "重置密码"),
     ("change password", "off", lambda d: "/account/password", "Change password", "修改密码"),
+    ("weekly summary (supervisor)", "sup", lambda d: "/board/weekly", "Weekly summary", "每周汇总"),
+    ("weekly summary (officer)", "off", lambda d: "/board/weekly", "Visits this week", "本周走访"),
 ]
 
 
