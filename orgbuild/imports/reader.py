@@ -22,6 +22,10 @@ from .columns import HeaderMap
 ENCODINGS = ("auto", "utf-8", "gb18030")
 DELIMITERS = (",", "\t", ";")
 HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in street offices' sheets
+#: A CSV line longer than this (characters), or a row with more cells than this, is not a survey: a
+#: line of millions of commas would otherwise be held whole and split into millions of cells.
+CSV_MAX_LINE_CHARS = 1 << 20
+CSV_MAX_COLUMNS = 16_384  # as many as Excel has
 _CHUNK = 1 << 20
 
 
@@ -187,11 +191,11 @@ def _open_csv(path: str, encoding: str, size: int, scheme=survey_columns) -> Sur
     raw = open(path, "rb")  # noqa: SIM115 - closed by SurveySource.close
     text = io.TextIOWrapper(raw, encoding=codec, newline="")
     try:
-        first = "".join(text.readline() for _ in range(HEADER_SEARCH_ROWS))
+        first = "".join(_bounded_lines(text, HEADER_SEARCH_ROWS))
         text.seek(0)
         delimiter = sniff_delimiter(first)
-        reader = csv.reader(text, delimiter=delimiter)
-        header, header_cells, last_read, held = _find_header(enumerate(reader, start=1), scheme)
+        reader = csv.reader(_bounded_lines(text), delimiter=delimiter)
+        header, header_cells, last_read, held = _find_header(_bounded_rows(reader), scheme)
     except csv.Error as error:
         text.close()
         raise FileRefused(Message("CSV 格式错误：%(error)s", error=str(error))) from None
@@ -203,8 +207,7 @@ def _open_csv(path: str, encoding: str, size: int, scheme=survey_columns) -> Sur
         """The rows after the header, numbered as a spreadsheet shows them."""
         yield from held
         try:
-            for index, cells in enumerate(reader, start=last_read + 1):
-                yield index, cells
+            yield from _bounded_rows(reader, start=last_read + 1)
         except csv.Error as error:
             raise FileRefused(Message("CSV 格式错误：%(error)s", error=str(error))) from None
 
@@ -219,6 +222,30 @@ def _open_csv(path: str, encoding: str, size: int, scheme=survey_columns) -> Sur
         position=raw.tell,
         close=text.close,
     )
+
+
+def _bounded_lines(text: io.TextIOBase, count: int | None = None) -> Iterator[str]:
+    """The lines of `text` (the first `count` of them), refusing one longer than CSV_MAX_LINE_CHARS
+    before it is read whole."""
+    number = 0
+    while count is None or number < count:
+        line = text.readline(CSV_MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > CSV_MAX_LINE_CHARS:
+            raise FileRefused(Message("文件第 %(line)d 行超过 %(limit)d 个字符，不像调查表：请检查文件内容后重新保存为 CSV",
+                                      line=number, limit=CSV_MAX_LINE_CHARS))
+        yield line
+
+
+def _bounded_rows(reader, start: int = 1) -> Iterator[tuple[int, list[object]]]:
+    """The rows of a CSV reader, numbered from `start`, refusing one with more than CSV_MAX_COLUMNS cells."""
+    for index, cells in enumerate(reader, start=start):
+        if len(cells) > CSV_MAX_COLUMNS:
+            raise FileRefused(Message("第 %(row)d 行有 %(cols)d 列，超过 %(limit)d 列的上限：请检查分隔符或文件内容",
+                                      row=index, cols=len(cells), limit=CSV_MAX_COLUMNS))
+        yield index, cells
 
 
 def _find_header(numbered: Iterator[tuple[int, list[object]]], scheme=survey_columns) -> tuple[HeaderMap, list[str], int, list]:

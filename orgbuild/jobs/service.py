@@ -178,8 +178,13 @@ def _fail(job_id: int, message: Message) -> None:
     job.status, job.finished_at = FAILED, utcnow()
     params = getattr(message, "params", {})
     job.error = json.dumps({"template": getattr(message, "template", str(message)),
-                            "params": {k: str(v) for k, v in params.items()}}, ensure_ascii=False)
+                            "params": {k: _kept(v) for k, v in params.items()}}, ensure_ascii=False)
     db.session.commit()
+
+
+def _kept(value: object) -> object:
+    """A message parameter as JSON keeps it: numbers stay numbers (``%(line)d`` needs one), the rest text."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
 
 
 def error_message(job: Job) -> Message | None:

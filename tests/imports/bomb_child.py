@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import resource
 import sys
@@ -24,7 +25,7 @@ def main(database_url: str, paths: list[str]) -> None:
         for path in paths:
             with open(path, "rb") as handle:
                 data = handle.read()
-            page = client.post("/imports/", data={"file": (io.BytesIO(data), "摸底.xlsx"), "encoding": "auto"},
+            page = client.post("/imports/", data={"file": (io.BytesIO(data), "摸底" + os.path.splitext(path)[1]), "encoding": "auto"},
                                content_type="multipart/form-data", follow_redirects=True)
             del data
             text = page.get_data(as_text=True)

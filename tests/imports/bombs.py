@@ -130,3 +130,14 @@ def many_strings(path: str, strings: int) -> str:
     head = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="{strings}" uniqueCount="{strings}">'
     body = "".join(f"<si><t>深圳市测试{n:07d}号有限公司</t></si>" for n in range(strings))
     return write_zip(path, parts(sheet_xml(valid_rows()), shared_strings=(head + body + "</sst>").encode()))
+
+
+def comma_bomb(path: str, commas: int = 40_000_000) -> str:
+    """A CSV whose second line is `commas` commas (40 MB): split whole, it would be 40 million cells."""
+    with open(path, "wb") as handle:
+        handle.write((",".join(HEADER) + "\n").encode())
+        block = b"," * (1 << 20)
+        for _ in range(commas >> 20):
+            handle.write(block)
+        handle.write(b"," * (commas & ((1 << 20) - 1)) + b"\n")
+    return path

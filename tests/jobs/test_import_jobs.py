@@ -79,6 +79,18 @@ def test_refused_file_fails_the_job_with_the_reason(supervisor):
     assert "文件无法导入：这是 PDF 文件" in page and "重试" in page
 
 
+def test_a_reason_with_numbers_is_shown_as_a_sentence_in_both_languages(supervisor, app):
+    """A refusal whose message holds numbers (%(line)d) is kept with its numbers, not as the raw record."""
+    line = "," * (1 << 20) + "\n"
+    preview = upload(supervisor, "单位名称,统一社会信用代码,所属街道\n".encode() + line.encode())
+    assert preview.status == jobs.FAILED
+    assert str(jobs.error_message(preview)) == ("文件第 2 行超过 1048576 个字符，不像调查表：请检查文件内容后重新保存为 CSV")
+    page = supervisor.get(f"/jobs/{preview.id}").get_data(as_text=True)
+    assert "文件无法导入：文件第 2 行超过 1048576 个字符" in page and "template" not in page
+    supervisor.post("/language/en")
+    assert "Line 2 of the file is longer than 1048576 characters" in supervisor.get(f"/jobs/{preview.id}").get_data(as_text=True)
+
+
 def test_jobs_are_their_owners(supervisor, app, make_user):
     preview = upload(supervisor, csv_bytes([row(credit_code())]))
     make_user("other", role="supervisor")
