@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from .. import policy
 from ..assignment.service import DONE_STATUSES, street_officers
@@ -91,26 +91,41 @@ def streets_with_orgs() -> list[Street]:
 
 
 def street_week(street: Street, today: date | None = None) -> StreetWeek:
-    """The street's summary for the seven days ending `today` (default: the district's today)."""
+    """The street's summary for the seven days ending `today` (default: the district's today).
+
+    Six queries whatever the street's size: one GROUP BY (status, officer, stale) over the street's
+    organisations gives the status counts, the open work per officer and unassigned, and the stale
+    cards; one GROUP BY officer the overdue follow-ups, one the week's visits; then the week's
+    foundings, onboardings and the street's officers. The street total and the per-officer figures
+    are sums of the same groups, so they always agree."""
     today = today or local_date()
     start = today - timedelta(days=6)
     week = StreetWeek(street=street, start=start, day=today, stale_after=stale_days())
     in_street = Organization.street_id == street.id
-    week.statuses = dict.fromkeys(STATUSES, 0)
-    week.statuses.update({s: int(n) for s, n in db.session.execute(
-        select(Organization.status, func.count()).where(in_street).group_by(Organization.status))})
-    open_work = Organization.status.not_in(DONE_STATUSES)
-    week.unassigned = db.session.scalar(
-        select(func.count()).where(in_street, open_work, Organization.officer_id.is_(None))) or 0
-    overdue = (in_street, Organization.has_party_org.is_(True), Organization.status.in_(OPEN_STATUSES),
-               latest_follow_up() < today)
-    week.overdue = db.session.scalar(select(func.count()).select_from(Organization).where(*overdue)) or 0
     since = func.coalesce(Organization.stage_since, Organization.surveyed_on)
-    week.stale = db.session.scalar(select(func.count()).where(
-        in_street, Organization.status.in_(OPEN_COLUMNS), since < today - timedelta(days=week.stale_after))) or 0
-    in_week = Organization.id == Visit.organization_id
-    week.visits = db.session.scalar(select(func.count(Visit.id)).join(Organization, in_week).where(
-        in_street, Visit.visit_date >= start, Visit.visit_date <= today)) or 0
+    rows = select(Organization.status, Organization.officer_id,
+                  case((since < today - timedelta(days=week.stale_after), 1), else_=0).label("stale")
+                  ).where(in_street).subquery()  # grouped by its columns (PostgreSQL: not by a bound expression)
+    week.statuses = dict.fromkeys(STATUSES, 0)
+    open_by: dict[int | None, int] = {}
+    for status, officer_id, is_stale, n in db.session.execute(
+            select(rows.c.status, rows.c.officer_id, rows.c.stale, func.count())
+            .group_by(rows.c.status, rows.c.officer_id, rows.c.stale)):
+        week.statuses[status] = week.statuses.get(status, 0) + n
+        if status not in DONE_STATUSES:
+            open_by[officer_id] = open_by.get(officer_id, 0) + n
+        if status in OPEN_COLUMNS and is_stale:
+            week.stale += n
+    week.unassigned = open_by.get(None, 0)
+    overdue_by = dict(db.session.execute(
+        select(Organization.officer_id, func.count()).where(
+            in_street, Organization.has_party_org.is_(True), Organization.status.in_(OPEN_STATUSES),
+            latest_follow_up() < today).group_by(Organization.officer_id)).all())
+    week.overdue = sum(overdue_by.values())
+    visits_by = dict(db.session.execute(
+        select(Visit.officer_id, func.count()).join(Organization, Organization.id == Visit.organization_id)
+        .where(in_street, Visit.visit_date >= start, Visit.visit_date <= today).group_by(Visit.officer_id)).all())
+    week.visits = sum(visits_by.values())
     week.established = db.session.scalar(
         select(func.count(Branch.id)).join(Organization, Organization.id == Branch.organization_id).where(
             in_street, Branch.reverted.is_(False), Branch.founded_on >= start, Branch.founded_on <= today)) or 0
@@ -118,17 +133,8 @@ def street_week(street: Street, today: date | None = None) -> StreetWeek:
         select(func.count(Onboarding.id)).join(Organization, Organization.id == Onboarding.organization_id).where(
             in_street, Onboarding.reverted.is_(False), Onboarding.onboarded_on >= start,
             Onboarding.onboarded_on <= today)) or 0
-    officers = street_officers(street.id)
-    ids = [u.id for u in officers]
-    open_by = dict(db.session.execute(select(Organization.officer_id, func.count()).where(
-        in_street, open_work, Organization.officer_id.in_(ids)).group_by(Organization.officer_id)).all())
-    overdue_by = dict(db.session.execute(select(Organization.officer_id, func.count()).where(
-        *overdue, Organization.officer_id.in_(ids)).group_by(Organization.officer_id)).all())
-    visits_by = dict(db.session.execute(select(Visit.officer_id, func.count()).join(Organization, in_week).where(
-        in_street, Visit.officer_id.in_(ids), Visit.visit_date >= start, Visit.visit_date <= today)
-        .group_by(Visit.officer_id)).all())
     week.officers = [OfficerWeek(officer=u, open_work=open_by.get(u.id, 0), overdue=overdue_by.get(u.id, 0),
-                                 visits=visits_by.get(u.id, 0)) for u in officers]
+                                 visits=visits_by.get(u.id, 0)) for u in street_officers(street.id)]
     return week
 
 
