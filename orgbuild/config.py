@@ -82,6 +82,9 @@ def from_environment(instance_path: str) -> dict:
         "ATTACHMENT_MAX_BYTES": int(env.get("ORGBUILD_ATTACHMENT_MAX_MB", "10")) * 1024 * 1024,
         # where their bytes are kept: "local" (ATTACHMENTS_DIR) or "s3" (an S3-compatible bucket; README)
         **_attachment_storage(env),
+        # seconds a visit form (or a queued visit) waits for the server's answer on a bad signal before
+        # it is kept in the phone's queue and sent again later (static/js/offline-queue.js)
+        "OFFLINE_SEND_TIMEOUT": float(env.get("ORGBUILD_OFFLINE_SEND_TIMEOUT", "15")),
         # steps refused without an evidence file sent with them, e.g. "establish" (the 批复 document)
         "EVIDENCE_REQUIRED": _evidence_steps(env.get("ORGBUILD_EVIDENCE_REQUIRED", "")),
         "IMPORT_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_MAX_MB", "512")) * 1024 * 1024,  # command-line imports

@@ -183,14 +183,16 @@ class OnboardForm(StepForm):
     submit = SubmitField(_l("确认入驻"))
 
 
-def with_evidence(form_class: type[StepForm], what: str, accept: str) -> type[StepForm]:
-    """The step's form with an evidence field (photos or PDF scans), for a step the setting
-    ORGBUILD_EVIDENCE_REQUIRED names; the status machine refuses the step without a file."""
+def with_evidence(form_class: type[StepForm], what: str, accept: str, required: bool = True) -> type[StepForm]:
+    """The step's form with an evidence field (photos or PDF scans): for a step the setting
+    ORGBUILD_EVIDENCE_REQUIRED names (the status machine refuses the step without a file), and,
+    optional, on every visit form (a photo taken offline is queued with the visit)."""
 
     class EvidenceForm(form_class):
         evidence = MultipleFileField(
             _l("证明材料（%(what)s）", what=_l(what)),
-            description=_l("照片（JPEG、PNG）或 PDF 扫描件，可选多个；此步骤须至少附一个"),
+            description=(_l("照片（JPEG、PNG）或 PDF 扫描件，可选多个；此步骤须至少附一个") if required
+                         else _l("可不附；照片（JPEG、PNG）或 PDF 扫描件，可选多个")),
             render_kw={"accept": accept},
         )
 

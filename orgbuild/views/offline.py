@@ -21,7 +21,7 @@ from ..extensions import bootstrap
 bp = Blueprint("offline", __name__)
 
 #: Static files every cached page needs (besides Bootstrap's, added in ``precache_urls``).
-STATIC_FILES = ("css/orgbuild.css", "js/offline.js", "js/communities.js", "js/copy.js",
+STATIC_FILES = ("css/orgbuild.css", "js/offline-queue.js", "js/offline.js", "js/communities.js", "js/copy.js",
                 "icons/icon-192.png", "icons/icon-512.png")
 
 
@@ -47,7 +47,10 @@ def service_worker():
     """The service worker (root scope): caches the field pages, answers from the cache when offline."""
     urls = precache_urls()
     body = render_template("offline/sw.js", precache=urls, version=_worker_version(urls),
-                           offline_url=url_for("offline.page"))
+                           offline_url=url_for("offline.page"),
+                           queue_url=url_for("static", filename="js/offline-queue.js"),
+                           session_url=url_for("offline.session_check"),
+                           timeout_ms=int(current_app.config["OFFLINE_SEND_TIMEOUT"] * 1000))
     response = make_response(body)
     response.headers["Content-Type"] = "text/javascript; charset=utf-8"
     response.headers["Cache-Control"] = "no-cache"  # the browser checks for a new worker on every visit

@@ -253,6 +253,23 @@ def _stamp(form, org: Organization) -> None:
     form.opened_status.data = org.status
 
 
+def _step_form_class(event: str):
+    """The step's form class; with an evidence field when the step needs one (ORGBUILD_EVIDENCE_REQUIRED),
+    and an optional one on the visit form (a photo of the visit, also queued offline)."""
+    form_class = STEP_FORMS[event]
+    if event in actions.evidence_required():  # the step needs an evidence file sent with it
+        return with_evidence(form_class, workflow.EVIDENCE[event], evidence_files.ACCEPT)
+    if event == "record_visit":
+        return with_evidence(form_class, workflow.EVIDENCE[event], evidence_files.ACCEPT, required=False)
+    return form_class
+
+
+def _uploads(form) -> list[tuple[bytes, str]]:
+    """The evidence files sent with a step form: (bytes, file name) each."""
+    return [(f.read(), f.filename) for f in (getattr(form, "evidence", None) and form.evidence.data or [])
+            if getattr(f, "filename", None)]
+
+
 @bp.route("/<int:org_id>/step/<event>", methods=["GET", "POST"])
 @login_required
 def step(org_id: int, event: str):
@@ -260,10 +277,7 @@ def step(org_id: int, event: str):
     org = org_or_404(org_id)
     if event not in STEP_FORMS:
         abort(404)
-    form_class = STEP_FORMS[event]
-    if event in actions.evidence_required():  # the step needs an evidence file sent with it
-        form_class = with_evidence(form_class, workflow.EVIDENCE[event], evidence_files.ACCEPT)
-    form = form_class()
+    form = _step_form_class(event)()
     if request.method == "GET":
         _stamp(form, org)
         form.submission_key.data = actions.new_submission_key()
@@ -293,10 +307,8 @@ def step(org_id: int, event: str):
             form.submission_key.data = actions.new_submission_key()
             return render_template("orgs/step.html", org=org, form=form, event=event), 400
         req = _transition_request(event, form)
-        uploads = [(f.read(), f.filename) for f in (getattr(form, "evidence", None) and form.evidence.data or [])
-                   if getattr(f, "filename", None)]
         try:
-            apply_with_evidence(org, req, current_user, uploads)
+            apply_with_evidence(org, req, current_user, _uploads(form))
         except actions.Conflict:
             db.session.refresh(org)
             opened = req.opened_status
@@ -333,7 +345,10 @@ def sync_visit(org_id: int):
     """A visit queued offline (static/js/offline.js), sent when the connection returned; answers JSON.
 
     The form is the visit form's, with the queue's own submission key: a resend answers the first
-    result and records nothing. 401 when the sign-in has expired (the queue waits), 404 when the
+    result and records nothing (and keeps no second copy of the photos sent with it: they are stored
+    onto the visit in the same transaction). The visit form itself is sent here too while online
+    (``direct=1``), so that a request that does not answer in time can be queued with the same key;
+    then the answer is also flashed for the organisation's page the form goes to. 401 when the sign-in has expired (the queue waits), 404 when the
     organisation is not (or no longer) in the officer's streets, 409 on a change of status since the
     form was stored, 422 for a refusal; the queue shows each reason and keeps the visit.
     """
@@ -342,7 +357,7 @@ def sync_visit(org_id: int):
     org = db.session.get(Organization, org_id)
     if org is None or not policy.can_see_org(current_user, org):
         return _sync_answer(404, _("未找到该组织，或它已不在您负责的街道（可能已调至其他街道）：本条走访未登记"))
-    form = VisitForm()
+    form = _step_form_class("record_visit")()
     if not form.validate():
         problems = [f"{form[name].label.text}：{message}" for name, messages in form.errors.items()
                     if name in form for message in messages]
@@ -351,7 +366,7 @@ def sync_visit(org_id: int):
         return _sync_answer(400, _("表单缺少版本信息或提交编号，未登记"))
     req = _transition_request("record_visit", form)
     try:
-        event = actions.apply_transition(org, req, current_user)
+        event = apply_with_evidence(org, req, current_user, _uploads(form))
     except actions.Conflict:
         db.session.refresh(org)
         return _sync_answer(409, _("离线保存后该组织的状态已变为“%(status)s”，本条走访未登记；请核对后重新登记",
@@ -359,5 +374,10 @@ def sync_visit(org_id: int):
     except ServiceError as error:
         return _sync_answer(422, "；".join(translate_message(m) for m in error.messages))
     message = _("已同步（此前已登记，未重复登记）") if req.replayed else _("已同步：走访已登记")
+    if request.form.get("direct") == "1":  # the visit form itself, sent online: its page shows the result
+        if req.replayed:
+            flash(_("该表单已提交过，本次未重复登记"), "info")
+        else:
+            flash(_("已完成：%(step)s", step=_(workflow.EVENTS["record_visit"])), "success")
     return _sync_answer(200, message, result="replayed" if req.replayed else "recorded",
                         status_event=event.id, url=url_for("orgs.detail", org_id=org.id))

@@ -4,13 +4,21 @@
 //   cache, and answered from the cache when there is no connection or it does not answer in time;
 // - anything else that is not cached while offline: the offline page.
 // POSTs are never touched: a visit made offline is queued by the page (static/js/offline.js).
+// Background Sync ("orgbuild-visits", registered by the page when it queues a visit): the worker
+// sends the queue itself (static/js/offline-queue.js, imported below), also with no page open; the
+// browser calls again later while visits are still waiting for a connection.
 "use strict";
+
+importScripts({{ queue_url|tojson }});
 
 const VERSION = {{ version|tojson }};
 const STATIC_CACHE = "orgbuild-static-" + VERSION;
 const PAGES_CACHE = "orgbuild-pages";
 const PRECACHE = {{ precache|tojson }};
 const OFFLINE_URL = {{ offline_url|tojson }};
+const SESSION_URL = {{ session_url|tojson }};
+const SEND_TIMEOUT_MS = {{ timeout_ms|tojson }};
+const SYNC_TAG = "orgbuild-visits";
 const FIELD_PAGES = [/^\/followups$/, /^\/orgs\/\d+$/, /^\/orgs\/\d+\/step\/record_visit$/];
 const NETWORK_WAIT_MS = 5000;  // a bad signal: after this, answer from the cache (the fetch goes on)
 const MAX_WARM = 31;           // pages stored from one follow-up list: itself and 30 visit forms
@@ -126,4 +134,18 @@ self.addEventListener("message", (event) => {
   } else if (data.type === "forget") {
     event.waitUntil(caches.delete(PAGES_CACHE).then(() => reply({ type: "forgotten" })));
   }
+});
+
+self.addEventListener("sync", (event) => {
+  if (event.tag !== SYNC_TAG) { return; }
+  event.waitUntil(
+    self.OrgbuildQueue.syncQueue({ sessionUrl: SESSION_URL, timeoutMs: SEND_TIMEOUT_MS })
+      .then(async (state) => {
+        const pages = await self.clients.matchAll({ type: "window" });
+        pages.forEach((page) => page.postMessage({ type: "queue-changed" }));
+        // visits still waiting for a connection: failing here makes the browser try again later
+        // (a sign-in that expired is not retried: the page asks the officer to sign in)
+        if (state.left) { throw new Error("visits still queued"); }
+      })
+  );
 });

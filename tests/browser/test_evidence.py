@@ -3,6 +3,7 @@ twice), then attaches a photo whose thumbnail shows on the timeline."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -37,12 +38,12 @@ def test_resubmitted_visit_is_recorded_once_and_a_photo_shows_on_the_timeline(br
     page.fill("input[name=met_with]", "党支部书记")
     page.fill("textarea[name=notes]", "前台登记后见到书记")
     page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r"/orgs/\d+$"))  # sent by the page (with a deadline), then to the organisation
     assert "已完成：登记走访" in page.content()
     page.go_back()  # the visit form again: fetched afresh (pages are not cached), the typed values restored
     page.wait_for_load_state()
     page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r"/orgs/\d+$"))
     assert "该表单已提交过，本次未重复登记" in page.content()
     assert page.locator(".timeline-visit").count() == 1
 

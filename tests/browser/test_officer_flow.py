@@ -3,6 +3,8 @@ the visit is saved in four taps (the outcome is chosen, never defaulted) and one
 supervisor's dashboard figures for that year move."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import (
@@ -59,7 +61,7 @@ def test_officer_logs_a_visit_founds_and_onboards_on_a_phone(browser, flow_serve
     assert save.bounding_box()["height"] >= 44
     save.click()  # tap 4
     taps += 1
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r"/orgs/\d+$"))  # sent by the page (with a deadline), then to the organisation
     assert taps <= 4
     assert "已完成：登记走访" in page.locator(".alert").first.inner_text()
     org_url = page.url

@@ -189,3 +189,124 @@ def test_a_visit_the_server_refuses_stays_in_the_queue_with_the_reason(browser, 
     page.click("#offline-queue .offline-refused button.offline-delete")
     page.locator("#offline-queue").wait_for(state="hidden")
     context.close()
+
+
+def _fill_visit(page, url, href, notes) -> None:
+    page.goto(url + href)
+    page.select_option("select[name=outcome]", "considering")
+    page.fill("input[name=met_with]", "办公室主任")
+    page.fill("textarea[name=notes]", notes)
+
+
+def _posts_to_sync(hits) -> int:
+    return sum(1 for p in hits.paths if p.startswith("POST ") and p.endswith("/visits/sync"))
+
+
+def test_a_visit_whose_request_hangs_is_queued_and_synced_once(browser, offline_app, offline_server, hits):
+    """Lie-fi: the visit form is sent online, the server records it, but the answer does not come
+    back in time (the route holds it past the timeout). The page gives up (AbortController), keeps
+    the visit in the queue with its key, and sends it again: the server answers the first result,
+    so the database holds one new visit."""
+    import time
+
+    offline_app.config["OFFLINE_SEND_TIMEOUT"] = 2  # seconds; the route below holds the answer longer
+    url = offline_server.url
+    context, page = _phone(browser)
+    sign_in(page, url, "officer-cuizhu")
+    forms = _ready_offline(page, url)
+    before = _visits(offline_app)
+    held: list[str] = []
+
+    def slow(route):
+        if held:  # only the first request is slow: the resend goes through
+            route.continue_()
+            return
+        held.append(route.request.url)
+        answer = route.fetch()  # the request reaches the server, which records the visit...
+        time.sleep(4)           # ...but its answer comes after the page's timeout
+        try:
+            route.fulfill(response=answer)
+        except Exception:  # noqa: BLE001 - the page gave up on it: there is nobody to answer
+            pass
+
+    page.route("**/visits/sync", slow)
+    hits.offline = True  # count what reaches the server from here on
+    _fill_visit(page, url, forms[0], "信号很差，请求一直没有回应")
+    page.click("main form[data-offline-sync] button[type=submit]")
+    page.locator("#offline-saved").wait_for(timeout=30_000)  # given up on: kept in the queue
+    assert held, "the visit form went through the slow route"
+    page.locator("#offline-queue .offline-done").wait_for(timeout=60_000)
+    page.locator("#offline-queue[data-pending='0']").wait_for(state="attached")
+    assert "已同步（此前已登记，未重复登记）" in page.locator("#offline-queue").inner_text()
+    assert _posts_to_sync(hits) == 2, hits.paths  # the first (answer lost) and the resend
+    assert _visits(offline_app) == before + 1, "recorded once"
+    with offline_app.app_context():
+        notes = db.session.scalars(select(Visit.notes).where(Visit.notes == "信号很差，请求一直没有回应")).all()
+    assert len(notes) == 1
+
+    page.unroute("**/visits/sync")
+    page.reload()  # nothing is waiting: nothing more is sent
+    page.locator("#offline-queue .offline-done").wait_for()
+    page.wait_for_timeout(500)
+    assert _posts_to_sync(hits) == 2 and _visits(offline_app) == before + 1
+    hits.offline = False
+    context.close()
+
+
+def test_a_visit_sent_online_in_time_goes_to_its_page_and_leaves_no_queue(browser, offline_app, offline_server):
+    url = offline_server.url
+    context, page = _phone(browser)
+    sign_in(page, url, "officer-cuizhu")
+    forms = _ready_offline(page, url)
+    before = _visits(offline_app)
+    _fill_visit(page, url, forms[0], "网络正常")
+    page.click("main form[data-offline-sync] button[type=submit]")
+    page.wait_for_url(url + forms[0].rsplit("/step/", 1)[0])
+    assert "已完成：登记走访" in page.locator("main").inner_text()
+    assert page.locator("#offline-queue").is_hidden()
+    assert _visits(offline_app) == before + 1
+    context.close()
+
+
+def test_a_photo_taken_offline_is_queued_with_the_visit_and_synced(browser, offline_app, offline_server):
+    import io
+
+    from PIL import Image
+
+    from orgbuild.attachments import service
+    from orgbuild.models import Attachment
+    from tests.campaign.images import jpeg_with_gps
+
+    url = offline_server.url
+    context, page = _phone(browser)
+    sign_in(page, url, "officer-cuizhu")
+    forms = _ready_offline(page, url)
+    org_id = int(forms[0].split("/")[2])
+    before = _visits(offline_app)
+
+    context.set_offline(True)
+    _fill_visit(page, url, forms[0], "在地下室拍了门牌照片")
+    page.set_input_files("input[name=evidence]", files=[
+        {"name": "门牌.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}])
+    page.click("main form[data-offline-sync] button[type=submit]")
+    page.locator("#offline-saved").wait_for()
+    page.reload()  # the photo waits in IndexedDB with the visit
+    item = page.locator("#offline-queue .offline-pending")
+    item.wait_for()
+    assert "附件 1 个：门牌.jpg" in item.inner_text()
+    assert _visits(offline_app) == before
+
+    context.set_offline(False)
+    page.locator("#offline-queue[data-pending='0']").wait_for(state="attached", timeout=60_000)
+    page.locator("#offline-queue .offline-done").wait_for()
+    assert _visits(offline_app) == before + 1
+    with offline_app.app_context():
+        visit_id = db.session.scalar(select(Visit.id).where(Visit.notes == "在地下室拍了门牌照片"))
+        photos = db.session.scalars(select(Attachment).where(Attachment.visit_id == visit_id)).all()
+        assert [p.original_name for p in photos] == ["门牌.jpg"] and photos[0].organization_id == org_id
+        kept = Image.open(io.BytesIO(service.read_bytes(photos[0])))
+        assert kept.format == "JPEG" and not kept.getexif().get_ifd(0x8825)
+        photo_url = f"/orgs/{org_id}/attachments/{photos[0].id}/thumbnail"
+    page.goto(url + f"/orgs/{org_id}")
+    assert page.locator(f"img[src='{photo_url}']").count() == 1  # on the visit's timeline entry
+    context.close()

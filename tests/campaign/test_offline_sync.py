@@ -138,3 +138,69 @@ def test_every_page_links_the_manifest_and_the_offline_script_without_inline_scr
     texts = json.loads(html.unescape(re.search(r'id="offline-queue"[^>]*data-text="([^"]+)"', page).group(1)))
     assert texts["pending"] == "待同步 {n} 条"
     assert "<script>" not in page
+
+
+def test_a_queued_visit_brings_its_photo_and_a_resend_keeps_no_second_copy(client, officer, make_org):
+    """The photo taken offline travels with the visit (one request, one transaction); the answer was
+    lost and the queue sends both again: still one visit and one photo, without its GPS tag."""
+    import io
+
+    from PIL import Image
+
+    from orgbuild.attachments import service
+    from orgbuild.models import Attachment
+    from tests.campaign.images import jpeg_with_gps
+
+    org = make_org()
+    form = step_form(org, **VISIT)
+    files_before = set(p.name for p in service.folder().iterdir())
+
+    def send():
+        return client.post(f"/orgs/{org.id}/visits/sync", data={**form, "evidence": (io.BytesIO(jpeg_with_gps()), "现场.jpg")},
+                           content_type="multipart/form-data", headers={"Accept": "application/json"})
+
+    first = send()
+    assert first.status_code == 200 and first.json["result"] == "recorded"
+    again = send()
+    assert again.status_code == 200 and again.json["result"] == "replayed"
+    assert count(Visit, organization_id=org.id) == 1
+    photos = db.session.scalars(db.select(Attachment).where(Attachment.organization_id == org.id)).all()
+    assert len(photos) == 1 and photos[0].original_name == "现场.jpg" and photos[0].visit_id is not None
+    assert not Image.open(io.BytesIO(service.read_bytes(photos[0]))).getexif().get_ifd(0x8825)
+    names = sorted(set(p.name for p in service.folder().iterdir()) - files_before)
+    assert names == sorted([photos[0].stored_name, photos[0].stored_name.rsplit(".", 1)[0] + ".thumb.jpg"])
+
+
+def test_a_queued_visit_with_a_refused_file_is_refused_with_the_reason_and_records_nothing(client, officer, make_org):
+    import io
+
+    org = make_org()
+    form = {**step_form(org, **VISIT), "evidence": (io.BytesIO(b"<html><script>x</script></html>"), "现场.jpg")}
+    answer = client.post(f"/orgs/{org.id}/visits/sync", data=form, content_type="multipart/form-data",
+                         headers={"Accept": "application/json"})
+    assert answer.status_code == 422 and "现场.jpg" in answer.json["message"]
+    assert "文件中夹带了其他格式的内容" in answer.json["message"]
+    assert count(Visit, organization_id=org.id) == 0
+
+
+def test_the_visit_form_sent_online_through_the_queue_flashes_its_result_on_the_organisations_page(client, officer, make_org):
+    org = make_org()
+    form = {**step_form(org, **VISIT), "direct": "1"}
+    first = _sync(client, org, form)
+    assert first.status_code == 200
+    assert "已完成：登记走访" in client.get(first.json["url"]).text
+    assert _sync(client, org, form).json["result"] == "replayed"
+    assert "该表单已提交过，本次未重复登记" in client.get(first.json["url"]).text
+    assert "已同步" not in client.get(first.json["url"]).text  # a queued visit sent later flashes nothing
+    assert count(Visit, organization_id=org.id) == 1
+
+
+def test_the_visit_form_offers_an_optional_photo_and_the_worker_sends_the_queue_in_the_background(client, officer, make_org):
+    org = make_org()
+    page = client.get(f"/orgs/{org.id}/step/record_visit").text
+    assert 'name="evidence"' in page and 'enctype="multipart/form-data"' in page
+    assert 'data-timeout-ms="15000"' in page  # ORGBUILD_OFFLINE_SEND_TIMEOUT
+    worker = client.get("/sw.js").text
+    assert 'importScripts("/static/js/offline-queue.js")' in worker
+    assert 'addEventListener("sync"' in worker
+    assert client.get("/static/js/offline-queue.js").status_code == 200

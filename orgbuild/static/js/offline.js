@@ -3,19 +3,27 @@
 //   links to (each organisation and its visit form), so that they open without a connection;
 // - a visit form sent while the browser is offline is kept in IndexedDB with a submission key of
 //   its own, and shown in the queue panel ("待同步 N 条", #offline-queue in base.html);
-// - when the connection returns (and on every page load), the queue is sent: first a fresh CSRF
-//   token from /offline/session (401 there: the sign-in has expired, the queue waits for the officer
-//   to sign in again), then each visit to its organisation's sync URL. The server answers each
-//   once (the key makes a resend harmless); a refusal is kept with the server's reason until the
-//   officer deletes it: nothing is dropped silently.
+// - online, the visit form is sent by this script too (to the same sync URL, with a key of its own
+//   and a deadline: AbortController). A bad signal where the request hangs ("lie-fi") then queues
+//   the visit like an offline one, with the same key: if the first request did arrive, the resend
+//   answers its result and records nothing twice. Photos chosen on the form are kept with the
+//   visit (Blobs in IndexedDB) and sent with it, in the same request;
+// - the queue is sent by the service worker's Background Sync where the browser has it (also with
+//   the page closed), and by the page when the connection returns, on every page load and after a
+//   timeout (a retry): first a fresh CSRF token from /offline/session (401 there: the sign-in has
+//   expired, the queue waits for the officer to sign in again), then each visit to its
+//   organisation's sync URL. The server answers each once (the key makes a resend harmless); a
+//   refusal is kept with the server's reason until the officer deletes it: nothing is dropped
+//   silently. (The queue itself: static/js/offline-queue.js, shared with the worker.)
 (function () {
   "use strict";
 
   var panel = document.getElementById("offline-queue");
-  if (!panel || !("indexedDB" in window)) { return; }
+  var Q = window.OrgbuildQueue;
+  if (!panel || !("indexedDB" in window) || !Q) { return; }
   var TEXT = JSON.parse(panel.getAttribute("data-text") || "{}");
-  var DB_NAME = "orgbuild-offline";
-  var STORE = "visits";
+  var TIMEOUT_MS = Number(panel.getAttribute("data-timeout-ms")) || 15000;
+  var SYNC_TAG = "orgbuild-visits";
 
   function t(key, values) {
     var text = TEXT[key] || key;
@@ -23,40 +31,7 @@
     return text;
   }
 
-  // --- IndexedDB ------------------------------------------------------------------------------
-  function openDb() {
-    return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB_NAME, 1);
-      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { keyPath: "key" }); };
-      request.onsuccess = function () { resolve(request.result); };
-      request.onerror = function () { reject(request.error); };
-    });
-  }
-
-  function withStore(mode, work) {
-    return openDb().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction(STORE, mode);
-        var result = work(tx.objectStore(STORE));
-        tx.oncomplete = function () { db.close(); resolve(result && result.result !== undefined ? result.result : result); };
-        tx.onerror = function () { db.close(); reject(tx.error); };
-      });
-    });
-  }
-
-  function allItems() {
-    return withStore("readonly", function (store) { return store.getAll(); }).then(function (items) {
-      return (items || []).sort(function (a, b) { return a.queuedAt - b.queuedAt; });
-    });
-  }
-  function putItem(item) { return withStore("readwrite", function (store) { store.put(item); }); }
-  function deleteItem(key) { return withStore("readwrite", function (store) { store["delete"](key); }); }
-
-  function newKey() {
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
+  var allItems = Q.allItems, putItem = Q.putItem, deleteItem = Q.deleteItem, newKey = Q.newKey;
 
   // --- the panel ------------------------------------------------------------------------------
   var WAITING = ["pending", "auth", "other_user"];
@@ -70,6 +45,8 @@
 
   function render() {
     return allItems().then(function (items) {
+      // a visit form being sent online is not shown unless it has to wait
+      items = items.filter(function (i) { return !(i.direct && i.state === "sending"); });
       var waiting = items.filter(function (i) { return WAITING.indexOf(i.state) >= 0; }).length;
       panel.hidden = items.length === 0;
       panel.setAttribute("data-pending", String(waiting));
@@ -121,10 +98,15 @@
     title.appendChild(link);
     li.appendChild(title);
     li.appendChild(el("div", "small", t("visit_line", { date: item.visitDate || "—", outcome: item.outcomeLabel || "—" })));
+    if (item.files && item.files.length) {
+      li.appendChild(el("div", "small offline-files", t("files", {
+        n: item.files.length, names: item.files.map(function (f) { return f.filename; }).join("、") })));
+    }
     var state = {
       pending: t("state_pending"), sending: t("state_sending"), auth: t("state_auth"),
       other_user: t("state_other_user", { user: item.user }),
-      done: item.message || t("state_done"), refused: t("state_refused", { reason: item.message || "" })
+      done: item.message || t("state_done"),
+      refused: t("state_refused", { reason: item.message || t("refused_unknown", { status: item.status || "?" }) })
     }[item.state] || item.state;
     li.appendChild(el("div", "small offline-state", state));
     if (item.state === "refused") {
@@ -145,21 +127,29 @@
     return input ? input.value : "";
   }
 
-  function queueVisit(form) {
+  // the visit the form holds, as the queue keeps it (with its photos), or null when incomplete
+  // (online, `quiet`: an incomplete form is left to the server, which marks the fields)
+  function visitItem(form, quiet) {
     var outcome = form.elements.namedItem("outcome");
-    if (!fieldValue(form, "visit_date")) { window.alert(t("need_date")); return Promise.resolve(false); }
-    if (!outcome || !outcome.value) { window.alert(t("need_outcome")); return Promise.resolve(false); }
-    var fields = [];
+    var say = quiet ? function () {} : function (text) { window.alert(text); };
+    if (!fieldValue(form, "visit_date")) { say(t("need_date")); return null; }
+    if (!outcome || !outcome.value) { say(t("need_outcome")); return null; }
+    var fields = [], files = [];
     new FormData(form).forEach(function (value, name) {
-      if (typeof value === "string" && name !== "csrf_token" && name !== "submission_key") { fields.push([name, value]); }
+      if (typeof value === "string") {
+        if (name !== "csrf_token" && name !== "submission_key") { fields.push([name, value]); }
+      } else if (value && value.size) {  // a chosen photo or scan: kept as a Blob in IndexedDB
+        files.push({ field: name, blob: value, filename: value.name || "photo.jpg" });
+      }
     });
-    var item = {
-      key: newKey(),  // a key of its own: the cached form's key may have been used by an earlier visit
+    return {
+      key: newKey(),  // a key of its own: a cached form's key may have been used by an earlier visit
       user: form.getAttribute("data-user"),
       orgName: form.getAttribute("data-org-name"),
       orgUrl: form.getAttribute("data-org-url"),
       syncUrl: form.getAttribute("data-offline-sync"),
       fields: fields,
+      files: files,
       visitDate: fieldValue(form, "visit_date"),
       outcomeLabel: outcome.options[outcome.selectedIndex].text,
       notes: fieldValue(form, "notes"),
@@ -167,100 +157,111 @@
       state: "pending",
       message: ""
     };
-    return putItem(item).then(function () { return true; });
+  }
+
+  function showQueued(form) {
+    form.reset();
+    var note = document.getElementById("offline-saved");
+    if (note) { note.hidden = false; }
+    return render().then(function () { window.scrollTo(0, 0); });
+  }
+
+  // The form sent online, within the deadline. The visit is in IndexedDB before the request leaves
+  // (a page closed meanwhile loses nothing); its answer decides what becomes of it, under the
+  // queue's lock (no other sender picks it up meanwhile).
+  function submitOnline(form, item) {
+    var token = fieldValue(form, "csrf_token");
+    item.state = "sending";
+    item.direct = true;
+    var wait = function (state) {
+      item.state = state;
+      item.direct = false;
+      return putItem(item).then(function () { return { queued: true }; });
+    };
+    return putItem(item).then(function () {
+      return Q.withLock(function () {
+        return Q.sendItem(item, token, TIMEOUT_MS, true).then(function (result) {
+          var status = result.status;
+          if (status === 200 || status === 201) {  // recorded (or recorded before): on to its page
+            return deleteItem(item.key).then(function () { return { url: result.answer.url || item.orgUrl }; });
+          }
+          if (status === 404 || status === 409 || status === 422) {  // refused, nothing recorded
+            return deleteItem(item.key).then(function () { return { refused: true }; });
+          }
+          return wait(status === 401 ? "auth" : "pending");  // signed out, a server error, a stale token
+        }, function () { return wait("pending"); });  // no answer in time, or the connection went
+      });
+    }).then(function (outcome) {
+      if (outcome.url) { window.location.assign(outcome.url); return null; }
+      if (outcome.refused) { nativeSubmit(form, item.key); return null; }  // the form shows why
+      requestSync();
+      return showQueued(form);
+    });
+  }
+
+  function nativeSubmit(form, key) {
+    var input = form.elements.namedItem("submission_key");
+    if (input) { input.value = key; }
+    form.removeAttribute("data-sending");
+    HTMLFormElement.prototype.submit.call(form);  // no submit event: not intercepted again
   }
 
   function watchVisitForm() {
     var form = document.querySelector("form[data-offline-sync]");
     if (!form) { return; }
     form.addEventListener("submit", function (event) {
-      if (navigator.onLine) { return; }  // with a connection the form is sent as usual
+      var online = navigator.onLine;
+      if (online && typeof AbortController !== "function") { return; }  // an old browser: sent as usual
+      if (form.hasAttribute("data-sending")) { event.preventDefault(); return; }  // a second tap meanwhile
+      var item = visitItem(form, online);
+      if (!item) {
+        if (!online) { event.preventDefault(); }
+        return;  // online: the server's answer marks what is missing
+      }
       event.preventDefault();
-      queueVisit(form).then(function (queued) {
-        if (!queued) { return; }
-        form.reset();
-        var note = document.getElementById("offline-saved");
-        if (note) { note.hidden = false; }
-        render();
-        window.scrollTo(0, 0);
-      });
+      form.setAttribute("data-sending", "1");
+      var done = online ? submitOnline(form, item)
+        : putItem(item).then(function () { requestSync(); return showQueued(form); });
+      done.then(function () { form.removeAttribute("data-sending"); },
+        function () { form.removeAttribute("data-sending"); });
     });
   }
 
   // --- sending the queue ----------------------------------------------------------------------
   var syncing = false;
+  var retryTimer = null;
+  var retryDelay = 5000;
 
-  function session() {
-    return fetch(panel.getAttribute("data-session-url"), {
-      credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" }
-    }).then(function (response) {
-      if (response.status === 401) { return null; }
-      if (!response.ok) { throw new Error("session " + response.status); }
-      return response.json();
-    });
+  // Ask the service worker to send the queue (Background Sync: also once the page is closed, and
+  // the browser retries), and, as the fallback where there is none, send it from the page later.
+  function requestSync() {
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.ready.then(function (registration) {
+        if (registration.sync && registration.sync.register) { return registration.sync.register(SYNC_TAG); }
+      }).catch(function () { /* no Background Sync here: the page's own retries send it */ });
+    }
+    scheduleRetry();
   }
 
-  function send(item, token) {
-    var body = new URLSearchParams();
-    item.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
-    body.set("csrf_token", token);
-    body.set("submission_key", item.key);
-    return fetch(item.syncUrl, {
-      method: "POST", body: body, credentials: "same-origin", redirect: "manual",
-      headers: { Accept: "application/json" }
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (answer) {
-        return { status: response.status, answer: answer };
-      });
-    });
-  }
-
-  function syncItems(items) {
-    return session().then(function (who) {
-      if (!who) {
-        return Promise.all(items.map(function (item) { item.state = "auth"; return putItem(item); }));
-      }
-      var chain = Promise.resolve(true);
-      items.forEach(function (item) {
-        chain = chain.then(function (goOn) {
-          if (!goOn) { return false; }
-          if (item.user && item.user !== who.user) { item.state = "other_user"; return putItem(item).then(function () { return true; }); }
-          return send(item, who.csrf_token).then(function (result) {
-            var status = result.status, answer = result.answer || {};
-            if (status === 200 || status === 201) {
-              item.state = "done"; item.message = answer.message || "";
-            } else if (status === 401 || status === 0) {
-              item.state = "auth"; item.message = "";
-              return putItem(item).then(function () { return false; });
-            } else if (status >= 500 || status === 429) {
-              item.state = "pending"; item.message = "";
-              return putItem(item).then(function () { return false; });  // try again later
-            } else {
-              item.state = "refused"; item.message = answer.message || t("refused_unknown", { status: status });
-            }
-            return putItem(item).then(function () { return true; });
-          }, function () { return false; });  // the connection went again: the rest waits
-        });
-      });
-      return chain;
-    });
+  function scheduleRetry() {
+    if (retryTimer) { return; }
+    retryTimer = setTimeout(function () {
+      retryTimer = null;
+      sync();
+    }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 120000);
   }
 
   function sync() {
     if (syncing || !navigator.onLine) { return Promise.resolve(); }
     syncing = true;
-    var run = function () {
-      return allItems().then(function (items) {
-        var due = items.filter(function (i) { return WAITING.indexOf(i.state) >= 0 || i.state === "sending"; });
-        if (!due.length) { return null; }  // nothing queued: nothing is sent
-        return syncItems(due);
+    return Q.syncQueue({ sessionUrl: panel.getAttribute("data-session-url"), timeoutMs: TIMEOUT_MS })
+      .catch(function () { return { left: 1 }; })
+      .then(function (state) {
+        syncing = false;
+        if (state && state.left) { scheduleRetry(); } else { retryDelay = 5000; }
+        return render();
       });
-    };
-    var locked = navigator.locks ? navigator.locks.request("orgbuild-offline-sync", run) : run();
-    return Promise.resolve(locked).catch(function () { return null; }).then(function () {
-      syncing = false;
-      return render();
-    });
   }
 
   // --- the service worker -----------------------------------------------------------------------
@@ -301,6 +302,11 @@
     });
   });
 
+  if ("serviceWorker" in navigator) {  // the worker sent (part of) the queue: show the results
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "queue-changed") { render(); }
+    });
+  }
   window.addEventListener("online", function () { sync(); });
   window.addEventListener("offline", function () { render(); });
   watchVisitForm();
