@@ -188,7 +188,7 @@ def test_the_backup_copies_the_files_from_the_bucket(app, client, bucket, visite
         assert "pg_dump" in result.output
         return
     assert result.exit_code == 0, result.output
-    assert "Copied 3 evidence file(s)" in result.output
+    assert "已复制 3 个佐证文件" in result.output
     copied = tmp_path / "copy.sqlite-attachments"
     for attachment in db.session.scalars(select(Attachment)):
         assert (copied / attachment.stored_name).read_bytes() == service.read_bytes(attachment)
