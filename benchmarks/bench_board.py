@@ -2,7 +2,8 @@
 (default 100,000; the demo district scaled, 1 visit each), on SQLite or the database given.
 
 Timed (median of several runs) against a floor measured in the same run: the column counts of that
-street by one hand-written SQL GROUP BY. Prints the times and the ratio; no assertion.
+street by one hand-written SQL GROUP BY. Prints the times and the ratio; no assertion. Also times the
+weekly summary page (/board/weekly) of that street and of every street (a city-wide supervisor).
 
     .venv/bin/python benchmarks/bench_board.py [--orgs 100000] [--runs 7] [--database-url URL]
 """
@@ -67,6 +68,9 @@ def main() -> None:
         response = client.get(f"/board/?street={street_id}")
         assert response.status_code == 200, response.status_code
         page = median_ms(lambda: client.get(f"/board/?street={street_id}"), args.runs)
+        assert client.get(f"/board/weekly?street={street_id}").status_code == 200
+        week_one = median_ms(lambda: client.get(f"/board/weekly?street={street_id}"), args.runs)
+        week_all = median_ms(lambda: client.get("/board/weekly"), max(1, args.runs // 2))
         with app.app_context():
             db.engine.dispose()
 
@@ -74,6 +78,8 @@ def main() -> None:
     print(f"  floor, column counts (one GROUP BY)   {floor:8.1f} ms")
     print(f"  board.board (counts + 4 card pages)   {service:8.1f} ms   ratio {service / floor:.1f}")
     print(f"  GET /board/?street=                    {page:8.1f} ms   ratio {page / floor:.1f}  (goal < 200 ms)")
+    print(f"  GET /board/weekly?street=              {week_one:8.1f} ms   ratio {week_one / floor:.1f}")
+    print(f"  GET /board/weekly (every street)       {week_all:8.1f} ms   ratio {week_all / floor:.1f}")
 
 
 if __name__ == "__main__":
