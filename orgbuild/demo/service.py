@@ -40,7 +40,7 @@ from ..models import (
     branch_covered_orgs,
     street_order,
 )
-from ..quality.demo import write_branch_life
+from ..quality.demo import secretary_branch, write_branch_life, write_rectifications, write_secretary_life
 from . import names
 from .builder import Builder, Place, history, org_row
 
@@ -84,10 +84,15 @@ class DemoAccount:
     display_name: str
     password: str = DEMO_PASSWORD
     district: str = ""  # the code of the district the account belongs to ("" with a street, or the city)
+    organization_id: int | None = None  # a branch secretary's own organisation
+    organization: str = ""  # ... and its name
 
     @property
     def scope(self) -> str:
-        """Where the account works, as the demo command prints it: a street, a district or the city."""
+        """Where the account works, as the demo command prints it: a branch, a street, a district or
+        the city."""
+        if self.organization:
+            return self.organization
         if self.street:
             return self.street
         if self.district:
@@ -100,9 +105,27 @@ def demo_flag(code: str) -> str:
     return DEMO_FLAG if code == DEMO_DISTRICT else f"{DEMO_FLAG}:{code}"
 
 
+#: The demo's branch secretary (团支部书记): one branch of Luohu's 翠竹 street, once its branches exist.
+SECRETARY_USERNAME = "secretary-cuizhu"
+SECRETARY_STREET = "翠竹"
+
+
+def demo_secretary(street: Street) -> DemoAccount | None:
+    """The demo branch secretary's account: the one already made, else one for the branch that
+    :func:`secretary_branch` picks on the street; None before the street has a graded branch."""
+    user = db.session.scalar(select(User).where(User.username == SECRETARY_USERNAME))
+    org_id = user.organization_id if user is not None else secretary_branch(street.id)
+    org = db.session.get(Organization, org_id) if org_id is not None else None
+    if org is None:
+        return None
+    return DemoAccount(SECRETARY_USERNAME, "secretary", "", f"{street.short_name}团支部书记", organization_id=org.id,
+                       organization=org.name)
+
+
 def demo_accounts(districts: list[tuple[District, list[Street]]]) -> list[DemoAccount]:
-    """The demo accounts: admin, a supervisor per district and one officer per street; with more
-    than one district also a city supervisor."""
+    """The demo accounts: admin, a supervisor per district and one officer per street (and a branch
+    secretary in Luohu's 翠竹, once its branches exist); with more than one district also a city
+    supervisor."""
     pinyin = street_pinyin()
     accounts = [DemoAccount("admin", "admin", "", "系统管理员")]
     for district, streets in districts:
@@ -112,6 +135,10 @@ def demo_accounts(districts: list[tuple[District, list[Street]]]) -> list[DemoAc
         for street in streets:
             username = f"officer-{pinyin.get(street.short_name, street.code or street.id)}"
             accounts.append(DemoAccount(username, "officer", street.name, f"{street.short_name}街道团干"))
+        home = next((s for s in streets if s.short_name == SECRETARY_STREET), None) if own else None
+        secretary = demo_secretary(home) if home is not None else None
+        if secretary is not None:
+            accounts.append(secretary)
     if len(districts) > 1:
         accounts.append(DemoAccount("city-supervisor", "supervisor", "", "团市委督导"))
     return accounts
@@ -148,7 +175,9 @@ def ensure_demo_accounts(accounts: list[DemoAccount]) -> dict[int, int]:
                 user.set_password(account.password)
                 password_hash = user.password_hash
             user.password_hash = password_hash
-            if account.street:
+            if account.organization_id is not None:
+                user.organization_id = account.organization_id  # a branch secretary: no street (policy.py)
+            elif account.street:
                 user.streets = [by_name[account.street]]
                 user.district = by_name[account.street].district
             elif account.district:
@@ -205,6 +234,12 @@ def generate_district(n_orgs: int = 1942, visits_per_org: int | None = None, see
         officers = ensure_demo_accounts(demo_accounts(loaded))
         result = _write_district(rng, n_orgs, visits_per_org, streets, officers, start, (end - start).days, year,
                                  home)
+        if district == DEMO_DISTRICT:  # the branch secretary, now that the branches exist, and what they logged
+            ensure_demo_accounts(demo_accounts(loaded))
+            secretary = db.session.scalar(select(User).where(User.username == SECRETARY_USERNAME))
+            if secretary is not None:
+                result["secretary_activities"] = write_secretary_life(secretary.organization_id, secretary,
+                                                                      start + timedelta(days=(end - start).days))
         db.session.merge(Setting(key=demo_flag(district), value=f"year={year} n_orgs={n_orgs} seed={seed}"))
         db.session.add(AuditEvent(action="create", object_type="demo",
                                   summary=DEMO_SUMMARY.format(district=district, n=n_orgs)))
@@ -263,6 +298,10 @@ def _write_district(rng, n_orgs, visits_per_org, streets, officers, start, span,
     # the branches' organisational life and grading: their own generator, so the figures above do not move
     totals.update(write_branch_life(start.toordinal() + n_orgs, [s.id for s in streets], year,
                                     start + timedelta(days=span), officers))
+    supervisor = db.session.scalar(select(User).where(
+        User.username == ("supervisor" if district.code == DEMO_DISTRICT else f"supervisor-{district.code}")))
+    totals.update(write_rectifications(start.toordinal() + n_orgs + 1, [s.id for s in streets], year,
+                                       start + timedelta(days=span), officers, supervisor))
     target = max(1, round(plan["founded"] * REPORT["target"] / REPORT["founded"])) if plan["founded"] else 0
     exists = db.session.scalar(select(Target.id).where(Target.year == year, Target.metric == "new_branches",
                                                       Target.street_id.is_(None), Target.district_id == district.id))

@@ -1,18 +1,21 @@
 """A plausible year of branch life for the demo district: dated activities, a few membership
 changes and the year's grading (self-assessed and confirmed) for the branches founded by the
 cut-off; about one branch in seven stays hollow (no organisational life after its first months).
-Written with bulk inserts inside the demo's transaction (no commit), from its own seeded generator
-so that the demo's other figures do not move."""
+Then a few rectification tasks (整顿) of warned and weak branches (open, overdue, one closed after
+the branch resumed its life) and the organisational life its demo secretary logged for one branch.
+Written inside the demo's transaction (no commit), from their own seeded generators so that the
+demo's other figures do not move."""
 from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 
+from .. import audit
 from ..domain import quality as rules
 from ..extensions import db
-from ..models import BranchActivity, Grading, MembershipChange
+from ..models import BranchActivity, Grading, MembershipChange, Organization, RectificationTask, User
 from ..progress.scope import Scope
 from . import roster
 from .grading import cutoff, grading_day
@@ -25,7 +28,9 @@ def write_branch_life(seed: int, street_ids: list[int], year: int, end: date, of
     """Insert the activities, membership changes and gradings of the branches of `street_ids` as of
     `end`; return how many of each were written."""
     rng = random.Random(seed)
-    branches = list(db.session.execute(roster.roster(Scope(street_ids=frozenset(street_ids)), end, days=90)))
+    # in organisation order, so that the generator draws the same on every database
+    branches = list(db.session.execute(roster.roster(Scope(street_ids=frozenset(street_ids)), end, days=90)
+                                       .order_by(Organization.id)))
     kinds, weights = list(KIND_WEIGHTS), list(KIND_WEIGHTS.values())
     activities, changes, gradings = [], [], []
     last_day = cutoff(year)
@@ -80,3 +85,99 @@ def _grading(org_id: int, year: int, hollow: bool, held: int, confirm_on: date, 
     return {"organization_id": org_id, "year": year, "state": "confirmed", **dict(zip(areas, parts)),
             "veto": scores.veto, "total": scores.total, "level": rules.level_of(scores), "confirmed_on": confirm_on,
             "confirmed_by_id": None, "note": "", "created_at": _stamp(confirm_on)}
+
+
+def secretary_branch(street_id: int) -> int | None:
+    """The organisation of the demo's branch secretary: the street's earliest founded branch with a
+    grading confirmed at three stars or better (ties: the lowest id); None without one."""
+    good = [code for code, _, _ in rules.LEVELS if code not in rules.WEAK_LEVELS]
+    src = roster.branch_sources()
+    query = (select(src.c.org_id).join(Grading, Grading.organization_id == src.c.org_id)
+             .join(Organization, Organization.id == src.c.org_id)
+             .where(Organization.street_id == street_id, Grading.state == "confirmed",
+                    Grading.level.in_(good))
+             .order_by(src.c.since, src.c.org_id).limit(1))
+    return db.session.scalar(query)
+
+
+#: What the demo's branch secretary logged, (days before the demo's last day, kind, note).
+SECRETARY_LIFE = ((58, "committee_meeting", "研究年度对标定级自评材料"),
+                  (31, "theme_day", "“学习二十大 永远跟党走”主题团日"),
+                  (9, "member_review", "年度团员教育评议"))
+
+
+def write_secretary_life(org_id: int, secretary: User, end: date) -> int:
+    """The activities the demo secretary logged for their branch (created by them); how many."""
+    members = roster.branch_state(db.session.get(Organization, org_id), end, days=90).members
+    rows = [{"organization_id": org_id, "kind": kind, "held_on": end - timedelta(days=back),
+             "attendance": max(1, members - 1), "note": note, "created_by_id": secretary.id,
+             "created_at": _stamp(end - timedelta(days=back))} for back, kind, note in SECRETARY_LIFE]
+    db.session.execute(insert(BranchActivity.__table__), rows)
+    return len(rows)
+
+
+#: Rectification tasks of the demo per kind of reason: how many, when opened (days before the
+#: last day), the deadline (days after opening), items.
+_WARNED_ITEMS = ("每月至少召开一次支部委员会", "三个月内开展一次主题团日", "补齐团员信息并完成组织关系转接")
+_WEAK_ITEMS = ("一个月内补选支部委员", "每季度上一次团课", "年底前向团工委报告整顿情况")
+
+
+def write_rectifications(seed: int, street_ids: list[int], year: int, end: date, officer_of: dict[int, int],
+                         supervisor: User | None) -> dict:
+    """A few rectification tasks (整顿) of branches warned on their opening day (no organisational
+    life, too few members, no secretary) and of branches confirmed 软弱涣散 or 后进 in `year`'s
+    grading: open, overdue, and one closed after its branch logged a 主题团日. Every task with its
+    audit rows. Returns the counts written."""
+    rng = random.Random(seed)
+    scope = Scope(street_ids=frozenset(street_ids))
+    warned_on = end - timedelta(days=75)
+    weak_on = min(end, grading_day(year) + timedelta(days=5))
+    rows = roster.roster(scope, warned_on, days=90).subquery("r")
+    warned = [r.org_id for r in db.session.execute(
+        select(rows.c.org_id, rows.c.street_id).where(or_(rows.c.no_activity == 1, rows.c.few_members == 1,
+                                                          rows.c.no_secretary == 1)).order_by(rows.c.org_id))]
+    rows = roster.roster(scope, weak_on, days=90).subquery("w")
+    weak = [r.org_id for r in db.session.execute(select(rows.c.org_id).where(rows.c.weak_grade == 1)
+                                                 .order_by(rows.c.org_id))]
+    warned = rng.sample(warned, min(3, len(warned)))
+    weak = [o for o in weak if o not in warned]
+    weak = rng.sample(weak, min(3, len(weak)))
+    plans = [(org_id, warned_on, 60, _WARNED_ITEMS) for org_id in warned]
+    plans += [(org_id, weak_on, 120, _WEAK_ITEMS) for org_id in weak]
+    written = {"rectifications": 0, "rectifications_closed": 0}
+    for index, (org_id, opened_on, days, items) in enumerate(plans):
+        org = db.session.get(Organization, org_id)
+        state = roster.branch_state(org, opened_on, days=90)
+        officer = db.session.get(User, officer_of.get(org.street_id))
+        reason = "; ".join(str(roster.WARNING_LABELS[w]) for w in state.warnings)
+        task = RectificationTask(organization_id=org_id, reason=reason, items="\n".join(items), officer_id=officer.id,
+                                 deadline=opened_on + timedelta(days=days), opened_on=opened_on,
+                                 opened_by_id=supervisor.id if supervisor else None, close_note="",
+                                 created_at=_stamp(opened_on))
+        db.session.add(task)
+        db.session.flush()
+        _audit(audit.record(supervisor, "create", "rectification", task.id, organization_id=org_id,
+                            summary=f"rectification: {len(items)} items by {task.deadline.isoformat()}, "
+                                    f"{officer.username}",
+                            changes={"items": (None, list(items)), "officer": (None, officer.username),
+                                     "deadline": (None, task.deadline)}), opened_on)
+        written["rectifications"] += 1
+        if index == 0 and len(warned) > 1:  # the first warned branch resumed its life and closed its task in
+            # time (in a district large enough that the others stay warned)
+            held = opened_on + timedelta(days=rng.randint(10, 25))
+            db.session.add(BranchActivity(organization_id=org_id, kind="theme_day", held_on=held,
+                                          attendance=max(1, state.members), note="整顿后恢复组织生活",
+                                          created_by_id=officer.id, created_at=_stamp(held)))
+            task.closed_on, task.closed_by_id = held + timedelta(days=3), officer.id
+            task.close_note = "已恢复每月组织生活，支部委员会按月召开"
+            db.session.flush()
+            _audit(audit.record(officer, "update", "rectification", task.id, organization_id=org_id,
+                                summary=f"rectification closed {task.closed_on.isoformat()}",
+                                changes={"closed_on": (None, task.closed_on), "close_note": ("", task.close_note)}),
+                   task.closed_on)
+            written["rectifications_closed"] += 1
+    return written
+
+
+def _audit(event, day: date) -> None:
+    event.created_at = _stamp(day)

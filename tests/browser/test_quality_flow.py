@@ -14,7 +14,7 @@ from orgbuild.domain.quality import Scores
 from orgbuild.extensions import db
 from orgbuild.models import BranchActivity, Grading, Organization, RectificationTask, Street, User
 from orgbuild.progress.scope import Scope
-from orgbuild.quality import grading, roster
+from orgbuild.quality import grading, rectification, roster
 from tests.browser.conftest import (DESKTOP, PHONE, new_page, no_horizontal_scroll, screenshot,
                                     sign_in)
 
@@ -74,7 +74,8 @@ def test_a_supervisor_confirms_a_grading_and_opens_a_rectification(browser, demo
     with demo_app.app_context():
         year, today = local_today().year, local_today()
         cutoff = grading.cutoff(year)
-        org_id, name, _ = next(b for b in _branches_of(demo_app, "笋岗") if b[2] <= cutoff)
+        org_id, name, _ = next(b for b in _branches_of(demo_app, "笋岗") if b[2] <= cutoff
+                               and rectification.open_task_of(db.session.get(Organization, b[0])) is None)
         org = db.session.get(Organization, org_id)
         officer = db.session.scalar(select(User).where(User.username == "officer-sungang"))
         weak = Scores(12, 11, 10, 12, 10)  # 55: 软弱涣散

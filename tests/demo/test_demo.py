@@ -192,3 +192,48 @@ def test_new_records_after_the_demo_get_fresh_ids(district, make_user):
         supervisor,
     )
     assert org.id > 1942 and count(Organization) == 1943
+
+
+# --- the demo's branch secretary and rectification tasks -------------------------------------
+
+def test_the_demo_branch_secretary_logs_their_own_branch_only(district, client):
+    from datetime import date
+
+    from orgbuild.models import BranchActivity, Grading
+    secretary = db.session.scalar(db.select(User).where(User.username == demo.SECRETARY_USERNAME))
+    org = db.session.get(Organization, secretary.organization_id)
+    assert secretary.role == "secretary" and secretary.streets == [] and org.street.short_name == "翠竹"
+    grade = db.session.scalar(db.select(Grading).where(Grading.organization_id == org.id, Grading.year == 2022))
+    assert grade.state == "confirmed" and grade.level in ("five_star", "four_star", "three_star")
+    logged = db.session.scalars(db.select(BranchActivity).where(BranchActivity.created_by_id == secretary.id)).all()
+    assert len(logged) == 3 and {a.organization_id for a in logged} == {org.id}
+    assert all(date(2022, 10, 1) <= a.held_on <= date(2022, 12, 31) for a in logged)
+    page = login(client, demo.SECRETARY_USERNAME, demo.DEMO_PASSWORD)
+    assert page.request.path == f"/quality/orgs/{org.id}/life" and org.name in page.text
+    assert client.get("/dashboard/").status_code == 403
+    other = scalar("SELECT organization_id FROM branches WHERE organization_id <> :o LIMIT 1", o=org.id)
+    assert client.get(f"/quality/orgs/{other}/life").status_code == 404
+
+
+def test_the_demo_rectification_tasks_are_plausible_and_audited(district):
+    from datetime import date
+
+    from orgbuild.models import AuditEvent, RectificationTask
+    from orgbuild.progress.scope import Scope
+    from orgbuild.quality import grading
+    tasks = db.session.scalars(db.select(RectificationTask).order_by(RectificationTask.id)).all()
+    assert len(tasks) == 6 and len({t.organization_id for t in tasks}) == 6
+    assert all(t.officer.role == "officer" and t.officer.streets == [t.organization.street] for t in tasks)
+    assert all(t.opened_by.username == "supervisor" and t.reason and t.item_list and t.deadline > t.opened_on
+               for t in tasks)
+    closed = [t for t in tasks if t.closed_on]
+    assert len(closed) == 1 and closed[0].close_note and closed[0].closed_on <= closed[0].deadline
+    assert any("定级为后进或软弱涣散" in t.reason for t in tasks)
+    audited = scalar("SELECT COUNT(*) FROM audit_events WHERE object_type = 'rectification'")
+    assert audited == len(tasks) + len(closed)
+    assert {e.object_id for e in db.session.scalars(db.select(AuditEvent).where(
+        AuditEvent.object_type == "rectification", AuditEvent.action == "create"))} == {t.id for t in tasks}
+    figures = grading.quality_figures(Scope(), 2022, date(2022, 12, 31))
+    assert figures["branches"] == 96 and sum(figures["levels"].values()) == figures["graded"] > 0
+    assert figures["rectifications_open"] == 5 and figures["rectifications_overdue"] == 2
+    assert figures["warnings"]["no_activity"] > 0 and figures["warnings"]["weak_grade"] > 0
