@@ -101,9 +101,9 @@ def secretary_branch(street_id: int) -> int | None:
 
 
 #: What the demo's branch secretary logged, (days before the demo's last day, kind, note).
-SECRETARY_LIFE = ((58, "committee_meeting", "研究年度对标定级自评材料"),
-                  (31, "theme_day", "“学习二十大 永远跟党走”主题团日"),
-                  (9, "member_review", "年度团员教育评议"))
+SECRETARY_LIFE = ((58, "committee_meeting", "研究年度对标定级自评材料"),  # data
+                  (31, "theme_day", "“学习二十大 永远跟党走”主题团日"),  # data
+                  (9, "member_review", "年度团员教育评议"))  # data
 
 
 def write_secretary_life(org_id: int, secretary: User, end: date) -> int:
@@ -118,8 +118,10 @@ def write_secretary_life(org_id: int, secretary: User, end: date) -> int:
 
 #: Rectification tasks of the demo per kind of reason: how many, when opened (days before the
 #: last day), the deadline (days after opening), items.
-_WARNED_ITEMS = ("每月至少召开一次支部委员会", "三个月内开展一次主题团日", "补齐团员信息并完成组织关系转接")
-_WEAK_ITEMS = ("一个月内补选支部委员", "每季度上一次团课", "年底前向团工委报告整顿情况")
+_WARNED_ITEMS = ("每月至少召开一次支部委员会", "三个月内开展一次主题团日", "补齐团员信息并完成组织关系转接")  # data
+_WEAK_ITEMS = ("一个月内补选支部委员", "每季度上一次团课", "年底前向团工委报告整顿情况")  # data
+_RESUMED = "整顿后恢复组织生活"  # data
+_CLOSE_NOTE = "已恢复每月组织生活，支部委员会按月召开"  # data
 
 
 def write_rectifications(seed: int, street_ids: list[int], year: int, end: date, officer_of: dict[int, int],
@@ -166,10 +168,10 @@ def write_rectifications(seed: int, street_ids: list[int], year: int, end: date,
             # time (in a district large enough that the others stay warned)
             held = opened_on + timedelta(days=rng.randint(10, 25))
             db.session.add(BranchActivity(organization_id=org_id, kind="theme_day", held_on=held,
-                                          attendance=max(1, state.members), note="整顿后恢复组织生活",
+                                          attendance=max(1, state.members), note=_RESUMED,
                                           created_by_id=officer.id, created_at=_stamp(held)))
             task.closed_on, task.closed_by_id = held + timedelta(days=3), officer.id
-            task.close_note = "已恢复每月组织生活，支部委员会按月召开"
+            task.close_note = _CLOSE_NOTE
             db.session.flush()
             _audit(audit.record(officer, "update", "rectification", task.id, organization_id=org_id,
                                 summary=f"rectification closed {task.closed_on.isoformat()}",
