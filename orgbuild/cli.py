@@ -61,7 +61,8 @@ def requires_schema(command: click.Command) -> click.Command:
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             requires_schema(sub)
-        return command
+        if not command.invoke_without_command:
+            return command  # a group that only dispatches reads nothing itself
     original = command.callback
     if getattr(original, "requires_schema", False):
         return command  # already wrapped (the command objects outlive each app)

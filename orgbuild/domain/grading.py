@@ -8,6 +8,8 @@ the reasons, :func:`fire` answers the next state or raises :class:`Refused`.
 ('self_assessed', 'confirmed')
 >>> check("confirmed", "return_for_correction", facts)
 ['已复核认定的定级不能退回修改']
+>>> check("draft", "self_assess", GradingFacts(Scores(20, 18, 18, 17, 17), round_closed="本轮定级已结束"))
+['本轮定级已结束']
 """
 from __future__ import annotations
 
@@ -65,12 +67,16 @@ class GradingFacts:
     eligible_refusal: str | None = None
     actor_role: str = "officer"
     reason: str = ""
+    #: why the year's round takes no step any more (it was closed), or None while it is open
+    round_closed: str | None = None
 
 
 def check(state: str, event: str, facts: GradingFacts) -> list[str]:
     """Every reason why `event` may not happen in `state` (empty: it may)."""
     if event not in TRANSITIONS:
         return [Message("未知的定级操作")]
+    if facts.round_closed:
+        return [facts.round_closed]
     sources, _ = TRANSITIONS[event]
     if state not in sources:
         return [_WRONG_STATE[event].get(state, Message("当前状态不能进行该操作"))]

@@ -16,7 +16,7 @@ from ..domain import quality as rules
 from ..domain.rules import Message
 from ..domain.workflow import Refused
 from ..extensions import db
-from ..models import Grading, GradingRound, Organization, RectificationTask, User
+from ..models import Grading, GradingRound, Organization, RectificationTask, Street, User
 from ..progress.scope import Scope
 from . import roster
 
@@ -72,26 +72,79 @@ class RoundData:
     note: str = ""
 
 
-def set_round(year: int, data: RoundData, actor: User) -> GradingRound:
-    """Record (or change) `year`'s grading round with its audit row; refusals raise ServiceError."""
-    if not policy.can_set_grading_rounds(actor):
+def _check_round_actor(actor: User | None) -> None:
+    """Supervisors and admins set grading rounds; None is the command line (trusted, like ``assign``)."""
+    if actor is not None and not policy.can_set_grading_rounds(actor):
         raise ServiceError([(None, Message("只有团区委可以设置定级轮次"))])
+
+
+def closed_refusal(year: int) -> Message | None:
+    """Why no grading step of `year` may happen any more (its round was closed), or None."""
+    found = round_of(year)
+    if found is None or found.closed_on is None:
+        return None
+    return Message("%(year)d年定级轮次已于%(day)s结束，不能再修改定级", year=year, day=found.closed_on.isoformat())
+
+
+def set_round(year: int, data: RoundData, actor: User | None, reopen: bool = False) -> GradingRound:
+    """Record (or change) `year`'s grading round with its audit row; refusals raise ServiceError.
+    A closed round is changed only when `reopen` is asked, which opens it again (same audit row)."""
+    _check_round_actor(actor)
     errors = rules.round_errors(year, data.held_on, data.cutoff_on, data.five_star_cap)
+    found = round_of(year)
+    if found is not None and found.closed_on is not None and not reopen:
+        errors.insert(0, (None, Message("%(year)d年定级轮次已于%(day)s结束，不能再修改", year=year,
+                                        day=found.closed_on.isoformat())))
     if errors:
         raise ServiceError(errors)
-    found = round_of(year)
-    before = ({"held_on": found.held_on, "cutoff_on": found.cutoff_on, "five_star_cap": found.five_star_cap}
-              if found is not None else {"held_on": None, "cutoff_on": None, "five_star_cap": None})
+    fields = ("held_on", "cutoff_on", "five_star_cap", "closed_on")
+    before = {k: getattr(found, k) if found is not None else None for k in fields}
     if found is None:
-        found = GradingRound(year=year, created_by_id=actor.id)
+        found = GradingRound(year=year, created_by_id=actor.id if actor else None)
         db.session.add(found)
     found.held_on, found.cutoff_on, found.five_star_cap = data.held_on, data.cutoff_on, data.five_star_cap
     found.note = (data.note or "").strip()
+    found.closed_on = found.closed_by_id = None
     db.session.flush()
-    audit.record(actor, "update", "grading_round", found.id, summary=f"{year} {data.held_on.isoformat()}",
+    audit.record(actor, "update", "grading_round", found.id,
+                 summary=f"{year} {data.held_on.isoformat()}" + (" reopened" if before["closed_on"] else ""),
                  changes={k: (v, getattr(found, k)) for k, v in before.items() if v != getattr(found, k)})
     db.session.commit()
     return found
+
+
+def close_round(year: int, actor: User | None, on: date | None = None) -> GradingRound:
+    """Close `year`'s recorded round: no grading step of that year after it (until it is opened
+    again); with its audit row. Refusals (no round recorded, already closed) raise ServiceError."""
+    _check_round_actor(actor)
+    found = round_of(year)
+    if found is None:
+        raise ServiceError([(None, Message("尚未设置%(year)d年定级轮次，不能结束", year=year))])
+    if found.closed_on is not None:
+        raise ServiceError([(None, Message("%(year)d年定级轮次已于%(day)s结束", year=year,
+                                           day=found.closed_on.isoformat()))])
+    found.closed_on = on or local_today()
+    found.closed_by_id = actor.id if actor else None
+    db.session.flush()
+    audit.record(actor, "update", "grading_round", found.id, summary=f"{year} closed {found.closed_on.isoformat()}",
+                 changes={"closed_on": (None, found.closed_on)})
+    db.session.commit()
+    return found
+
+
+def gradings_of(scope: Scope, year: int, state: str | None = None) -> list:
+    """The gradings of `year` in the scope (one state, else every one), by street then name: rows
+    with credit_code, name, street, state, the five scores, total, veto, level, confirmed_on."""
+    query = (select(Organization.credit_code, Organization.name, Street.name.label("street"), Grading.state,
+                    *(getattr(Grading, area) for area in rules.AREAS), Grading.total, Grading.veto, Grading.level,
+                    Grading.confirmed_on)
+             .join(Organization, Organization.id == Grading.organization_id)
+             .join(Street, Street.id == Organization.street_id)
+             .where(Grading.year == year)
+             .order_by(Street.name, Organization.name, Organization.id))
+    if state is not None:
+        query = query.where(Grading.state == state)
+    return list(db.session.execute(scope.apply(query)))
 
 
 def rounds() -> list[GradingRound]:
@@ -128,7 +181,7 @@ def apply_grading(org: Organization, year: int, request: GradingRequest, actor: 
     grading = grading_of(org, year)
     state = grading.state if grading else "draft"
     facts = machine.GradingFacts(scores=request.scores, eligible_refusal=eligibility(org, year),
-                                 actor_role=actor.role, reason=request.reason)
+                                 actor_role=actor.role, reason=request.reason, round_closed=closed_refusal(year))
     try:
         new_state = machine.fire(state, request.event, facts)
     except Refused as refused:
@@ -203,7 +256,8 @@ def quality_figures(scope: Scope, year: int, as_of: date | None = None) -> dict:
         "five_star_pct": five_pct, "five_star_cap_pct": cap,
         "five_star_over_cap": five_pct is not None and five_pct > cap,
         "round": {"recorded": found is not None, "held_on": grading_day(year).isoformat(),
-                  "cutoff_on": reference_day(year).isoformat()},
+                  "cutoff_on": reference_day(year).isoformat(),
+                  "closed_on": found.closed_on.isoformat() if found is not None and found.closed_on else None},
         "rectifications_open": open_tasks, "rectifications_overdue": overdue_tasks,
         "warnings": {w: sum(s["warnings"][w] for s in by_street) for w in roster.WARNINGS},
         "by_street": by_street,

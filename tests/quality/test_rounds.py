@@ -45,7 +45,7 @@ def test_a_branch_founded_five_months_before_the_cut_off_is_not_eligible(branche
     assert grading.eligibility(mobile, 2022) == "流动团支部和临时团支部不参加定级"
     figures = grading.quality_figures(Scope(), 2022, date(2022, 12, 31))
     assert figures["branches"] == 4 and figures["eligible"] == 2
-    assert figures["round"] == {"recorded": True, "held_on": "2022-10-15", "cutoff_on": "2022-09-20"}
+    assert figures["round"] == {"recorded": True, "held_on": "2022-10-15", "cutoff_on": "2022-09-20", "closed_on": None}
     # without a round the configured day applies (1 December: founded by 1 June)
     assert grading.cutoff(2023) == date(2023, 6, 1)
 
