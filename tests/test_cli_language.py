@@ -72,6 +72,11 @@ def run_every_command(runner, tmp_path) -> dict[str, str]:
     run("bulletin refused", "bulletin", "--year", "2021", "--snapshot", snapshot_id, "--format", "json",
         "-o", str(tmp_path / "bulletin.json"))
     run("quality", "quality", "--year", "2022")
+    run("quality round open", "quality", "round", "open", "--year", "2022")
+    run("quality round list", "quality", "round", "list")
+    run("quality round close", "quality", "round", "close", "--year", "2022", "--on", "2022-12-20")
+    run("quality round close refused", "quality", "round", "close", "--year", "2022")
+    run("quality gradings", "quality", "gradings", "--year", "2022")
     run("assign dry run", "assign", "--street", "翠竹", "--auto", "--dry-run")
     run("assign refused", "assign", "--auto")
     run("digest", "digest")
