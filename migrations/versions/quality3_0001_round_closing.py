@@ -1,7 +1,7 @@
 """grading rounds can be closed (grading_rounds.closed_on, closed_by_id): no grading step after
 
 Revision ID: quality3_0001
-Revises: harden_0001
+Revises: board_0001
 Create Date: 2026-12-03 09:00:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'quality3_0001'
-down_revision = 'harden_0001'
+down_revision = 'board_0001'
 branch_labels = None
 depends_on = None
 
