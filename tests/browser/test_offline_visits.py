@@ -310,3 +310,26 @@ def test_a_photo_taken_offline_is_queued_with_the_visit_and_synced(browser, offl
     page.goto(url + f"/orgs/{org_id}")
     assert page.locator(f"img[src='{photo_url}']").count() == 1  # on the visit's timeline entry
     context.close()
+
+
+def test_the_service_worker_sends_the_queue_by_background_sync(browser, offline_app, offline_server):
+    """The page's own requests to the sync URL fail (routed to an error), so only the worker's
+    Background Sync can send the queued visit: it does, once, and the page shows the result."""
+    url = offline_server.url
+    context, page = _phone(browser)
+    sign_in(page, url, "officer-cuizhu")
+    forms = _ready_offline(page, url)
+    assert page.evaluate("navigator.serviceWorker.ready.then((r) => 'sync' in r)"), "Chromium has Background Sync"
+    before = _visits(offline_app)
+    sent: list[tuple[int, bool]] = []
+    context.on("requestfinished", lambda r: sent.append((r.response().status, r.service_worker is not None))
+               if r.method == "POST" and r.url.endswith("/visits/sync") else None)
+    page.route("**/visits/sync", lambda route: route.abort("internetdisconnected"))  # the page's, not the worker's
+    _fill_visit(page, url, forms[0], "页面发不出去，交给后台同步")
+    page.click("main form[data-offline-sync] button[type=submit]")
+    page.locator("#offline-saved").wait_for(timeout=30_000)
+    page.locator("#offline-queue .offline-done").wait_for(timeout=60_000)  # the worker told the page
+    assert "已同步：走访已登记" in page.locator("#offline-queue").inner_text()
+    assert sent == [(200, True)], sent  # one request, from the service worker
+    assert _visits(offline_app) == before + 1
+    context.close()
