@@ -81,7 +81,11 @@ class ImportReport:
     committed: bool = False
     dry_run: bool = False
     strict: bool = False
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # every one, or the first `errors_kept`
+    #: how many errors to keep in `errors` (None: all, as the command line prints; a web job keeps
+    #: the first MAX_CHANGES_KEPT, the rejected rows' CSV has them all); `error_count` counts them all
+    errors_kept: int | None = None
+    error_count: int = 0
     warnings: list[RowError] = field(default_factory=list)  # the first MAX_CHANGES_KEPT
     warning_count: int = 0
     changes: list[RowChange] = field(default_factory=list)
@@ -96,6 +100,12 @@ class ImportReport:
     #: number of rejected rows naming no known street: who may read the batch (policy.can_see_batch)
     streets: set[int] = field(default_factory=set)
     unplaced: int = 0
+
+    def add_errors(self, errors: list[RowError]) -> None:
+        """Count a rejected row's errors, and keep them while under `errors_kept`."""
+        self.error_count += len(errors)
+        if self.errors_kept is None or len(self.errors) < self.errors_kept:
+            self.errors.extend(errors)
 
     def as_json(self) -> dict:
         """The object ``import-survey --json`` prints (DESIGN.md: exactly these keys)."""
@@ -308,7 +318,7 @@ def apply_plan(
                 _, number, cells, errors = record
                 report.rows += 1
                 report.rejected += 1
-                report.errors.extend(errors)
+                report.add_errors(errors)
                 rejected.add(number, cells, errors)
                 if strict:
                     writer.stop_writing()
@@ -348,7 +358,7 @@ def _plan_and_apply(source: SurveySource, report: ImportReport, actor: User | No
         if row is None:
             report.rejected += 1
             _place(report, checker.street_of(cells))
-            report.errors.extend(errors)
+            report.add_errors(errors)
             rejected.add(number, cells, errors)
             if plan is not None:
                 plan.dump(("rejected", number, cells, errors))
@@ -522,7 +532,7 @@ class _ChunkWriter:
                 report.rejected += 1
                 error = RowError(row.number, checker.label("credit_code"), row.data.credit_code,
                                  Message("无法用该统一社会信用代码登记，请联系团区委核实"))  # as the form: never confirm it exists
-                report.errors.append(error)
+                report.add_errors([error])
                 self.rejected.add(row.number, row.cells, [error])
                 if report.strict:
                     self.stop_writing()

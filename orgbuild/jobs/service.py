@@ -210,7 +210,7 @@ def _run_preview(job: Job, meter: _Progress) -> None:
     path = os.path.join(current_app.instance_path, "uploads", fresh) if fresh else upload_path(job.sha256)
     if not job.sha256 and not fresh or not os.path.isfile(path):
         raise FileRefused(Message("上传的文件已过期，请重新上传"))
-    report = survey_import.ImportReport(file=job.filename)
+    report = survey_import.ImportReport(file=job.filename, errors_kept=survey_import.MAX_CHANGES_KEPT)
 
     def advance(_units: int, total: int, seen={"position": 0}) -> None:
         seen["position"] += _units
@@ -253,7 +253,7 @@ def _run_apply(job: Job, meter: _Progress) -> None:
     preview = db.session.get(Job, job.parent_id)
     strict = bool(job.options.get("strict"))
     total = (preview.result or {}).get("rows")
-    report = survey_import.ImportReport(file=job.filename)
+    report = survey_import.ImportReport(file=job.filename, errors_kept=survey_import.MAX_CHANGES_KEPT)
     kept = plan_path(preview)
     rechecked = not os.path.isfile(kept) or (
         survey_import.plan_header(kept)["fingerprint"] != survey_import.reference_fingerprint(actor)
@@ -264,6 +264,7 @@ def _run_apply(job: Job, meter: _Progress) -> None:
         finished = db.session.get(Job, job_id)
         finished.status, finished.finished_at, finished.batch_id = DONE, utcnow(), done.batch_id
         finished.result = _counts(done) | {"committed": True, "rechecked": rechecked}
+        meter.report(done.rows, done.rows, force=True)  # before the commit: a done job never shows fewer rows
 
     if rechecked:
         path = upload_path(job.sha256)

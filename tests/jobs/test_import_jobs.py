@@ -107,3 +107,20 @@ def test_the_import_page_lists_my_jobs(supervisor):
     page = supervisor.get("/imports/").get_data(as_text=True)
     assert re.search(rf'href="/jobs/{preview.id}">#{preview.id} 导入预览', page) and "已完成" in page
     assert db.session.get(User, preview.user_id).username == "sup"
+
+
+def test_a_preview_job_keeps_the_first_errors_and_counts_them_all(supervisor, monkeypatch):
+    """A file of many rejected rows: the job's report holds only the first errors (bounded memory), the
+    page says how many there are in all, and the rejected rows' CSV still lists every one."""
+    from orgbuild.views import imports as import_views
+
+    monkeypatch.setattr(survey_import, "MAX_CHANGES_KEPT", 3)
+    monkeypatch.setattr(import_views, "PREVIEW_LIMIT", 2)
+    preview = upload(supervisor, csv_bytes([row(f"bad{n}") for n in range(7)] + [row(credit_code())]))
+    report = jobs.preview_report(preview)
+    assert report.rejected == 7 and report.error_count == 7 and len(report.errors) == 3
+    assert [e.row for e in report.errors] == [2, 3, 4]
+    page = supervisor.get(f"/imports/jobs/{preview.id}/preview").get_data(as_text=True)
+    assert "只显示前 2 条，共 7 条" in page
+    rejected = supervisor.get(f"/imports/jobs/{preview.id}/rejected.csv").get_data().decode("utf-8-sig")
+    assert all(f"bad{n}" in rejected for n in range(7))
