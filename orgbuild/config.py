@@ -95,6 +95,8 @@ def from_environment(instance_path: str) -> dict:
         "XLSX_MAX_ROWS": int(env.get("ORGBUILD_XLSX_MAX_ROWS", "1048576")),
         "XLSX_MAX_COLUMNS": int(env.get("ORGBUILD_XLSX_MAX_COLUMNS", "16384")),
         # a survey file posted to the import page (streamed to disk, checked by a background job)
+        # a list download longer than this many rows is written by a background job (jobs/exports.py)
+        "EXPORT_SYNC_MAX_ROWS": int(env.get("ORGBUILD_EXPORT_SYNC_ROWS", "20000")),
         "IMPORT_UPLOAD_MAX_BYTES": int(env.get("ORGBUILD_IMPORT_UPLOAD_MB", "512")) * 1024 * 1024,
         "JOBS_QUEUE_NAME": env.get("ORGBUILD_JOBS_QUEUE", "orgbuild"),  # the huey queue (one per deployment)
         "JOBS_STALE_SECONDS": int(env.get("ORGBUILD_JOBS_STALE_SECONDS", "60")),  # a silent running job may be retried

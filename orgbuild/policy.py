@@ -301,8 +301,15 @@ def scope_audit(user: User, query: Select) -> Select:
 
 def can_see_job(user: User, job) -> bool:
     """A background job: the user who started it, and admins of the whole city (a preview's rejected
-    rows may name any street)."""
-    return can_import(user) and (job.user_id == user.id or (user.role == "admin" and street_ids(user) is None))
+    rows may name any street). An import's job only while the user may import; an export's while
+    they may export."""
+    allowed = can_export(user) if job.kind == "export" else can_import(user)
+    return allowed and (job.user_id == user.id or (user.role == "admin" and street_ids(user) is None))
+
+
+def can_use_jobs(user: User) -> bool:
+    """The jobs pages at all: those who may start a job (an import or an export)."""
+    return can_import(user) or can_export(user)
 
 
 def is_own_branch(user: User, org: Organization) -> bool:

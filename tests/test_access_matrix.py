@@ -30,6 +30,7 @@ from typing import Callable
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from orgbuild.accounts import tokens
 from orgbuild.extensions import db
@@ -40,6 +41,7 @@ from orgbuild.models import (Attachment, AuditEvent, ImportBatch, Organization, 
                              ReconcileRun, User, Visit)
 from orgbuild.quality import service as quality_service
 from orgbuild.districts.reference import load_reference
+from orgbuild.jobs import exports as export_jobs
 from orgbuild.jobs import service as jobs
 from orgbuild.progress.snapshots import create_snapshot
 from tests.campaign.images import tiny_png
@@ -113,6 +115,7 @@ COMMUNITY_A: Callable[[dict], int] = lambda world: world["community_a"].id  # no
 VISIT_A: Callable[[dict], int] = lambda world: world["visit_a"].id  # noqa: E731
 ATTACHMENT_A: Callable[[dict], int] = lambda world: world["attachment_a"].id  # noqa: E731
 JOB: Callable[[dict], int] = lambda world: world["job"].id  # noqa: E731
+EXPORT_JOB: Callable[[dict], int] = lambda world: world["export_job"].id  # noqa: E731
 BRANCH_A: Callable[[dict], int] = lambda world: world["branch_a"].id  # noqa: E731
 ACTIVITY_A: Callable[[dict], int] = lambda world: world["activity_a"].id  # noqa: E731
 EVIDENCE_A: Callable[[dict], int] = lambda world: world["evidence_a"].id  # noqa: E731
@@ -241,10 +244,13 @@ MATRIX: dict[str, Entry] = {
     "attachments.upload":      Entry(POST=STREET_A(302), args={"org_id": ORG_A, "kind": "visit", "record_id": VISIT_A}),
     "attachments.download":    Entry(GET=STREET_A(), args={"org_id": ORG_A, "attachment_id": ATTACHMENT_A}),
     "attachments.thumbnail":   Entry(GET=STREET_A(), args={"org_id": ORG_A, "attachment_id": ATTACHMENT_A}),
-    # a finished preview job of "supervisor": its owner and admins only (district B's supervisor: 404)
-    "jobs.show":               Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
-    "jobs.status":             Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
-    "jobs.retry":              Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
+    # a finished preview job of "supervisor": its owner and admins only (district B's supervisor: 404;
+    # officers, who may start export jobs and so reach the jobs pages: 404)
+    "jobs.show":               Entry(GET=expect(302, 404, 404, 200, 200, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
+    "jobs.status":             Entry(GET=expect(302, 404, 404, 200, 200, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
+    "jobs.retry":              Entry(POST=expect(302, 404, 404, 302, 302, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
+    # the file of a finished export job of "supervisor": its owner and the city's admins only
+    "jobs.download":           Entry(GET=expect(302, 404, 404, 200, 200, supervisor_b=404, supervisor_street=404), args={"job_id": EXPORT_JOB}),
     "imports.job_preview":     Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
     "imports.job_rejected":    Entry(GET=expect(302, 403, 403, 200, 200, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
     "imports.job_confirm":     Entry(POST=expect(302, 403, 403, 302, 302, supervisor_b=404, supervisor_street=404), args={"job_id": JOB}),
@@ -304,6 +310,7 @@ def world(app, make_user, make_org):
         "batch": _batch(),
         "snapshot": create_snapshot(None, 2022, as_of=date(2022, 6, 30), street_id=street("翠竹").id),
         "job": _preview_job(app),
+        "export_job": _export_job(),
         "run": _reconcile_run(),
         "merge": _merge(make_org),
         "token_a": tokens.create_token(db.session.scalar(select(User).where(User.username == "officer_a"))).token,
@@ -347,6 +354,12 @@ def _reconcile_run() -> ReconcileRun:
     db.session.add(run)
     db.session.commit()
     return run
+
+
+def _export_job():
+    """A finished export job (the organisation list) of the user "supervisor"."""
+    owner = db.session.scalar(select(User).where(User.username == "supervisor"))
+    return export_jobs.start_export(owner, "orgs", "csv", MultiDict())
 
 
 def _preview_job(app):

@@ -66,17 +66,17 @@ def start_preview(actor: User, sha256: str, filename: str, encoding: str, sheet:
     if upload:
         options["upload"] = os.path.basename(upload)
     job = Job(kind=PREVIEW, user_id=actor.id, filename=filename, sha256=sha256, options=options)
-    return _queue(job)
+    return queue_job(job)
 
 
 def start_apply(preview: Job, actor: User, strict: bool) -> Job:
     """Queue the apply of a finished preview's plan."""
     job = Job(kind=APPLY, user_id=actor.id, parent_id=preview.id, filename=preview.filename,
               sha256=preview.sha256, options={**preview.options, "strict": strict})
-    return _queue(job)
+    return queue_job(job)
 
 
-def _queue(job: Job) -> Job:
+def queue_job(job: Job) -> Job:
     """Save a new job and put it on the queue."""
     db.session.add(job)
     db.session.commit()
@@ -159,10 +159,7 @@ def run(job_id: int) -> None:
         return
     meter = _Progress(job.id)
     try:
-        if job.kind == PREVIEW:
-            _run_preview(job, meter)
-        else:
-            _run_apply(job, meter)
+        RUNNERS[job.kind](job, meter)
     except FileRefused as refused:
         _fail(job_id, refused.message)
     except Exception:
@@ -294,6 +291,10 @@ def _run_apply(job: Job, meter: _Progress) -> None:
     for leftover in (kept, upload_path(job.sha256)):
         if os.path.isfile(leftover):
             os.unlink(leftover)
+
+
+#: The body of each kind of job (jobs/exports.py adds its own).
+RUNNERS = {PREVIEW: _run_preview, APPLY: _run_apply}
 
 
 def status_json(job: Job) -> dict:

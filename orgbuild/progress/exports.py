@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Sequence
 
 from openpyxl import Workbook
 
@@ -50,26 +50,43 @@ BRANCH_COLUMNS = [
 ]
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """A CSV file: UTF-8 with a BOM, CRLF line ends, every cell escaped; None becomes empty."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([escape_cell(h) for h in header])
-    for row in rows:
-        writer.writerow(["" if v is None else escape_cell(v) for v in row])
-    return (BOM + buffer.getvalue()).encode("utf-8")
-
-
-def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Sheet1") -> bytes:
-    """An XLSX workbook of one sheet, every text cell escaped (so none is stored as a formula)."""
+def write_table(handle: BinaryIO, fmt: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
+                title: str = "Sheet1") -> None:
+    """Write the table to a binary file as CSV (UTF-8 with a BOM, CRLF line ends) or XLSX (one sheet,
+    streamed: rows are not held), every text cell escaped (so none is read as a formula); None is empty."""
+    if fmt == "csv":
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
+        text.write(BOM)
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow([escape_cell(h) for h in header])
+        for row in rows:
+            writer.writerow(["" if v is None else escape_cell(v) for v in row])
+        text.flush()
+        text.detach()
+        return
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
     sheet.append([escape_cell(h) for h in header])
     for row in rows:
         sheet.append([escape_cell(v) for v in row])
+    workbook.save(handle)
+
+
+def table_bytes(fmt: str, header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Sheet1") -> bytes:
+    """The table as the bytes of a CSV or XLSX file (see :func:`write_table`)."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_table(buffer, fmt, header, rows, title)
     return buffer.getvalue()
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV file: UTF-8 with a BOM, CRLF line ends, every cell escaped; None becomes empty."""
+    return table_bytes("csv", header, rows)
+
+
+def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Sheet1") -> bytes:
+    """An XLSX workbook of one sheet, every text cell escaped (so none is stored as a formula)."""
+    return table_bytes("xlsx", header, rows, title)
 
 
 def street_table(progress: dict[str, Any], translate: Callable[[str], str]) -> tuple[list[str], list[list[Any]]]:

@@ -1,17 +1,13 @@
-"""Downloads: the per-street progress table and the filtered organisation list, as CSV or XLSX."""
+"""Downloads: the per-street progress table and the filtered organisation and branch lists, as CSV or
+XLSX (a list longer than ``EXPORT_SYNC_MAX_ROWS`` is written by a background job: jobs/exports.py)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy import exists
-from sqlalchemy.orm import joinedload, selectinload
-
 from .. import policy
-from ..campaign import league
-from ..campaign import listing as orglist
 from ..extensions import db
-from ..models import Branch, Organization
+from ..jobs import exports as export_jobs
 from ..progress import exports
 from .dashboard import requested_progress
 
@@ -56,24 +52,24 @@ def streets(fmt: str):
 @login_required
 def orgs(fmt: str):
     """The organisation list with the list page's filters and sort (always within the user's scope)."""
-    check_format(fmt)
-    f = orglist.OrgFilter.from_args(request.args)
-    query = orglist.org_query(current_user, f).options(
-        joinedload(Organization.street), joinedload(Organization.community), joinedload(Organization.officer)
-    )
-    header, rows = exports.org_table(db.session.scalars(query), gettext, states_of=league.states, state_labels=league.STATES)
-    return download(header, rows, fmt, "organizations", gettext("组织列表"))
+    return list_download("orgs", fmt)
 
 
 @bp.get("/branches.<fmt>")
 @login_required
 def branches(fmt: str):
     """The league organisations founded in the listed organisations (the list page's filters and sort)."""
+    return list_download("branches", fmt)
+
+
+def list_download(table: str, fmt: str) -> Response:
+    """A list as a file at once, or, longer than ``EXPORT_SYNC_MAX_ROWS``, as a background job whose
+    page shows its progress and then offers the file."""
     check_format(fmt)
-    f = orglist.OrgFilter.from_args(request.args)
-    founded = exists().where(Branch.organization_id == Organization.id, Branch.reverted.is_(False))
-    query = orglist.org_query(current_user, f).where(founded).options(
-        joinedload(Organization.street), selectinload(Organization.branches), selectinload(Organization.onboardings)
-    )
-    header, rows = exports.branch_table(db.session.scalars(query), gettext)
-    return download(header, rows, fmt, "branches", gettext("团组织列表"))
+    query = export_jobs.list_query(current_user, table, request.args)
+    if export_jobs.count(query) > current_app.config["EXPORT_SYNC_MAX_ROWS"]:
+        job = export_jobs.start_export(current_user, table, fmt, request.args)
+        return redirect(url_for("jobs.show", job_id=job.id))
+    header, rows = export_jobs.table_rows(table, db.session.scalars(query))
+    basename, title = export_jobs.TABLES[table]
+    return download(header, rows, fmt, basename, gettext(title))

@@ -1,15 +1,19 @@
-"""Background jobs: the progress page of a job (polling a small JSON endpoint), and retrying a failed
-job or one whose worker died. A user sees their own jobs; admins see all. Importers only.
+"""Background jobs: the progress page of a job (polling a small JSON endpoint), retrying a failed
+job or one whose worker died, and the file a finished export wrote. A user sees their own jobs; admins
+of the whole city see all.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+import os
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from .. import policy
 from ..extensions import db
+from ..jobs import exports as export_jobs
 from ..jobs import service as jobs
 from ..models import Job
 
@@ -18,9 +22,9 @@ bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 @bp.before_request
 @login_required
-def only_importers():
-    """Survey imports are the only jobs: supervisors and admins only."""
-    if not policy.can_import(current_user):
+def only_job_starters():
+    """Those who may start a job (an import: supervisors and admins; an export: anyone signed in)."""
+    if not policy.can_use_jobs(current_user):
         abort(403)
 
 
@@ -57,3 +61,15 @@ def retry(job_id: int):
     else:
         flash(_("这个任务正在运行或已完成，无需重试"), "info")
     return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@bp.get("/<int:job_id>/download")
+def download(job_id: int):
+    """The file a finished export wrote (404 before it is finished, or for another kind of job)."""
+    job = own_job(job_id)
+    if job.kind != export_jobs.EXPORT or job.status != jobs.DONE:
+        abort(404)
+    path = export_jobs.file_path(job)
+    if not os.path.isfile(path):
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=job.filename, max_age=0)

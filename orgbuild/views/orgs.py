@@ -27,6 +27,7 @@ from ..campaign.forms import (
 from ..domain import rules, workflow
 from ..duplicates import service as duplicate_service
 from ..extensions import db
+from ..jobs import exports as export_jobs
 from ..i18n import translate_message
 from ..models import Community, Organization, StatusEvent, Street, User, Visit, street_order
 from .attachments import UploadForm
@@ -73,6 +74,7 @@ def index():
     return render_template(
         "orgs/list.html", page=page, f=f, streets=visible_streets(), officers=officers_in_scope(),
         league_states=league.states(page.items), LEAGUE_STATES=league.STATES,
+        my_exports=export_jobs.recent(current_user),
     )
 
 
