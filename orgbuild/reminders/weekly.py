@@ -15,13 +15,14 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 
 from .. import policy
-from ..assignment.service import DONE_STATUSES, street_officers
+from ..assignment.service import DONE_STATUSES
 from ..board.service import OPEN_COLUMNS, stale_days
 from ..domain.rules import Message, street_key
 from ..domain.workflow import STATUSES
 from ..extensions import db
 from ..i18n import translate_message
-from ..models import Branch, Onboarding, Organization, Street, User, Visit, local_date, street_order
+from ..models import (Branch, Onboarding, Organization, Street, User, Visit, local_date, street_order,
+                      user_streets)
 from ..progress.queries import OPEN_STATUSES, latest_follow_up
 from .service import ReminderError, send_mails
 
@@ -91,57 +92,84 @@ def streets_with_orgs() -> list[Street]:
 
 
 def street_week(street: Street, today: date | None = None) -> StreetWeek:
-    """The street's summary for the seven days ending `today` (default: the district's today).
+    """The street's summary for the seven days ending `today` (default: the district's today)."""
+    return street_weeks([street], today)[0]
 
-    Six queries whatever the street's size: one GROUP BY (status, officer, stale) over the street's
-    organisations gives the status counts, the open work per officer and unassigned, and the stale
-    cards; one GROUP BY officer the overdue follow-ups, one the week's visits; then the week's
-    foundings, onboardings and the street's officers. The street total and the per-officer figures
-    are sums of the same groups, so they always agree."""
+
+def street_weeks(streets: list[Street], today: date | None = None) -> list[StreetWeek]:
+    """The summaries of `streets` (in their order) for the seven days ending `today`.
+
+    Six queries whatever the number and size of the streets: one GROUP BY (street, status, officer,
+    stale) over their organisations gives the status counts, the open work per officer and
+    unassigned, and the stale cards; one GROUP BY (street, officer) the overdue follow-ups, one the
+    week's visits; one each the week's foundings and onboardings per street; one the streets'
+    officers. A street's total and its officers' figures are sums of the same groups, so they agree."""
     today = today or local_date()
     start = today - timedelta(days=6)
-    week = StreetWeek(street=street, start=start, day=today, stale_after=stale_days())
-    in_street = Organization.street_id == street.id
+    after = stale_days()
+    weeks = {s.id: StreetWeek(street=s, start=start, day=today, stale_after=after,
+                              statuses=dict.fromkeys(STATUSES, 0)) for s in streets}
+    if not weeks:
+        return []
+    in_streets = Organization.street_id.in_(list(weeks))
     since = func.coalesce(Organization.stage_since, Organization.surveyed_on)
-    rows = select(Organization.status, Organization.officer_id,
-                  case((since < today - timedelta(days=week.stale_after), 1), else_=0).label("stale")
-                  ).where(in_street).subquery()  # grouped by its columns (PostgreSQL: not by a bound expression)
-    week.statuses = dict.fromkeys(STATUSES, 0)
-    open_by: dict[int | None, int] = {}
-    for status, officer_id, is_stale, n in db.session.execute(
-            select(rows.c.status, rows.c.officer_id, rows.c.stale, func.count())
-            .group_by(rows.c.status, rows.c.officer_id, rows.c.stale)):
+    rows = select(Organization.street_id, Organization.status, Organization.officer_id,
+                  case((since < today - timedelta(days=after), 1), else_=0).label("stale")
+                  ).where(in_streets).subquery()  # grouped by its columns (PostgreSQL: not by a bound expression)
+    open_by: dict[tuple[int, int | None], int] = {}
+    for street_id, status, officer_id, is_stale, n in db.session.execute(
+            select(rows.c.street_id, rows.c.status, rows.c.officer_id, rows.c.stale, func.count())
+            .group_by(rows.c.street_id, rows.c.status, rows.c.officer_id, rows.c.stale)):
+        week = weeks[street_id]
         week.statuses[status] = week.statuses.get(status, 0) + n
         if status not in DONE_STATUSES:
-            open_by[officer_id] = open_by.get(officer_id, 0) + n
+            open_by[street_id, officer_id] = open_by.get((street_id, officer_id), 0) + n
+            if officer_id is None:
+                week.unassigned += n
         if status in OPEN_COLUMNS and is_stale:
             week.stale += n
-    week.unassigned = open_by.get(None, 0)
-    overdue_by = dict(db.session.execute(
-        select(Organization.officer_id, func.count()).where(
-            in_street, Organization.has_party_org.is_(True), Organization.status.in_(OPEN_STATUSES),
-            latest_follow_up() < today).group_by(Organization.officer_id)).all())
-    week.overdue = sum(overdue_by.values())
-    visits_by = dict(db.session.execute(
-        select(Visit.officer_id, func.count()).join(Organization, Organization.id == Visit.organization_id)
-        .where(in_street, Visit.visit_date >= start, Visit.visit_date <= today).group_by(Visit.officer_id)).all())
-    week.visits = sum(visits_by.values())
-    week.established = db.session.scalar(
-        select(func.count(Branch.id)).join(Organization, Organization.id == Branch.organization_id).where(
-            in_street, Branch.reverted.is_(False), Branch.founded_on >= start, Branch.founded_on <= today)) or 0
-    week.onboarded = db.session.scalar(
-        select(func.count(Onboarding.id)).join(Organization, Organization.id == Onboarding.organization_id).where(
-            in_street, Onboarding.reverted.is_(False), Onboarding.onboarded_on >= start,
-            Onboarding.onboarded_on <= today)) or 0
-    week.officers = [OfficerWeek(officer=u, open_work=open_by.get(u.id, 0), overdue=overdue_by.get(u.id, 0),
-                                 visits=visits_by.get(u.id, 0)) for u in street_officers(street.id)]
-    return week
+    overdue_by: dict[tuple[int, int | None], int] = {}
+    for street_id, officer_id, n in db.session.execute(
+            select(Organization.street_id, Organization.officer_id, func.count()).where(
+                in_streets, Organization.has_party_org.is_(True), Organization.status.in_(OPEN_STATUSES),
+                latest_follow_up() < today).group_by(Organization.street_id, Organization.officer_id)):
+        overdue_by[street_id, officer_id] = n
+        weeks[street_id].overdue += n
+    visits_by: dict[tuple[int, int | None], int] = {}
+    for street_id, officer_id, n in db.session.execute(
+            select(Organization.street_id, Visit.officer_id, func.count())
+            .join(Organization, Organization.id == Visit.organization_id)
+            .where(in_streets, Visit.visit_date >= start, Visit.visit_date <= today)
+            .group_by(Organization.street_id, Visit.officer_id)):
+        visits_by[street_id, officer_id] = n
+        weeks[street_id].visits += n
+    for street_id, n in db.session.execute(
+            select(Organization.street_id, func.count(Branch.id))
+            .join(Organization, Organization.id == Branch.organization_id)
+            .where(in_streets, Branch.reverted.is_(False), Branch.founded_on >= start, Branch.founded_on <= today)
+            .group_by(Organization.street_id)):
+        weeks[street_id].established = n
+    for street_id, n in db.session.execute(
+            select(Organization.street_id, func.count(Onboarding.id))
+            .join(Organization, Organization.id == Onboarding.organization_id)
+            .where(in_streets, Onboarding.reverted.is_(False), Onboarding.onboarded_on >= start,
+                   Onboarding.onboarded_on <= today)
+            .group_by(Organization.street_id)):
+        weeks[street_id].onboarded = n
+    for street_id, officer in db.session.execute(
+            select(user_streets.c.street_id, User).join(user_streets, user_streets.c.user_id == User.id)
+            .where(user_streets.c.street_id.in_(list(weeks)), User.active.is_(True), User.role == "officer")
+            .order_by(User.username)):
+        key = (street_id, officer.id)
+        weeks[street_id].officers.append(OfficerWeek(officer=officer, open_work=open_by.get(key, 0),
+                                                     overdue=overdue_by.get(key, 0), visits=visits_by.get(key, 0)))
+    return [weeks[s.id] for s in streets]
 
 
 def weekly(street_name: str | None = None, today: date | None = None) -> list[StreetWeek]:
     """The summaries of the street named, or of every street holding organisations."""
     streets = [find_street(street_name)] if street_name else streets_with_orgs()
-    return [street_week(s, today) for s in streets]
+    return street_weeks(streets, today)
 
 
 def weekly_for(user: User, street_id: int | None = None, today: date | None = None) -> list[StreetWeek] | None:
@@ -154,8 +182,8 @@ def weekly_for(user: User, street_id: int | None = None, today: date | None = No
     if street is not None:
         if scope is not None and street.id not in scope:
             return None
-        return [street_week(street, today)]
-    return [street_week(s, today) for s in streets_with_orgs() if scope is None or s.id in scope]
+        return street_weeks([street], today)
+    return street_weeks([s for s in streets_with_orgs() if scope is None or s.id in scope], today)
 
 
 def supervisors() -> list[User]:
