@@ -17,8 +17,9 @@ from wtforms.validators import Length, Optional
 from .. import policy
 from ..extensions import db
 from ..i18n import translate_message
-from ..imports.reader import FileRefused
 from ..models import Street, street_order
+from ..jobs import reconcile as reconcile_jobs
+from ..jobs import service as jobs
 from ..reconcile import columns, resolutions, service
 from ..web.forms import Form
 
@@ -71,15 +72,17 @@ def index():
             with os.fdopen(handle, "wb") as out:
                 for chunk in iter(lambda: storage.stream.read(1 << 20), b""):
                     out.write(chunk)
-            service.run_reconcile(path, filename=name, actor=current_user, encoding=form.encoding.data,
-                                  sheet=form.sheet.data or None, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
-        except FileRefused as refused:
-            flash(_("文件无法比对：%(reason)s", reason=translate_message(refused.message)), "danger")
-        else:
+            job = reconcile_jobs.start_reconcile(current_user, path, name, form.encoding.data, form.sheet.data or None)
+        finally:
+            if os.path.exists(path):
+                os.unlink(path)
+        if job.status == jobs.FAILED:  # already refused (a worker that was quick, or jobs run at once)
+            flash(_("文件无法比对：%(reason)s", reason=translate_message(jobs.error_message(job))), "danger")
+        elif job.status == jobs.DONE:
             flash(_("比对完成"), "success")
             return redirect(url_for("reconcile.index"))
-        finally:
-            os.unlink(path)
+        else:  # a worker compares it: its page shows when the run is ready
+            return redirect(url_for("jobs.show", job_id=job.id))
     runs = service.latest_runs(current_user)
     return render_template("reconcile/index.html", form=form, runs=runs, last=runs[0] if runs else None,
                            field_labels=service.FIELD_LABELS)

@@ -3,6 +3,8 @@ refused files (exit 2), the kept run and the page."""
 from __future__ import annotations
 
 import csv
+import io
+import os
 import json
 from datetime import date
 
@@ -230,3 +232,52 @@ def test_dashboard_shows_the_last_run_beside_the_onboarding_figure(app, client, 
     page = client.get("/dashboard/").get_data(as_text=True)
     run = db.session.scalar(select(ReconcileRun))
     assert "reconcile-last" in page and f"相符 {run.matched}，仅平台有 1，仅本系统有 1，字段不一致 3" in page
+
+
+def test_the_page_queues_the_comparison_as_a_job_when_a_worker_runs_it(app, client, make_user, tmp_path, ledger, monkeypatch):
+    """With a worker (not at once), the upload is kept and queued, the job's page follows it and then
+    links the run; the kept file is removed once the run is kept."""
+    from orgbuild.jobs import reconcile as reconcile_jobs
+    from orgbuild.jobs import service as jobs
+    from orgbuild.models import Job
+
+    queued: list[int] = []
+    monkeypatch.setattr(jobs.queue, "enqueue", queued.append)  # a worker, not the request, will run it
+    make_user("sup", role="supervisor")
+    login(client, "sup")
+    path = write_csv(tmp_path / "platform.csv", platform_rows(ledger))
+    with open(path, "rb") as handle:
+        response = client.post("/reconcile/", data={"file": (handle, "平台导出.csv"), "encoding": "auto"},
+                               content_type="multipart/form-data")
+    job = db.session.scalar(select(Job).order_by(Job.id.desc()))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/jobs/{job.id}")
+    assert (job.kind, job.status, queued) == (reconcile_jobs.RECONCILE, jobs.QUEUED, [job.id])
+    kept = os.path.join(app.instance_path, "uploads", job.options["upload"])
+    assert os.path.isfile(kept) and db.session.scalar(select(func.count(ReconcileRun.id))) == 0
+    assert "排队中" in client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    jobs.run(job.id)  # what the worker does
+    db.session.expire_all()
+    job = db.session.get(Job, job.id)
+    run = db.session.scalar(select(ReconcileRun))
+    assert job.status == jobs.DONE and job.result["run"] == run.id and job.result["rows"] == 5
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "已比对 5 行" in page and f"/reconcile/{run.id}" in page
+    assert not os.path.exists(kept)
+
+
+def test_a_refused_file_fails_its_job_with_the_reason(app, client, make_user, tmp_path, monkeypatch):
+    from orgbuild.jobs import service as jobs
+    from orgbuild.models import Job
+
+    monkeypatch.setattr(jobs.queue, "enqueue", lambda job_id: None)
+    make_user("sup", role="supervisor")
+    login(client, "sup")
+    client.post("/reconcile/", data={"file": (io.BytesIO(b"%PDF-1.4 x"), "x.csv"), "encoding": "auto"},
+                content_type="multipart/form-data")
+    job = db.session.scalar(select(Job).order_by(Job.id.desc()))
+    kept = os.path.join(app.instance_path, "uploads", job.options["upload"])
+    jobs.run(job.id)
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).status == jobs.FAILED and not os.path.exists(kept)
+    assert "文件无法比对：这是 PDF 文件" in client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ReconcileRun.id))) == 0
