@@ -40,6 +40,34 @@ def test_a_quiet_branch_is_warned_until_it_logs_an_activity(founded):
     assert count(AuditEvent, object_type="branch_activity") == 1
 
 
+def test_the_quiet_window_and_the_latest_grade_are_counted_from_dated_records(founded):
+    """The roster's per-branch probes: an activity exactly `days` before the date is already quiet,
+    one a day later is not, one after the date does not count; the level is the latest year's
+    confirmed by the date; the member count adds the changes dated up to it."""
+    from orgbuild.models import Grading
+    org, officer = founded
+    day = TODAY - timedelta(days=20)
+    service.log_activity(org, service.ActivityData("theme_day", day - timedelta(days=90), 9, ""), officer)
+    assert roster.branch_state(org, day, days=90).warnings == ["no_activity"]
+    assert roster.branch_state(org, day - timedelta(days=1), days=90).warnings == []
+    assert roster.branch_state(org, day, days=90).last_on == day - timedelta(days=90)
+    service.log_activity(org, service.ActivityData("league_lecture", day + timedelta(days=5), 9, ""), officer)
+    assert roster.branch_state(org, day, days=90).warnings == ["no_activity"]  # after the date: not yet
+    assert roster.branch_state(org, day + timedelta(days=5), days=90).last_on == day + timedelta(days=5)
+    for year, level, confirmed_on in ((2020, "weak", TODAY - timedelta(days=400)), (2021, "four_star", day),
+                                      (2022, "lagging", None)):  # 2022: self-assessed only, never counted
+        db.session.add(Grading(organization_id=org.id, year=year, state="confirmed" if confirmed_on else "self_assessed",
+                               level=level, confirmed_on=confirmed_on, note=""))
+    db.session.commit()
+    assert roster.branch_state(org, day - timedelta(days=1)).level == "weak"
+    assert "weak_grade" in roster.branch_state(org, day - timedelta(days=1)).warnings
+    assert roster.branch_state(org, day).level == "four_star"
+    assert "weak_grade" not in roster.branch_state(org, day).warnings
+    service.log_membership(org, service.MembershipData("transferred_out", day, 3, ""), officer)
+    assert roster.branch_state(org, day - timedelta(days=1)).members == 5
+    assert roster.branch_state(org, day).members == 2 and "few_members" in roster.branch_state(org, day).warnings
+
+
 def test_activity_refusals_write_nothing(founded):
     org, officer = founded
     cases = [
