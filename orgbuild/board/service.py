@@ -25,6 +25,7 @@ from ..domain.workflow import STATUSES
 from ..extensions import db
 from ..models import Organization, Street, User, local_date
 from ..progress.queries import latest_follow_up
+from ..web.params import parse_int
 
 #: the columns shown side by side, then those folded away
 MAIN_COLUMNS = ("surveyed", "visited", "established", "onboarded")
@@ -46,8 +47,7 @@ class BoardFilter:
     @classmethod
     def from_args(cls, args) -> "BoardFilter":
         def as_int(name):
-            value = args.get(name, "")
-            return int(value) if value.isdigit() else None
+            return parse_int(args.get(name), 1)
 
         industry = (args.get("industry") or "").strip().upper()
         return cls(street_id=as_int("street"), officer_id=as_int("officer"),

@@ -14,6 +14,7 @@ from ..campaign import listing as orglist
 from ..extensions import db
 from ..i18n import translate_message
 from ..models import Organization, Street
+from ..web import params
 from .orgs import officers_in_scope, visible_streets
 
 bp = Blueprint("assignment", __name__, url_prefix="/assignment")
@@ -82,7 +83,7 @@ def _street_or_404(street_id: int | None) -> Street:
 def auto():
     """Pick a street and preview who would get how many of its unassigned organisations."""
     streets = visible_streets()
-    street_id = request.args.get("street", type=int)
+    street_id = params.parse_int(request.args.get("street"), 1)
     plan, problem = None, None
     if street_id:
         street = _street_or_404(street_id)
@@ -99,7 +100,7 @@ def auto():
 def auto_apply():
     """Apply the auto-assignment of the street (planned again at this moment)."""
     form = AutoAssignForm()
-    if not form.validate_on_submit() or not str(form.street_id.data).isdigit():
+    if not form.validate_on_submit() or params.parse_int(form.street_id.data, 1) is None:
         flash(_("请先选择街道并预览"), "danger")
         return redirect(url_for("assignment.auto"))
     street = _street_or_404(int(form.street_id.data))

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..i18n import translate_message
 from ..imports.service import batch_summary_message
 from ..models import Organization, User
+from .helpers import FILTER_IGNORED, requested_date
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -103,6 +104,8 @@ def index():
     """The audit trail the reader may see, newest first, with old → new values."""
     if not policy.can_read_audit(current_user):
         abort(403)
+    for name in ("from", "to"):  # the filter ignores a date it cannot read: say so
+        requested_date(name, FILTER_IGNORED)
     f = audit_service.AuditFilter.from_args(request.args)
     page = db.paginate(audit_service.events_query(current_user, f), per_page=50, max_per_page=200)
     users = list(db.session.scalars(select(User).order_by(User.username)))

@@ -27,7 +27,7 @@ def index():
     f = board.BoardFilter.from_args(request.args)
     column = request.args.get("column")
     column = column if column in board.MAIN_COLUMNS + board.FOLDED_COLUMNS else None
-    columns = board.board(current_user, f, column=column, page=request.args.get("page", 1, type=int))
+    columns = board.board(current_user, f, column=column, page=params.parse_int(request.args.get("page"), 1) or 1)
     # the cards' texts and links, translated and built once for the page rather than once per card
     texts = {"days": _("本阶段 %(n)d 天"), "follow_up": _("下次跟进 %(day)s"), "unassigned": _("未分配"),
              "stale": _("停滞"), "steps": {step: _(EVENTS[step]) for step in set(board.NEXT_STEP.values())}}

@@ -86,8 +86,8 @@ def render_index() -> str:
             "week": reminders.week_agenda(current_user),
         }
     paragraph = "".join(translate_message(m) for m in report.report_clauses(data))
-    scope = progress.scope_for(current_user, street_id=request.args.get("street", type=int),
-                               district=request.args.get("district", type=int))  # checked by requested_progress
+    scope = progress.scope_for(current_user, street_id=params.parse_int(request.args.get("street")),
+                               district=params.parse_int(request.args.get("district")))  # checked by requested_progress
     credit = progress_credit.credit(scope, data["year"], date.fromisoformat(data["as_of"]))
     quality = quality_figures(scope, data["year"], date.fromisoformat(data["as_of"])) \
         if policy.can_read_quality(current_user) else None

@@ -4,12 +4,16 @@ from __future__ import annotations
 import math
 import time
 
-from flask import abort, flash
+from datetime import date
+
+from flask import abort, flash, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from .. import policy
 from ..extensions import db
+from ..domain.rules import N_
 from ..i18n import translate_message
 from ..models import Organization
 from ..web import params
@@ -49,3 +53,19 @@ def form_version(form: FlaskForm) -> int | None:
 def retry_minutes(reset_at: float) -> int:
     """Whole minutes until a rate limit resets, at least 1 (the limiter pads reset times by 1 s)."""
     return max(1, math.ceil((reset_at - 1 - time.time()) / 60))
+
+
+#: What a page does with a date of its query string that it cannot read.
+SHOWN_AS_OF_TODAY = N_("日期“%(text)s”无法识别，请按YYYY-MM-DD填写；已按今天显示")
+FILTER_IGNORED = N_("日期“%(text)s”无法识别，请按YYYY-MM-DD填写；已忽略这一条件")
+
+
+def requested_date(name: str, message: str = SHOWN_AS_OF_TODAY) -> date | None:
+    """A YYYY-MM-DD date of the query string; None when absent or unreadable (then `message` says so)."""
+    text = (request.args.get(name) or "").strip()
+    if not text:
+        return None
+    value = params.parse_date(text)  # YYYY-MM-DD in ASCII digits, within the dates arithmetic can hold
+    if value is None:
+        flash(_(message, text=text[:20]), "warning")
+    return value

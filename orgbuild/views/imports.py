@@ -34,6 +34,7 @@ from ..imports import service as survey_import
 from ..jobs import service as jobs
 from ..models import Community, ImportBatch, Job, Street
 from ..web.forms import Form
+from ..web import params
 from ..web import uploads as sliced
 from ..web.uploads import upload_dir
 
@@ -200,11 +201,11 @@ def sliced_slice(token: str):
     ``X-Slice-SHA256`` when the browser can compute it; answers the size the server holds."""
     try:
         sliced.sliced_meta(token, current_user.id)  # someone else's, or none: 404 whatever was sent
-        offset = int(request.args.get("offset", ""))
+        offset = params.parse_int(request.args.get("offset"))
+        if offset is None:
+            raise sliced.SliceRefused(Message("分片位置有误"))
     except sliced.SliceRefused as refusal:
         return _refused(refusal)
-    except ValueError:
-        return _refused(sliced.SliceRefused(Message("分片位置有误")))
     try:
         held = sliced.append_slice(token, current_user.id, offset, request.stream, request.content_length,
                                    request.headers.get("X-Slice-SHA256"))

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..i18n import translate_message
 from ..models import OrgMerge, Organization
 from ..web.forms import Form
+from ..web import params
 from .helpers import org_or_404
 
 bp = Blueprint("merge", __name__)
@@ -57,9 +58,10 @@ def related_counts(org: Organization) -> dict[str, int]:
 
 def _other(org: Organization, other_id: str | None) -> Organization | None:
     """The other record, when the user may see it and it is not this one."""
-    if not other_id or not str(other_id).isdigit():
+    number = params.parse_int(other_id, 1)
+    if number is None:
         return None
-    other = db.session.get(Organization, int(other_id))
+    other = db.session.get(Organization, number)
     if other is None or other.id == org.id or not policy.can_see_org(current_user, other):
         return None
     return other

@@ -22,7 +22,7 @@ from ..quality.forms import (ActivityForm, CloseTaskForm, EvidenceForm, GradingF
                              RoundForm)
 from ..i18n import translate_message
 from ..web import params
-from .helpers import org_or_404, put_errors_on_form
+from .helpers import org_or_404, put_errors_on_form, requested_date
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
 
@@ -109,17 +109,6 @@ def membership(org_id: int):
             flash(_("已记录团员变动"), "success")
             return redirect(url_for("quality.life", org_id=org.id))
     return _life_page(org, form, change_form, 400)
-
-
-def requested_date(name: str) -> date | None:
-    """A YYYY-MM-DD date of the query string; None when absent or unreadable (then a message says so)."""
-    text = (request.args.get(name) or "").strip()
-    if not text:
-        return None
-    value = params.parse_date(text)  # YYYY-MM-DD in ASCII digits, within the dates arithmetic can hold
-    if value is None:
-        flash(_("日期“%(text)s”无法识别，请按YYYY-MM-DD填写；已按今天显示", text=text[:20]), "warning")
-    return value
 
 
 @bp.get("/warnings")
@@ -339,8 +328,9 @@ def rounds():
     """The grading rounds (对标定级): a year's date, cut-off and five-star cap; supervisors set them."""
     if not policy.can_set_grading_rounds(current_user):
         abort(403)
-    year = request.args.get("year", type=int) or local_today().year
-    if not 2000 <= year <= 2100:
+    asked = request.args.get("year")
+    year = params.parse_int(asked, 2000, 2100) if asked else local_today().year
+    if year is None:
         abort(404)
     form = RoundForm()
     status = 200

@@ -39,6 +39,34 @@ def parse_date(text: object, low: date = MIN_DATE, high: date = MAX_DATE) -> dat
     return value if low <= value <= high else None
 
 
+#: Query-string arguments that are whole numbers (ids, a year, a page) or dates on every page.
+INT_ARGS = frozenset({"street", "officer", "district", "page", "per_page", "year", "org", "user", "with", "batch",
+                      "snapshot", "offset"})
+DATE_ARGS = frozenset({"from", "to", "as_of", "day"})
+
+
+def unreadable_arg(args) -> str | None:
+    """The first query-string argument of INT_ARGS written as a number that cannot be read: digits that
+    are not ASCII (``²``, ``١٢``) or a value out of range (20 digits, -1). An empty value, or one without
+    any digit (a name), is left to the page, which ignores it. One check for every page: web/setup.py
+    answers 400. Dates (DATE_ARGS) are each page's: an unreadable one is ignored with a message that
+    says so (views/helpers.py ``requested_date``), as the issue's out-of-range dates must be.
+
+    >>> [unreadable_arg({"street": v}) for v in ("12", "", "翠竹", "²", "١٢", "9" * 20, "-1")]
+    [None, None, None, 'street', 'street', 'street', 'street']
+    """
+    for name in args:
+        for value in args.getlist(name) if hasattr(args, "getlist") else [args[name]]:
+            text = (value or "").strip()
+            if not text:
+                continue
+            if not any(ch.isdigit() for ch in text):
+                continue
+            if name in INT_ARGS and parse_int(text) is None:
+                return name
+    return None
+
+
 class BoundedIntConverter(IntegerConverter):
     """The ``<int:…>`` URL converter: ASCII digits only, at most MAX_INT (else the route does not match: 404)."""
 

@@ -8,7 +8,7 @@ import time
 from datetime import date
 
 import flask_babel
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, abort, current_app, has_request_context, request, session
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import event, exc
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     """Bind every extension and hook to `app`."""
     app.url_map.converters["int"] = params.BoundedIntConverter  # before any route is added
     app.request_class = AppRequest  # import uploads stream to the uploads folder (web/uploads.py)
+    app.before_request(refuse_unreadable_args)
     db.init_app(app)
     with app.app_context():
         ping_idle_connections(db.engine, float(app.config.get("DB_PING_IDLE_SECONDS", 5)))
@@ -101,6 +102,13 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
                 raise exc.DisconnectionError("the database did not answer the ping")
         except engine.dialect.loaded_dbapi.Error as error:
             raise exc.DisconnectionError(str(error)) from error
+
+
+def refuse_unreadable_args() -> None:
+    """400 for a page asked with a number or date it cannot read (web/params.py); the API answers its
+    own 400 problem (views/api.py)."""
+    if request.blueprint != "api" and params.unreadable_arg(request.args):
+        abort(400)
 
 
 def select_locale() -> str:
