@@ -18,6 +18,10 @@ def offline_app(tmp_path):
     return make_demo_app(tmp_path / "offline.sqlite")
 
 
+#: What the browser's update check of the service worker fetches (templates/offline/sw.js imports the queue).
+SERVICE_WORKER_SCRIPTS = ("/sw.js", "/static/js/offline-queue.js")
+
+
 class Hits:
     """The requests the server received while the test said the phone was offline."""
 
@@ -27,8 +31,9 @@ class Hits:
         inner = app.wsgi_app
 
         def counting(environ, start_response):
-            # the browser's own update check of /sw.js is not held back by Playwright's offline switch
-            if self.offline and environ["PATH_INFO"] != "/sw.js":
+            # the browser's own update check of /sw.js, and of the script it imports, is not held back
+            # by Playwright's offline switch (it is the worker's, not the page's)
+            if self.offline and environ["PATH_INFO"] not in SERVICE_WORKER_SCRIPTS:
                 self.paths.append(environ["REQUEST_METHOD"] + " " + environ["PATH_INFO"])
             return inner(environ, start_response)
 
