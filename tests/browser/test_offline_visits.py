@@ -88,11 +88,16 @@ def _queue_count(page) -> str:
     return page.locator("#offline-queue .offline-count").inner_text()
 
 
-def test_two_visits_logged_offline_are_synced_once_each(browser, offline_app, offline_server, hits):
-    url = offline_server.url
+def _officer_ready_offline(browser, server):
+    """A phone signed in as the demo officer of 翠竹, its visit forms cached for offline use:
+    (url, context, page, the forms' paths)."""
     context, page = _phone(browser)
-    sign_in(page, url, "officer-cuizhu")
-    forms = _ready_offline(page, url)
+    sign_in(page, server.url, "officer-cuizhu")
+    return server.url, context, page, _ready_offline(page, server.url)
+
+
+def test_two_visits_logged_offline_are_synced_once_each(browser, offline_app, offline_server, hits):
+    url, context, page, forms = _officer_ready_offline(browser, offline_server)
     before = _visits(offline_app)
 
     context.set_offline(True)
@@ -138,10 +143,7 @@ def test_two_visits_logged_offline_are_synced_once_each(browser, offline_app, of
 
 
 def test_a_sign_in_that_expired_offline_waits_and_the_queue_is_sent_after_signing_in(browser, offline_app, offline_server):
-    url = offline_server.url
-    context, page = _phone(browser)
-    sign_in(page, url, "officer-cuizhu")
-    forms = _ready_offline(page, url)
+    url, context, page, forms = _officer_ready_offline(browser, offline_server)
     before = _visits(offline_app)
 
     context.set_offline(True)
@@ -169,10 +171,7 @@ def test_a_visit_the_server_refuses_stays_in_the_queue_with_the_reason(browser, 
     reason, kept until the officer deletes it."""
     from orgbuild.models import Organization, Street
 
-    url = offline_server.url
-    context, page = _phone(browser)
-    sign_in(page, url, "officer-cuizhu")
-    forms = _ready_offline(page, url)
+    url, context, page, forms = _officer_ready_offline(browser, offline_server)
     org_id = int(forms[0].split("/")[2])
     before = _visits(offline_app)
 
@@ -215,10 +214,7 @@ def test_a_visit_whose_request_hangs_is_queued_and_synced_once(browser, offline_
     import time
 
     offline_app.config["OFFLINE_SEND_TIMEOUT"] = 2  # seconds; the route below holds the answer longer
-    url = offline_server.url
-    context, page = _phone(browser)
-    sign_in(page, url, "officer-cuizhu")
-    forms = _ready_offline(page, url)
+    url, context, page, forms = _officer_ready_offline(browser, offline_server)
     before = _visits(offline_app)
     held: list[str] = []
 
@@ -259,10 +255,7 @@ def test_a_visit_whose_request_hangs_is_queued_and_synced_once(browser, offline_
 
 
 def test_a_visit_sent_online_in_time_goes_to_its_page_and_leaves_no_queue(browser, offline_app, offline_server):
-    url = offline_server.url
-    context, page = _phone(browser)
-    sign_in(page, url, "officer-cuizhu")
-    forms = _ready_offline(page, url)
+    url, context, page, forms = _officer_ready_offline(browser, offline_server)
     before = _visits(offline_app)
     _fill_visit(page, url, forms[0], "网络正常")
     page.click("main form[data-offline-sync] button[type=submit]")
@@ -282,10 +275,7 @@ def test_a_photo_taken_offline_is_queued_with_the_visit_and_synced(browser, offl
     from orgbuild.models import Attachment
     from tests.campaign.images import jpeg_with_gps
 
-    url = offline_server.url
-    context, page = _phone(browser)
-    sign_in(page, url, "officer-cuizhu")
-    forms = _ready_offline(page, url)
+    url, context, page, forms = _officer_ready_offline(browser, offline_server)
     org_id = int(forms[0].split("/")[2])
     before = _visits(offline_app)
 
@@ -320,10 +310,7 @@ def test_a_photo_taken_offline_is_queued_with_the_visit_and_synced(browser, offl
 def test_the_service_worker_sends_the_queue_by_background_sync(browser, offline_app, offline_server):
     """The page's own requests to the sync URL fail (routed to an error), so only the worker's
     Background Sync can send the queued visit: it does, once, and the page shows the result."""
-    url = offline_server.url
-    context, page = _phone(browser)
-    sign_in(page, url, "officer-cuizhu")
-    forms = _ready_offline(page, url)
+    url, context, page, forms = _officer_ready_offline(browser, offline_server)
     assert page.evaluate("navigator.serviceWorker.ready.then((r) => 'sync' in r)"), "Chromium has Background Sync"
     before = _visits(offline_app)
     sent: list[tuple[int, bool]] = []

@@ -16,6 +16,7 @@ from orgbuild.config import ConfigError, from_environment
 from orgbuild.extensions import db
 from orgbuild.models import Attachment, Visit
 from tests.campaign.images import jpeg_with_gps, minimal_pdf, tiny_png
+from tests.campaign.test_attachments import officer, visited  # noqa: F401 (fixtures; each test asks for the bucket)
 from tests.conftest import login
 from tests.flows import count, visit
 
@@ -41,20 +42,6 @@ def bucket(monkeypatch):
 
 def keys(s3) -> list[str]:
     return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
-
-
-@pytest.fixture
-def officer(bucket, make_user, client):
-    user = make_user("cuizhu1", streets=["翠竹"])
-    login(client, "cuizhu1")
-    return user
-
-
-@pytest.fixture
-def visited(officer, make_org):
-    org = make_org()
-    visit(org, officer)
-    return org, db.session.scalar(select(Visit).where(Visit.organization_id == org.id))
 
 
 def upload(client, org, record, data: bytes, name: str):
