@@ -105,9 +105,11 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
 
 
 def refuse_unreadable_args() -> None:
-    """400 for a page asked with a number or date it cannot read (web/params.py); the API answers its
-    own 400 problem (views/api.py)."""
-    if request.blueprint != "api" and params.unreadable_arg(request.args):
+    """400 for a page asked with a number it cannot read (web/params.py); the API answers its own 400
+    problem (views/api.py), and a URL that matches no page keeps its 404 or 405."""
+    if request.url_rule is None or request.blueprint == "api":  # no such page (404/405 first), or the API
+        return
+    if params.unreadable_arg(request.args):
         abort(400)
 
 
