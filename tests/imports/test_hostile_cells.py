@@ -53,3 +53,24 @@ def test_thousands_of_duplicate_columns_give_a_short_refusal(write_csv, run):
     with pytest.raises(FileRefused) as refused:
         run(write_csv([row(credit_code())], header=header))
     assert "共3000处" in refused.value.message and len(refused.value.message) < 1000
+
+
+@pytest.mark.parametrize("page", ["/imports/", "/reconcile/"])
+def test_a_header_of_thousands_of_duplicates_keeps_every_cookie_small(client, make_user, page):
+    """The refusal of a header with 3,000 duplicate columns reaches the browser whole: every cookie the
+    answers set (the flashed message rides in the session cookie) stays far under the 4 KB browsers keep."""
+    import io
+
+    from tests.conftest import login
+
+    make_user("sup", role="supervisor")
+    login(client, "sup")
+    header = (HEADER + ["单位名称"] * 3000) if page == "/imports/" else (["组织全称", "组织类别"] + ["组织全称"] * 3000)
+    data = ",".join(header).encode() + b"\r\n" + ",".join(["x"] * len(header)).encode() + b"\r\n"
+    response = client.post(page, data={"file": (io.BytesIO(data), "dup.csv"), "encoding": "auto"},
+                           content_type="multipart/form-data")
+    cookies = response.headers.getlist("Set-Cookie")
+    followed = client.get(response.headers["Location"]) if response.status_code == 302 else response
+    cookies += followed.headers.getlist("Set-Cookie")
+    assert all(len(c) < 4096 for c in cookies), [len(c) for c in cookies]  # the import keeps it with its job
+    assert "共3000处" in followed.get_data(as_text=True)
